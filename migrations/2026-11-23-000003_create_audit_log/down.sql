@@ -1,0 +1,3 @@
+DROP TABLE audit_events;
+DROP FUNCTION audit_events_reject_change();
+DROP TABLE audit_chains;

@@ -1,0 +1,138 @@
+//! The audit log: every state change appends an event, in the same transaction as the
+//! change, to a hash chain (one per case, one `system` chain). Events are never updated or
+//! deleted; the database refuses it.
+
+pub mod checkpoint;
+pub mod hash;
+pub mod verify;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use diesel::PgConnection;
+use diesel::result::QueryResult;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::db;
+use crate::db::models::AuditEventRow;
+
+pub const SYSTEM_CHAIN: &str = "system";
+
+/// Who did it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Actor {
+    User(Uuid),
+    /// The application itself, or an operator at the command line.
+    System,
+    /// Someone without an account: a failed login, a public report.
+    Public,
+}
+
+impl Actor {
+    pub fn kind(self) -> &'static str {
+        match self {
+            Actor::User(_) => "user",
+            Actor::System => "system",
+            Actor::Public => "public",
+        }
+    }
+
+    pub fn user_id(self) -> Option<Uuid> {
+        match self {
+            Actor::User(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
+/// Where a change came from: the actor and the request.
+#[derive(Clone, Debug)]
+pub struct AuditContext {
+    pub actor: Actor,
+    pub request_id: Option<String>,
+    pub client_addr: Option<String>,
+}
+
+impl AuditContext {
+    pub fn system() -> Self {
+        Self { actor: Actor::System, request_id: None, client_addr: None }
+    }
+
+    pub fn with_actor(&self, actor: Actor) -> Self {
+        Self { actor, ..self.clone() }
+    }
+}
+
+/// What happened. `before` and `after` never hold secrets or hashes.
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub action: &'static str,
+    pub entity_type: Option<&'static str>,
+    pub entity_id: Option<String>,
+    pub case_id: Option<Uuid>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+impl Event {
+    pub fn new(action: &'static str) -> Self {
+        Self { action, entity_type: None, entity_id: None, case_id: None, before: None, after: None }
+    }
+
+    pub fn entity(mut self, entity_type: &'static str, id: impl ToString) -> Self {
+        self.entity_type = Some(entity_type);
+        self.entity_id = Some(id.to_string());
+        self
+    }
+
+    pub fn before(mut self, value: Value) -> Self {
+        self.before = Some(value);
+        self
+    }
+
+    pub fn after(mut self, value: Value) -> Self {
+        self.after = Some(value);
+        self
+    }
+
+    /// The chain this event belongs to: its case's, or the system chain.
+    pub fn chain_id(&self) -> String {
+        self.case_id.map_or_else(|| SYSTEM_CHAIN.to_owned(), |id| id.to_string())
+    }
+}
+
+/// Appends `event` to its chain inside the caller's transaction. The chain's head row is
+/// locked first, so appends to one chain are serialized (no fork, no gap) while other chains
+/// proceed in parallel. If this fails, the caller's change fails with it.
+pub fn append(conn: &mut PgConnection, ctx: &AuditContext, event: Event) -> QueryResult<AuditEventRow> {
+    let chain_id = event.chain_id();
+    let (head_seq, head_hash) = db::audit::lock_chain_head(conn, &chain_id, event.case_id)?;
+    let mut row = AuditEventRow {
+        position: 0,
+        id: Uuid::new_v4(),
+        chain_id,
+        seq: head_seq + 1,
+        occurred_at: now(),
+        actor_type: ctx.actor.kind().to_owned(),
+        actor_id: ctx.actor.user_id(),
+        action: event.action.to_owned(),
+        entity_type: event.entity_type.map(str::to_owned),
+        entity_id: event.entity_id,
+        case_id: event.case_id,
+        before: event.before,
+        after: event.after,
+        request_id: ctx.request_id.clone(),
+        client_addr: ctx.client_addr.clone(),
+        prev_hash: head_hash,
+        hash: String::new(),
+    };
+    row.hash = hash::event_hash(&row);
+    db::audit::insert_event(conn, &row)?;
+    db::audit::advance_chain_head(conn, &row.chain_id, row.seq, &row.hash)?;
+    Ok(row)
+}
+
+/// The current time at the precision PostgreSQL stores, so the hash computed now is the
+/// hash recomputed from the stored row later.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}

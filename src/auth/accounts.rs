@@ -1,0 +1,109 @@
+//! Creating and changing accounts, with their audit events, for the HTTP API and the CLI.
+
+use chrono::{DateTime, Utc};
+use diesel::PgConnection;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::audit::{self, AuditContext, Event};
+use crate::db::models::{NewUserRow, UserRow};
+use crate::db::{sessions, unique_violation_as, users};
+use crate::domain::{DisplayName, Role, Username};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+
+/// What the audit log records of an account: never the password hash or lockout counters.
+pub fn audit_view(row: &UserRow) -> Value {
+    json!({
+        "username": row.username,
+        "display_name": row.display_name,
+        "role": row.role,
+        "active": row.active,
+    })
+}
+
+pub struct NewAccount {
+    pub username: Username,
+    pub display_name: DisplayName,
+    pub role: Role,
+    pub password_hash: String,
+}
+
+pub fn create(conn: &mut PgConnection, ctx: &AuditContext, account: &NewAccount) -> ApiResult<UserRow> {
+    let now = audit::now();
+    let row = users::insert(
+        conn,
+        &NewUserRow {
+            id: Uuid::new_v4(),
+            username: account.username.as_str(),
+            display_name: account.display_name.as_str(),
+            role: account.role.as_str(),
+            password_hash: &account.password_hash,
+            active: true,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .map_err(|e| {
+        unique_violation_as(
+            e,
+            ApiError::field(ErrorCode::UsernameTaken, "username", "taken", "is already in use"),
+        )
+    })?;
+    audit::append(conn, ctx, Event::new("user.created").entity("user", row.id).after(audit_view(&row)))?;
+    Ok(row)
+}
+
+#[derive(Default)]
+pub struct AccountChanges {
+    pub display_name: Option<DisplayName>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+/// Applies `changes` if `check_version` accepts the current version. Refuses to leave no
+/// active admin. Deactivation also ends the account's sessions.
+pub fn update(
+    conn: &mut PgConnection,
+    ctx: &AuditContext,
+    id: Uuid,
+    changes: &AccountChanges,
+    check_version: impl FnOnce(i32) -> ApiResult<()>,
+) -> ApiResult<UserRow> {
+    // Admin rows are locked first, always in the same order, so two admins changing each
+    // other at once queue instead of deadlocking, and cannot both demote the other.
+    let touches_admins = changes.role.is_some() || changes.active.is_some();
+    let active_admins = if touches_admins { users::lock_active_admins(conn)? } else { 0 };
+    let before = users::find_for_update(conn, id)?.ok_or_else(ApiError::not_found)?;
+    check_version(before.version)?;
+
+    let was_active_admin = before.active && before.role == Role::Admin.as_str();
+    let stays_admin = changes.role.is_none_or(|r| r == Role::Admin) && changes.active != Some(false);
+    if was_active_admin && !stays_admin && active_admins <= 1 {
+        return Err(ApiError::new(
+            ErrorCode::LastAdmin,
+            "This is the last active administrator; make another administrator first.",
+        ));
+    }
+
+    let now: DateTime<Utc> = audit::now();
+    let after = users::update(
+        conn,
+        id,
+        &users::UserChanges {
+            display_name: changes.display_name.as_ref().map(DisplayName::as_str),
+            role: changes.role.map(Role::as_str),
+            active: changes.active,
+            password_hash: None,
+        },
+        now,
+    )?;
+    if before.active && !after.active {
+        sessions::revoke_all_for_user(conn, id, None, now, "deactivated")?;
+    }
+    audit::append(
+        conn,
+        ctx,
+        Event::new("user.updated").entity("user", id).before(audit_view(&before)).after(audit_view(&after)),
+    )?;
+    Ok(after)
+}

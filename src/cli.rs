@@ -1,0 +1,331 @@
+//! The `probity` command line.
+
+use std::io::{BufRead, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use diesel::{Connection, PgConnection};
+
+use crate::audit::checkpoint::{self, Checkpoint};
+use crate::audit::verify::{VerifyReport, verify_log};
+use crate::audit::AuditContext;
+use crate::auth::PasswordHasher;
+use crate::auth::accounts::{self, NewAccount};
+use crate::config::{Purpose, Settings};
+use crate::db::{self, Db};
+use crate::domain::{DisplayName, Password, Role, Username};
+use crate::state::AppState;
+
+#[derive(Parser)]
+#[command(name = "probity", version, about = "Case management for a Professional Standards Department")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply pending migrations, then serve HTTP on PROBITY_BIND.
+    Serve {
+        /// Development mode: ephemeral secrets, readable logs, and an `admin` account if
+        /// there is none (its password printed once, or PROBITY_ADMIN_PASSWORD).
+        #[arg(long)]
+        dev: bool,
+    },
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Print the OpenAPI document (as committed in openapi/openapi.json).
+    Openapi,
+    /// Exit 0 if the server on PROBITY_BIND answers /healthz (for container health checks).
+    Healthcheck,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account. The password comes from PROBITY_PASSWORD or standard input, never
+    /// from the command line.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: String,
+        /// admin, supervisor, investigator, intake or auditor
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify every hash, link and sequence; exit 0 when intact, 1 naming the first broken
+    /// event otherwise.
+    Verify {
+        /// Also check against a checkpoint saved earlier (needs PROBITY_AUDIT_SIGNING_KEY).
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<std::path::PathBuf>,
+    },
+    /// Print a signed checkpoint of every chain's head (needs PROBITY_AUDIT_SIGNING_KEY).
+    Checkpoint,
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn run() -> i32 {
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve { dev } => serve(dev),
+        Command::Migrate => migrate().map(|_| 0),
+        Command::User { command: UserCommand::Create { username, display_name, role } } => {
+            create_user(&username, &display_name, &role).map(|_| 0)
+        }
+        Command::Audit { command: AuditCommand::Verify { checkpoint } } => verify(checkpoint.as_deref()),
+        Command::Audit { command: AuditCommand::Checkpoint } => print_checkpoint().map(|_| 0),
+        Command::Openapi => {
+            print!("{}", crate::http::openapi_json());
+            Ok(0)
+        }
+        Command::Healthcheck => Ok(healthcheck()),
+    };
+    result.unwrap_or_else(|message| {
+        eprintln!("probity: {message}");
+        2
+    })
+}
+
+fn cli_settings() -> Result<Settings, String> {
+    let settings = Settings::from_env(Purpose::Cli).map_err(|e| e.to_string())?;
+    crate::telemetry::init(settings.log_format, &settings.log_filter);
+    Ok(settings)
+}
+
+fn connect_and_migrate(settings: &Settings) -> Result<PgConnection, String> {
+    db::ensure_database_exists(&settings.database.url)?;
+    let mut conn = PgConnection::establish(&settings.database.url)
+        .map_err(|e| format!("cannot connect to {}: {e}", db::redact_url(&settings.database.url)))?;
+    let applied = db::run_migrations(&mut conn)?;
+    for version in &applied {
+        tracing::info!(%version, "applied migration");
+    }
+    Ok(conn)
+}
+
+fn migrate() -> Result<(), String> {
+    let settings = cli_settings()?;
+    let mut conn = connect_and_migrate(&settings)?;
+    let _ = &mut conn;
+    eprintln!("probity: database is up to date");
+    Ok(())
+}
+
+/// The password for `user create`: PROBITY_PASSWORD, or one line of standard input (only
+/// the line ending removed: the password is used exactly as typed).
+fn password_from_env_or_stdin() -> Result<String, String> {
+    if let Ok(p) = std::env::var("PROBITY_PASSWORD") {
+        return Ok(p);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("reading the password: {e}"))?;
+    let line = line.strip_suffix('\n').unwrap_or(&line);
+    Ok(line.strip_suffix('\r').unwrap_or(line).to_owned())
+}
+
+fn create_user(username: &str, display_name: &str, role: &str) -> Result<(), String> {
+    let settings = cli_settings()?;
+    let role: Role = role.parse()?;
+    let username = Username::parse(username).map_err(|(_, m)| format!("username {m}"))?;
+    let display_name = DisplayName::parse(display_name).map_err(|(_, m)| format!("display name {m}"))?;
+    let password = Password::new(password_from_env_or_stdin()?, Some(username.as_str()))
+        .map_err(|e| format!("password {}", e.message()))?;
+    let hasher = PasswordHasher::new(&settings.auth.argon2)?;
+    let password_hash = hasher.hash_blocking(&password)?;
+    let mut conn = connect_and_migrate(&settings)?;
+    let account = NewAccount { username, display_name, role, password_hash };
+    let row = conn
+        .transaction(|c| accounts::create(c, &AuditContext::system(), &account))
+        .map_err(|e| e.detail.clone())?;
+    println!("{}", row.id);
+    eprintln!("probity: created {} `{}`", role, row.username);
+    Ok(())
+}
+
+fn report_outcome(report: &VerifyReport) -> i32 {
+    println!("{}", serde_json::to_string_pretty(report).unwrap_or_default());
+    match &report.first_broken {
+        None => {
+            eprintln!(
+                "probity: audit log intact: {} events in {} chains",
+                report.events_checked, report.chains_checked
+            );
+            0
+        }
+        Some(b) => {
+            let event = b.event_id.map_or_else(|| "no event".to_owned(), |id| format!("event {id}"));
+            eprintln!(
+                "probity: audit log BROKEN: chain {} at seq {} ({event}): {}",
+                b.chain, b.seq, b.reason
+            );
+            1
+        }
+    }
+}
+
+fn signing_key(settings: &Settings) -> Result<ed25519_dalek::SigningKey, String> {
+    settings
+        .audit_signing_key
+        .map(|seed| ed25519_dalek::SigningKey::from_bytes(&seed))
+        .ok_or_else(|| "PROBITY_AUDIT_SIGNING_KEY is not set".to_owned())
+}
+
+fn verify(checkpoint_file: Option<&std::path::Path>) -> Result<i32, String> {
+    let settings = cli_settings()?;
+    let mut conn = PgConnection::establish(&settings.database.url)
+        .map_err(|e| format!("cannot connect to {}: {e}", db::redact_url(&settings.database.url)))?;
+    let report = match checkpoint_file {
+        None => verify_log(&mut conn).map_err(|e| e.to_string())?,
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let cp: Checkpoint =
+                serde_json::from_str(&text).map_err(|e| format!("{}: not a checkpoint: {e}", path.display()))?;
+            let key = signing_key(&settings)?;
+            checkpoint::check_signature(&cp, &key.verifying_key())?;
+            checkpoint::verify_against(&mut conn, &cp).map_err(|e| e.to_string())?
+        }
+    };
+    Ok(report_outcome(&report))
+}
+
+fn print_checkpoint() -> Result<(), String> {
+    let settings = cli_settings()?;
+    let key = signing_key(&settings)?;
+    let mut conn = PgConnection::establish(&settings.database.url)
+        .map_err(|e| format!("cannot connect to {}: {e}", db::redact_url(&settings.database.url)))?;
+    let cp = checkpoint::create(&mut conn, &key).map_err(|e| e.to_string())?;
+    println!("{}", serde_json::to_string_pretty(&cp).map_err(|e| e.to_string())?);
+    Ok(())
+}
+
+fn random_password() -> Result<String, String> {
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut out = String::new();
+    while out.len() < 24 {
+        let mut byte = [0u8; 1];
+        getrandom::fill(&mut byte).map_err(|e| format!("no randomness: {e}"))?;
+        // Rejection sampling keeps every character equally likely.
+        let limit = 256 - (256 % ALPHABET.len());
+        if usize::from(byte[0]) < limit {
+            out.push(char::from(ALPHABET[usize::from(byte[0]) % ALPHABET.len()]));
+        }
+    }
+    Ok(out)
+}
+
+/// In dev mode, makes sure someone can log in: creates `admin` if there is no active admin.
+fn bootstrap_dev_admin(conn: &mut PgConnection, hasher: &PasswordHasher) -> Result<(), String> {
+    if db::users::any_active_admin(conn).map_err(|e| e.to_string())? {
+        return Ok(());
+    }
+    let (raw, generated) = match std::env::var("PROBITY_ADMIN_PASSWORD") {
+        Ok(p) if !p.is_empty() => (p, false),
+        _ => (random_password()?, true),
+    };
+    let password = Password::new(raw.clone(), Some("admin"))
+        .map_err(|e| format!("PROBITY_ADMIN_PASSWORD {}", e.message()))?;
+    let account = NewAccount {
+        username: Username::parse("admin").map_err(|(_, m)| m.to_owned())?,
+        display_name: DisplayName::parse("Administrator").map_err(|(_, m)| m.to_owned())?,
+        role: Role::Admin,
+        password_hash: hasher.hash_blocking(&password)?,
+    };
+    conn.transaction(|c| accounts::create(c, &AuditContext::system(), &account))
+        .map_err(|e| e.detail.clone())?;
+    if generated {
+        // Printed once, on stdout, never logged.
+        println!("probity: created user `admin` with password: {raw}");
+    } else {
+        println!("probity: created user `admin` with the password from PROBITY_ADMIN_PASSWORD");
+    }
+    let _ = std::io::stdout().flush();
+    Ok(())
+}
+
+fn serve(dev: bool) -> Result<i32, String> {
+    let settings = Settings::from_env(Purpose::Serve { dev }).map_err(|e| e.to_string())?;
+    crate::telemetry::init(settings.log_format, &settings.log_filter);
+    if dev {
+        tracing::warn!("development mode: ephemeral JWT secret and audit signing key; do not use in production");
+    }
+    let mut conn = connect_and_migrate(&settings)?;
+    let db = Db::connect(&settings.database)?;
+    let state = AppState::new(settings, db)?;
+    if dev {
+        bootstrap_dev_admin(&mut conn, &state.hasher)?;
+    }
+    drop(conn);
+    let bind = state.settings.bind.clone();
+    let workers = state.settings.workers;
+    tracing::info!(%bind, "serving");
+    let bind_for_error = bind.clone();
+    actix_web::rt::System::new()
+        .block_on(async move {
+            let mut server = actix_web::HttpServer::new(move || crate::http::app(state.clone()));
+            if let Some(n) = workers {
+                server = server.workers(n);
+            }
+            server.bind(&bind)?.run().await
+        })
+        .map_err(|e| format!("server on {bind_for_error}: {e}"))?;
+    Ok(0)
+}
+
+/// GETs /healthz on PROBITY_BIND over plain HTTP/1.0; 0 when it answers 200.
+fn healthcheck() -> i32 {
+    let bind = std::env::var("PROBITY_BIND").unwrap_or_else(|_| crate::config::DEFAULT_BIND.to_owned());
+    let target = bind.replace("0.0.0.0", "127.0.0.1").replace("[::]", "[::1]");
+    let Some(addr) = target.to_socket_addrs().ok().and_then(|mut a| a.next()) else { return 1 };
+    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_secs(3)) else { return 1 };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(3)));
+    if stream.write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n").is_err() {
+        return 1;
+    }
+    let mut head = [0u8; 12];
+    match stream.read_exact(&mut head) {
+        Ok(()) if head.starts_with(b"HTTP/1.") && &head[9..12] == b"200" => 0,
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_passwords_meet_the_policy() {
+        let p = random_password().unwrap();
+        assert_eq!(p.len(), 24);
+        assert!(Password::new(p, Some("admin")).is_ok());
+    }
+
+    #[test]
+    fn the_command_line_parses() {
+        Cli::command_for_tests();
+    }
+}
+
+impl Cli {
+    #[cfg(test)]
+    fn command_for_tests() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

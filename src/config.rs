@@ -1,0 +1,359 @@
+//! Settings, read from the environment (and a `.env` file if present). Every setting is
+//! documented in the README and `.env.example`; every number from the domain brief is a
+//! setting with that default rather than a literal in the code.
+
+use std::env;
+use std::fmt::Display;
+use std::str::FromStr;
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/probity";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+const MIN_JWT_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, thiserror::Error)]
+#[error("setting {name}: {message}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(name: &'static str, message: impl Into<String>) -> Self {
+        Self { name, message: message.into() }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "pretty" => Ok(Self::Pretty),
+            "json" => Ok(Self::Json),
+            other => Err(format!("expected `pretty` or `json`, got `{other}`")),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub pool_size: u32,
+    pub acquire_timeout: Duration,
+    pub statement_timeout: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct Argon2Settings {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+    /// How many hashes may be computed at once; the rest wait, so a login storm cannot take
+    /// every core from the other requests.
+    pub max_concurrent: usize,
+}
+
+#[derive(Clone)]
+pub struct AuthSettings {
+    pub jwt_secret: Vec<u8>,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub lockout_threshold: i32,
+    pub lockout_duration: Duration,
+    pub argon2: Argon2Settings,
+}
+
+// Never print the secret.
+impl std::fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("jwt_secret", &"<redacted>")
+            .field("jwt_issuer", &self.jwt_issuer)
+            .field("jwt_audience", &self.jwt_audience)
+            .field("access_token_ttl", &self.access_token_ttl)
+            .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .field("lockout_threshold", &self.lockout_threshold)
+            .field("lockout_duration", &self.lockout_duration)
+            .field("argon2", &self.argon2)
+            .finish()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub dev: bool,
+    pub bind: String,
+    pub workers: Option<usize>,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    /// 32-byte Ed25519 seed that signs audit checkpoints; `None` only when the caller does
+    /// not sign (the CLI's verify without a checkpoint).
+    pub audit_signing_key: Option<[u8; 32]>,
+    pub body_limit_bytes: usize,
+    pub log_format: LogFormat,
+    pub log_filter: String,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+}
+
+/// What the caller needs from the settings: serving needs every secret, the CLI's other
+/// commands need only the database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    Serve { dev: bool },
+    Cli,
+}
+
+impl Settings {
+    /// Reads the settings from the process environment.
+    pub fn from_env(purpose: Purpose) -> Result<Self, ConfigError> {
+        Self::from_lookup(purpose, |name| env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup`, so tests can supply their own environment.
+    pub fn from_lookup(
+        purpose: Purpose,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let dev = matches!(purpose, Purpose::Serve { dev: true });
+        let serving = matches!(purpose, Purpose::Serve { .. });
+
+        let jwt_secret = match get("PROBITY_JWT_SECRET") {
+            Some(s) if s.len() >= MIN_JWT_SECRET_BYTES => s.into_bytes(),
+            Some(_) => {
+                return Err(ConfigError::new(
+                    "PROBITY_JWT_SECRET",
+                    format!("must be at least {MIN_JWT_SECRET_BYTES} bytes"),
+                ));
+            }
+            None if dev || !serving => random_bytes(32)?,
+            None => {
+                return Err(ConfigError::new(
+                    "PROBITY_JWT_SECRET",
+                    "is not set: set a random secret of at least 32 bytes \
+                     (for example `openssl rand -base64 48`), or run `probity serve --dev` \
+                     for an ephemeral one on a development machine",
+                ));
+            }
+        };
+
+        let audit_signing_key = match get("PROBITY_AUDIT_SIGNING_KEY") {
+            Some(s) => Some(parse_signing_key(&s)?),
+            None if dev => {
+                let bytes = random_bytes(32)?;
+                let mut key = [0u8; 32];
+                key.copy_from_slice(&bytes);
+                Some(key)
+            }
+            None if serving => {
+                return Err(ConfigError::new(
+                    "PROBITY_AUDIT_SIGNING_KEY",
+                    "is not set: set 32 random bytes, base64-encoded \
+                     (for example `openssl rand -base64 32`), or run `probity serve --dev`",
+                ));
+            }
+            None => None,
+        };
+
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let log_format_default = if dev { LogFormat::Pretty } else { LogFormat::Json };
+
+        Ok(Self {
+            dev,
+            bind: get("PROBITY_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned()),
+            workers: parse_opt(&get, "PROBITY_WORKERS")?,
+            database: DatabaseSettings {
+                url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+                pool_size: parse_or(&get, "PROBITY_DB_POOL_SIZE", 10)?,
+                acquire_timeout: Duration::from_millis(parse_or(
+                    &get,
+                    "PROBITY_DB_ACQUIRE_TIMEOUT_MS",
+                    3000,
+                )?),
+                statement_timeout: Duration::from_millis(parse_or(
+                    &get,
+                    "PROBITY_DB_STATEMENT_TIMEOUT_MS",
+                    15_000,
+                )?),
+            },
+            auth: AuthSettings {
+                jwt_secret,
+                jwt_issuer: get("PROBITY_JWT_ISSUER").unwrap_or_else(|| "probity".to_owned()),
+                jwt_audience: get("PROBITY_JWT_AUDIENCE")
+                    .unwrap_or_else(|| "probity-api".to_owned()),
+                access_token_ttl: Duration::from_secs(parse_or(
+                    &get,
+                    "PROBITY_ACCESS_TOKEN_TTL_SECS",
+                    900,
+                )?),
+                refresh_token_ttl: Duration::from_secs(parse_or(
+                    &get,
+                    "PROBITY_REFRESH_TOKEN_TTL_SECS",
+                    43_200,
+                )?),
+                lockout_threshold: parse_or(&get, "PROBITY_LOCKOUT_THRESHOLD", 5)?,
+                lockout_duration: Duration::from_secs(parse_or(
+                    &get,
+                    "PROBITY_LOCKOUT_DURATION_SECS",
+                    900,
+                )?),
+                argon2: Argon2Settings {
+                    memory_kib: parse_or(&get, "PROBITY_ARGON2_MEMORY_KIB", 19_456)?,
+                    iterations: parse_or(&get, "PROBITY_ARGON2_ITERATIONS", 2)?,
+                    parallelism: parse_or(&get, "PROBITY_ARGON2_PARALLELISM", 1)?,
+                    max_concurrent: parse_or(
+                        &get,
+                        "PROBITY_ARGON2_MAX_CONCURRENT",
+                        cpus.saturating_sub(1).max(1),
+                    )?,
+                },
+            },
+            audit_signing_key,
+            body_limit_bytes: parse_or(&get, "PROBITY_BODY_LIMIT_BYTES", 1024 * 1024)?,
+            log_format: parse_or(&get, "PROBITY_LOG_FORMAT", log_format_default)?,
+            log_filter: get("PROBITY_LOG").unwrap_or_else(|| "info".to_owned()),
+            trust_forwarded_for: parse_or(&get, "PROBITY_TRUST_FORWARDED_FOR", false)?,
+        }
+        .validated()?)
+    }
+
+    fn validated(self) -> Result<Self, ConfigError> {
+        if self.database.pool_size == 0 {
+            return Err(ConfigError::new("PROBITY_DB_POOL_SIZE", "must be at least 1"));
+        }
+        if self.auth.lockout_threshold < 1 {
+            return Err(ConfigError::new("PROBITY_LOCKOUT_THRESHOLD", "must be at least 1"));
+        }
+        if self.auth.argon2.max_concurrent == 0 {
+            return Err(ConfigError::new("PROBITY_ARGON2_MAX_CONCURRENT", "must be at least 1"));
+        }
+        if self.auth.access_token_ttl.is_zero() {
+            return Err(ConfigError::new("PROBITY_ACCESS_TOKEN_TTL_SECS", "must be at least 1"));
+        }
+        argon2::Params::new(
+            self.auth.argon2.memory_kib,
+            self.auth.argon2.iterations,
+            self.auth.argon2.parallelism,
+            None,
+        )
+        .map_err(|e| ConfigError::new("PROBITY_ARGON2_MEMORY_KIB", e.to_string()))?;
+        Ok(self)
+    }
+}
+
+fn parse_opt<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<Option<T>, ConfigError>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    get(name)
+        .map(|raw| raw.trim().parse::<T>().map_err(|e| ConfigError::new(name, format!("`{raw}`: {e}"))))
+        .transpose()
+}
+
+fn parse_or<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+) -> Result<T, ConfigError>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    Ok(parse_opt(get, name)?.unwrap_or(default))
+}
+
+fn parse_signing_key(raw: &str) -> Result<[u8; 32], ConfigError> {
+    let bytes = BASE64
+        .decode(raw.trim())
+        .map_err(|e| ConfigError::new("PROBITY_AUDIT_SIGNING_KEY", format!("not base64: {e}")))?;
+    bytes.try_into().map_err(|b: Vec<u8>| {
+        ConfigError::new(
+            "PROBITY_AUDIT_SIGNING_KEY",
+            format!("must decode to exactly 32 bytes, got {}", b.len()),
+        )
+    })
+}
+
+fn random_bytes(n: usize) -> Result<Vec<u8>, ConfigError> {
+    let mut buf = vec![0u8; n];
+    getrandom::fill(&mut buf)
+        .map_err(|e| ConfigError::new("PROBITY_JWT_SECRET", format!("no randomness: {e}")))?;
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(purpose: Purpose, vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> =
+            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Settings::from_lookup(purpose, |name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn serving_without_a_jwt_secret_is_refused_outside_dev_mode() {
+        let err = settings(Purpose::Serve { dev: false }, &[]).unwrap_err();
+        assert_eq!(err.name, "PROBITY_JWT_SECRET");
+    }
+
+    #[test]
+    fn a_short_jwt_secret_is_refused_even_in_dev_mode() {
+        let err = settings(Purpose::Serve { dev: true }, &[("PROBITY_JWT_SECRET", "short")])
+            .unwrap_err();
+        assert_eq!(err.name, "PROBITY_JWT_SECRET");
+    }
+
+    #[test]
+    fn dev_mode_makes_ephemeral_secrets() {
+        let a = settings(Purpose::Serve { dev: true }, &[]).unwrap();
+        let b = settings(Purpose::Serve { dev: true }, &[]).unwrap();
+        assert_ne!(a.auth.jwt_secret, b.auth.jwt_secret);
+        assert!(a.audit_signing_key.is_some());
+        assert_eq!(a.log_format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn defaults_follow_the_brief() {
+        let s = settings(
+            Purpose::Serve { dev: false },
+            &[
+                ("PROBITY_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+                ("PROBITY_AUDIT_SIGNING_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s.auth.access_token_ttl, Duration::from_secs(900));
+        assert_eq!(s.auth.lockout_threshold, 5);
+        assert_eq!(s.auth.lockout_duration, Duration::from_secs(900));
+        assert_eq!((s.auth.argon2.memory_kib, s.auth.argon2.iterations), (19_456, 2));
+        assert_eq!(s.body_limit_bytes, 1024 * 1024);
+        assert_eq!(s.log_format, LogFormat::Json);
+        assert_eq!(s.database.url, DEFAULT_DATABASE_URL);
+    }
+
+    #[test]
+    fn malformed_numbers_name_the_setting() {
+        let err = settings(Purpose::Cli, &[("PROBITY_DB_POOL_SIZE", "ten")]).unwrap_err();
+        assert_eq!(err.name, "PROBITY_DB_POOL_SIZE");
+        let err = settings(Purpose::Cli, &[("PROBITY_LOG_FORMAT", "xml")]).unwrap_err();
+        assert_eq!(err.name, "PROBITY_LOG_FORMAT");
+    }
+}

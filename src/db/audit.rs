@@ -1,0 +1,134 @@
+//! Queries on the audit log. Only INSERT and SELECT touch `audit_events`.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::models::AuditEventRow;
+use crate::db::schema::{audit_chains, audit_events};
+
+/// Locks the chain's head row (creating it on first use) and returns its head.
+pub fn lock_chain_head(
+    conn: &mut PgConnection,
+    chain_id: &str,
+    case_id: Option<Uuid>,
+) -> QueryResult<(i64, String)> {
+    diesel::insert_into(audit_chains::table)
+        .values((audit_chains::id.eq(chain_id), audit_chains::case_id.eq(case_id)))
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    audit_chains::table
+        .find(chain_id)
+        .select((audit_chains::head_seq, audit_chains::head_hash))
+        .for_update()
+        .first(conn)
+}
+
+pub fn insert_event(conn: &mut PgConnection, row: &AuditEventRow) -> QueryResult<()> {
+    diesel::insert_into(audit_events::table).values(row).execute(conn).map(|_| ())
+}
+
+pub fn advance_chain_head(conn: &mut PgConnection, chain_id: &str, seq: i64, hash: &str) -> QueryResult<()> {
+    diesel::update(audit_chains::table.find(chain_id))
+        .set((audit_chains::head_seq.eq(seq), audit_chains::head_hash.eq(hash)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ActorFilter {
+    User(Uuid),
+    System,
+    Public,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct EventFilter {
+    pub actor: Option<ActorFilter>,
+    pub action: Option<String>,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub case_id: Option<Uuid>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// Keyset cursor: the position of the last event of the previous page.
+    pub after_position: Option<i64>,
+    pub descending: bool,
+    pub limit: i64,
+}
+
+pub fn list(conn: &mut PgConnection, f: &EventFilter) -> QueryResult<Vec<AuditEventRow>> {
+    use audit_events::dsl as e;
+    let mut q = e::audit_events.select(AuditEventRow::as_select()).into_boxed();
+    match &f.actor {
+        Some(ActorFilter::User(id)) => q = q.filter(e::actor_id.eq(*id)),
+        Some(ActorFilter::System) => q = q.filter(e::actor_type.eq("system")),
+        Some(ActorFilter::Public) => q = q.filter(e::actor_type.eq("public")),
+        None => {}
+    }
+    if let Some(action) = &f.action {
+        q = q.filter(e::action.eq(action.clone()));
+    }
+    if let Some(t) = &f.entity_type {
+        q = q.filter(e::entity_type.eq(t.clone()));
+    }
+    if let Some(id) = &f.entity_id {
+        q = q.filter(e::entity_id.eq(id.clone()));
+    }
+    if let Some(case_id) = f.case_id {
+        q = q.filter(e::case_id.eq(case_id));
+    }
+    if let Some(from) = f.from {
+        q = q.filter(e::occurred_at.ge(from));
+    }
+    if let Some(to) = f.to {
+        q = q.filter(e::occurred_at.lt(to));
+    }
+    if f.descending {
+        if let Some(p) = f.after_position {
+            q = q.filter(e::position.lt(p));
+        }
+        q = q.order(e::position.desc());
+    } else {
+        if let Some(p) = f.after_position {
+            q = q.filter(e::position.gt(p));
+        }
+        q = q.order(e::position.asc());
+    }
+    q.limit(f.limit).load(conn)
+}
+
+/// One batch of events in chain order, after `(chain_id, seq)`: verification streams the
+/// whole log through this without holding it in memory.
+pub fn batch_in_chain_order(
+    conn: &mut PgConnection,
+    after: Option<(&str, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<AuditEventRow>> {
+    use audit_events::dsl as e;
+    let mut q = e::audit_events.select(AuditEventRow::as_select()).into_boxed();
+    if let Some((chain, seq)) = after {
+        q = q.filter(e::chain_id.gt(chain.to_owned()).or(e::chain_id.eq(chain.to_owned()).and(e::seq.gt(seq))));
+    }
+    q.order((e::chain_id.asc(), e::seq.asc())).limit(limit).load(conn)
+}
+
+/// The last event of every chain, as the events say (not the cached head), in chain order.
+pub fn chain_heads(conn: &mut PgConnection) -> QueryResult<Vec<(String, i64, String)>> {
+    use audit_events::dsl as e;
+    e::audit_events
+        .select((e::chain_id, e::seq, e::hash))
+        .distinct_on(e::chain_id)
+        .order((e::chain_id.asc(), e::seq.desc()))
+        .load(conn)
+}
+
+pub fn find_in_chain(conn: &mut PgConnection, chain_id: &str, seq: i64) -> QueryResult<Option<AuditEventRow>> {
+    use audit_events::dsl as e;
+    e::audit_events
+        .filter(e::chain_id.eq(chain_id))
+        .filter(e::seq.eq(seq))
+        .select(AuditEventRow::as_select())
+        .first(conn)
+        .optional()
+}

@@ -1,0 +1,208 @@
+//! PostgreSQL through diesel: the pool, migrations and the query functions. Diesel is
+//! synchronous, so every query runs on actix's blocking pool via [`Db::run`] and
+//! [`Db::transaction`], never on the async executor.
+
+pub mod audit;
+pub mod models;
+pub mod schema;
+pub mod sessions;
+pub mod users;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::{Connection, RunQueryDsl};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::config::DatabaseSettings;
+use crate::error::{ApiError, ApiResult};
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+pub type PgPool = Pool<ConnectionManager<PgConnection>>;
+pub type PgPooled = PooledConnection<ConnectionManager<PgConnection>>;
+
+/// Sets the per-connection settings every time the pool hands a connection out.
+#[derive(Debug)]
+struct SessionSettings {
+    statement_timeout: Duration,
+}
+
+impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(&format!(
+            "SET statement_timeout = {}; SET TIME ZONE 'UTC';",
+            self.statement_timeout.as_millis()
+        ))
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// A handle on the pool that runs work off the async executor.
+#[derive(Clone)]
+pub struct Db {
+    pool: PgPool,
+}
+
+impl Db {
+    pub fn connect(settings: &DatabaseSettings) -> Result<Self, String> {
+        let manager = ConnectionManager::<PgConnection>::new(&settings.url);
+        let pool = Pool::builder()
+            .max_size(settings.pool_size)
+            .min_idle(Some(0))
+            .connection_timeout(settings.acquire_timeout)
+            .connection_customizer(Box::new(SessionSettings {
+                statement_timeout: settings.statement_timeout,
+            }))
+            .build(manager)
+            .map_err(|e| format!("database pool: {e}"))?;
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Runs `f` with a pooled connection on the blocking pool. An exhausted pool answers
+    /// 503 after the acquire timeout.
+    pub async fn run<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// Like [`Db::run`], inside one transaction: an error anywhere (an audit write included)
+    /// rolls everything back.
+    pub async fn transaction<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |conn| conn.transaction(f)).await
+    }
+}
+
+/// Creates the database named in `url` if it does not exist, connecting to the server's
+/// `postgres` database to do so.
+pub fn ensure_database_exists(url: &str) -> Result<(), String> {
+    if PgConnection::establish(url).is_ok() {
+        return Ok(());
+    }
+    let (server_url, name) = split_database_url(url)
+        .ok_or_else(|| format!("cannot find the database name in DATABASE_URL `{}`", redact_url(url)))?;
+    let mut conn = PgConnection::establish(&server_url)
+        .map_err(|e| format!("cannot connect to PostgreSQL at {}: {e}", redact_url(&server_url)))?;
+    let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+        "EXISTS (SELECT 1 FROM pg_database WHERE datname = {})",
+        quote_literal(&name)
+    )))
+    .get_result(&mut conn)
+    .map_err(|e| format!("checking for database `{name}`: {e}"))?;
+    if !exists {
+        conn.batch_execute(&format!("CREATE DATABASE {}", quote_ident(&name)))
+            .map_err(|e| format!("creating database `{name}`: {e}"))?;
+        tracing::info!(database = %name, "created database");
+    }
+    Ok(())
+}
+
+/// Applies pending migrations. An advisory lock makes instances that start together take
+/// turns instead of racing.
+pub fn run_migrations(conn: &mut PgConnection) -> Result<Vec<String>, String> {
+    const LOCK_KEY: i64 = 0x5052_4f42_4954_5901; // "PROBITY" + 1
+    conn.batch_execute(&format!("SELECT pg_advisory_lock({LOCK_KEY})"))
+        .map_err(|e| format!("migration lock: {e}"))?;
+    let result = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map(|versions| versions.iter().map(ToString::to_string).collect())
+        .map_err(|e| format!("migrations: {e}"));
+    let _ = conn.batch_execute(&format!("SELECT pg_advisory_unlock({LOCK_KEY})"));
+    result
+}
+
+/// Splits `postgres://user@host:port/name?opts` into the URL of the server's `postgres`
+/// database and `name`.
+pub fn split_database_url(url: &str) -> Option<(String, String)> {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://")? + 3;
+    let slash = scheme_end + base[scheme_end..].find('/')?;
+    let name = &base[slash + 1..];
+    if name.is_empty() {
+        return None;
+    }
+    let mut server = format!("{}/postgres", &base[..slash]);
+    if let Some(q) = query {
+        server.push('?');
+        server.push_str(q);
+    }
+    Some((server, name.to_owned()))
+}
+
+/// The URL without its password, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+pub fn quote_literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// Maps a unique-constraint violation to `on_unique`, anything else through `ApiError`.
+pub fn unique_violation_as(err: diesel::result::Error, on_unique: ApiError) -> ApiError {
+    match err {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => on_unique,
+        other => other.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_split_into_server_and_name() {
+        assert_eq!(
+            split_database_url("postgres://postgres@127.0.0.1:5432/probity"),
+            Some(("postgres://postgres@127.0.0.1:5432/postgres".into(), "probity".into()))
+        );
+        assert_eq!(
+            split_database_url("postgres://u:p@db/probity?sslmode=require"),
+            Some(("postgres://u:p@db/postgres?sslmode=require".into(), "probity".into()))
+        );
+        assert_eq!(split_database_url("postgres://db"), None);
+    }
+
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(redact_url("postgres://u:secret@db/x"), "postgres://u:***@db/x");
+        assert_eq!(redact_url("postgres://u@db/x"), "postgres://u@db/x");
+    }
+}

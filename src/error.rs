@@ -1,0 +1,350 @@
+//! The one error type of the HTTP API. Every error leaves as `application/problem+json`
+//! (RFC 9457) with a stable, machine-readable `code`; the unexpected ones are logged here
+//! and shown to the client only as `internal_error`.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+/// Stable error codes. Clients are written against these strings: add, never rename.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The body is not well-formed JSON.
+    InvalidJson,
+    /// A path or query parameter is malformed (a bad UUID, date or number).
+    InvalidParameter,
+    /// The body is JSON but its content is not acceptable; `errors` names the fields.
+    ValidationFailed,
+    /// The body is larger than the configured limit.
+    PayloadTooLarge,
+    /// The body is not `application/json`.
+    UnsupportedMediaType,
+    /// No valid bearer token was presented.
+    AuthenticationRequired,
+    /// The bearer token is invalid, expired or revoked.
+    InvalidToken,
+    /// Login failed. Unknown user, wrong password and locked account look the same.
+    InvalidCredentials,
+    /// The refresh token is unknown, expired, revoked or was already used.
+    InvalidRefreshToken,
+    /// The caller is authenticated but their role lacks the permission.
+    Forbidden,
+    /// No such resource, or the caller may not see it.
+    NotFound,
+    /// The method is not allowed on this resource.
+    MethodNotAllowed,
+    /// The username is already taken.
+    UsernameTaken,
+    /// The change would leave no active administrator.
+    LastAdmin,
+    /// The new password breaks the password policy.
+    WeakPassword,
+    /// The current password given does not match.
+    WrongPassword,
+    /// The change needs `If-Match` with the resource's current `ETag`.
+    PreconditionRequired,
+    /// `If-Match` does not match the current `ETag`: someone changed it first.
+    PreconditionFailed,
+    /// A concurrent change won; retry.
+    Conflict,
+    /// Too many requests.
+    RateLimited,
+    /// The database is unavailable or busy; retry later.
+    ServiceUnavailable,
+    /// Something unexpected; it has been logged with the request id.
+    InternalError,
+}
+
+impl ErrorCode {
+    pub fn status(self) -> StatusCode {
+        use ErrorCode::*;
+        match self {
+            InvalidJson | InvalidParameter => StatusCode::BAD_REQUEST,
+            ValidationFailed | WeakPassword => StatusCode::UNPROCESSABLE_ENTITY,
+            PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AuthenticationRequired | InvalidToken | InvalidCredentials | InvalidRefreshToken => {
+                StatusCode::UNAUTHORIZED
+            }
+            WrongPassword | Forbidden => StatusCode::FORBIDDEN,
+            NotFound => StatusCode::NOT_FOUND,
+            MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            UsernameTaken | LastAdmin | Conflict => StatusCode::CONFLICT,
+            PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            InternalError => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            InvalidJson => "Malformed JSON",
+            InvalidParameter => "Invalid parameter",
+            ValidationFailed => "Validation failed",
+            PayloadTooLarge => "Payload too large",
+            UnsupportedMediaType => "Unsupported media type",
+            AuthenticationRequired => "Authentication required",
+            InvalidToken => "Invalid token",
+            InvalidCredentials => "Invalid credentials",
+            InvalidRefreshToken => "Invalid refresh token",
+            Forbidden => "Forbidden",
+            NotFound => "Not found",
+            MethodNotAllowed => "Method not allowed",
+            UsernameTaken => "Username taken",
+            LastAdmin => "Last active administrator",
+            WeakPassword => "Password rejected",
+            WrongPassword => "Current password incorrect",
+            PreconditionRequired => "Precondition required",
+            PreconditionFailed => "Precondition failed",
+            Conflict => "Conflict",
+            RateLimited => "Too many requests",
+            ServiceUnavailable => "Service unavailable",
+            InternalError => "Internal error",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            InvalidJson => "invalid_json",
+            InvalidParameter => "invalid_parameter",
+            ValidationFailed => "validation_failed",
+            PayloadTooLarge => "payload_too_large",
+            UnsupportedMediaType => "unsupported_media_type",
+            AuthenticationRequired => "authentication_required",
+            InvalidToken => "invalid_token",
+            InvalidCredentials => "invalid_credentials",
+            InvalidRefreshToken => "invalid_refresh_token",
+            Forbidden => "forbidden",
+            NotFound => "not_found",
+            MethodNotAllowed => "method_not_allowed",
+            UsernameTaken => "username_taken",
+            LastAdmin => "last_admin",
+            WeakPassword => "weak_password",
+            WrongPassword => "wrong_password",
+            PreconditionRequired => "precondition_required",
+            PreconditionFailed => "precondition_failed",
+            Conflict => "conflict",
+            RateLimited => "rate_limited",
+            ServiceUnavailable => "service_unavailable",
+            InternalError => "internal_error",
+        }
+    }
+}
+
+/// One offending field of a request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// Where the problem is: a JSON path in the body (`role`, `items[2].name`), or the name of
+    /// a path or query parameter.
+    pub field: String,
+    /// A stable code for what is wrong (`required`, `unknown_field`, `invalid_type`,
+    /// `invalid_value`, `too_short`, `too_long`, `common_password`, ...).
+    pub code: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
+        Self { field: field.into(), code: code.to_owned(), message: message.into() }
+    }
+}
+
+/// The RFC 9457 problem document every error response carries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem: `urn:probity:problem:<code>`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    pub code: ErrorCode,
+    /// The offending fields, for validation and parameter errors.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(nullable = false)]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub detail: String,
+    pub errors: Vec<FieldError>,
+    /// Extra headers, such as `Retry-After` or `WWW-Authenticate`.
+    pub headers: Vec<(header::HeaderName, HeaderValue)>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self { code, detail: detail.into(), errors: Vec::new(), headers: Vec::new() }
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(ErrorCode::NotFound, "No such resource.")
+    }
+
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let detail = match errors.as_slice() {
+            [one] => format!("{}: {}", one.field, one.message),
+            _ => format!("{} fields are invalid.", errors.len()),
+        };
+        Self { errors, ..Self::new(ErrorCode::ValidationFailed, detail) }
+    }
+
+    pub fn field(code: ErrorCode, field: &str, field_code: &str, message: &str) -> Self {
+        Self {
+            errors: vec![FieldError::new(field, field_code, message)],
+            ..Self::new(code, format!("{field}: {message}"))
+        }
+    }
+
+    /// An unexpected failure: logged in full here, shown to the client only as a code.
+    pub fn internal(context: &str, err: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %err, "{context}");
+        Self::new(ErrorCode::InternalError, "An unexpected error occurred; it has been logged.")
+    }
+
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        Self::new(ErrorCode::ServiceUnavailable, detail)
+            .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
+    }
+
+    pub fn with_header(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    pub fn problem(&self) -> Problem {
+        Problem {
+            type_: format!("urn:probity:problem:{}", self.code.as_str()),
+            title: self.code.title().to_owned(),
+            status: self.code.status().as_u16(),
+            detail: self.detail.clone(),
+            code: self.code,
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.detail)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut builder = HttpResponse::build(self.status_code());
+        builder.insert_header((header::CONTENT_TYPE, PROBLEM_CONTENT_TYPE));
+        for (name, value) in &self.headers {
+            builder.insert_header((name.clone(), value.clone()));
+        }
+        builder.json(self.problem())
+    }
+}
+
+impl From<DieselError> for ApiError {
+    fn from(err: DieselError) -> Self {
+        match err {
+            DieselError::NotFound => Self::not_found(),
+            DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                Self::new(ErrorCode::Conflict, "A concurrent change won; retry the request.")
+            }
+            DieselError::DatabaseError(_, ref info) if info.message().contains("deadlock detected") => {
+                Self::new(ErrorCode::Conflict, "A concurrent change won; retry the request.")
+            }
+            DieselError::DatabaseError(_, ref info)
+                if info.message().contains("canceling statement due to statement timeout") =>
+            {
+                tracing::warn!("database statement timed out");
+                Self::unavailable("The database took too long to answer; retry later.")
+            }
+            other => Self::internal("database error", other),
+        }
+    }
+}
+
+impl From<r2d2_error::PoolError> for ApiError {
+    fn from(err: r2d2_error::PoolError) -> Self {
+        tracing::warn!(error = %err, "database pool exhausted or unreachable");
+        Self::unavailable("The database is busy or unreachable; retry later.")
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(_: actix_web::error::BlockingError) -> Self {
+        Self::unavailable("The server is shutting down; retry later.")
+    }
+}
+
+/// The pool error type, named once so the rest of the code does not depend on r2d2.
+pub mod r2d2_error {
+    pub type PoolError = diesel::r2d2::PoolError;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_serializes_to_its_snake_case_name() {
+        use ErrorCode::*;
+        for code in [
+            InvalidJson, InvalidParameter, ValidationFailed, PayloadTooLarge,
+            UnsupportedMediaType, AuthenticationRequired, InvalidToken, InvalidCredentials,
+            InvalidRefreshToken, Forbidden, NotFound, MethodNotAllowed, UsernameTaken, LastAdmin,
+            WeakPassword, WrongPassword, PreconditionRequired, PreconditionFailed, Conflict,
+            RateLimited, ServiceUnavailable, InternalError,
+        ] {
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str(), "{code:?}");
+        }
+    }
+
+    #[test]
+    fn problem_body_is_exact() {
+        let err = ApiError::field(ErrorCode::InvalidParameter, "id", "invalid_uuid", "not a UUID");
+        let body = serde_json::to_value(err.problem()).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "type": "urn:probity:problem:invalid_parameter",
+                "title": "Invalid parameter",
+                "status": 400,
+                "detail": "id: not a UUID",
+                "code": "invalid_parameter",
+                "errors": [{"field": "id", "code": "invalid_uuid", "message": "not a UUID"}]
+            })
+        );
+    }
+
+    #[test]
+    fn errors_are_left_out_when_there_are_none() {
+        let body = serde_json::to_value(ApiError::not_found().problem()).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "type": "urn:probity:problem:not_found",
+                "title": "Not found",
+                "status": 404,
+                "detail": "No such resource.",
+                "code": "not_found"
+            })
+        );
+    }
+}

@@ -1,0 +1,405 @@
+//! Extractors: JSON bodies and query strings that fail with problem+json naming the field,
+//! the authenticated caller (`AuthUser`), the permission a handler needs (`Require<P>`), the
+//! request's audit context and `If-Match`.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::ops::Deref;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::error::PayloadError;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use serde::de::DeserializeOwned;
+use serde_json::error::Category;
+use uuid::Uuid;
+
+use crate::audit::{Actor, AuditContext};
+use crate::auth::permissions::{PermissionMarker, allows};
+use crate::db::sessions;
+use crate::domain::Role;
+use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::http::middleware::RequestId;
+use crate::state::AppState;
+
+type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+fn state(req: &HttpRequest) -> ApiResult<web::Data<AppState>> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal("application state", "AppState is not registered"))
+}
+
+// ---------------------------------------------------------------------------------------
+// JSON bodies
+
+/// A JSON body. Malformed JSON is 400 `invalid_json`; JSON of the wrong shape (wrong type,
+/// missing or unknown field, unknown enum value) is 422 `validation_failed` naming the field;
+/// a body over the limit is 413; another content type is 415.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = req.mime_type().ok().flatten().is_some_and(|m| {
+            m.type_() == mime_type::APPLICATION
+                && (m.subtype() == mime_type::JSON || m.suffix() == Some(mime_type::JSON))
+        });
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !is_json {
+                return Err(ApiError::new(
+                    ErrorCode::UnsupportedMediaType,
+                    "The body must be JSON, sent with `Content-Type: application/json`.",
+                ));
+            }
+            let bytes = body.await.map_err(|err| match err.as_error::<PayloadError>() {
+                Some(PayloadError::Overflow) => {
+                    ApiError::new(ErrorCode::PayloadTooLarge, "The body is larger than the server accepts.")
+                }
+                _ => ApiError::new(ErrorCode::InvalidJson, "The body could not be read."),
+            })?;
+            parse_json(&bytes).map(ApiJson)
+        })
+    }
+}
+
+mod mime_type {
+    pub use actix_web::mime::{APPLICATION, JSON};
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        match inner.classify() {
+            Category::Data => ApiError::validation(vec![serde_field_error(&path, &inner.to_string())]),
+            Category::Syntax | Category::Eof | Category::Io => {
+                ApiError::new(ErrorCode::InvalidJson, format!("Malformed JSON: {inner}"))
+            }
+        }
+    })?;
+    de.end().map_err(|e| ApiError::new(ErrorCode::InvalidJson, format!("Malformed JSON: {e}")))?;
+    Ok(value)
+}
+
+/// Turns serde's message into a field error: the path names the field, or for missing and
+/// unknown fields the message does.
+fn serde_field_error(path: &str, message: &str) -> FieldError {
+    let message = message.rsplit_once(" at line ").map_or(message, |(m, _)| m);
+    let named = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_prefix('`'))
+            .and_then(|rest| rest.split_once('`'))
+            .map(|(name, _)| name.to_owned())
+    };
+    // serde_path_to_error already ends the path with an unknown key; a missing one it does not.
+    let join = |name: String| {
+        if path == "." || path.is_empty() {
+            name
+        } else if path == name || path.ends_with(&format!(".{name}")) {
+            path.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    let base = if path == "." || path.is_empty() { "body".to_owned() } else { path.to_owned() };
+    if let Some(name) = named("missing field ") {
+        return FieldError::new(join(name), "required", "is required");
+    }
+    if let Some(name) = named("unknown field ") {
+        return FieldError::new(join(name), "unknown_field", message);
+    }
+    let code = if message.starts_with("invalid type") { "invalid_type" } else { "invalid_value" };
+    FieldError::new(base, code, message)
+}
+
+// ---------------------------------------------------------------------------------------
+// Query strings
+
+/// A query string, decoded into `T`. A malformed value is 400 `invalid_parameter` naming
+/// the parameter; an unknown parameter too, when `T` denies unknown fields.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiQuery<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(ApiQuery))
+    }
+}
+
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> ApiResult<T> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let field = serde_field_error(&path, &err.into_inner().to_string());
+        let field = if field.field == "body" { FieldError { field: "query".into(), ..field } } else { field };
+        ApiError { errors: vec![field.clone()], ..ApiError::new(ErrorCode::InvalidParameter, format!("{}: {}", field.field, field.message)) }
+    })
+}
+
+/// A path segment that must be a UUID; anything else is 400 `invalid_parameter`.
+pub fn parse_uuid(name: &str, raw: &str) -> ApiResult<Uuid> {
+    Uuid::parse_str(raw)
+        .map_err(|_| ApiError::field(ErrorCode::InvalidParameter, name, "invalid_uuid", "is not a valid UUID"))
+}
+
+// ---------------------------------------------------------------------------------------
+// The caller
+
+/// The authenticated caller, re-read from the database on every request: a deactivated
+/// account, a changed role or an ended session takes effect on the very next request.
+#[derive(Clone, Debug)]
+pub struct AuthUser {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub session_id: Uuid,
+}
+
+fn unauthenticated(code: ErrorCode, detail: &str, bearer_error: Option<&str>) -> ApiError {
+    let challenge = match bearer_error {
+        Some(e) => format!("Bearer realm=\"probity\", error=\"{e}\""),
+        None => "Bearer realm=\"probity\"".to_owned(),
+    };
+    let value = HeaderValue::from_str(&challenge).unwrap_or(HeaderValue::from_static("Bearer"));
+    ApiError::new(code, detail).with_header(header::WWW_AUTHENTICATE, value)
+}
+
+fn invalid_token() -> ApiError {
+    unauthenticated(
+        ErrorCode::InvalidToken,
+        "The access token is invalid, expired or revoked.",
+        Some("invalid_token"),
+    )
+}
+
+fn bearer_token(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            if let Some(user) = req.extensions().get::<AuthUser>() {
+                return Ok(user.clone());
+            }
+            let state = state(&req)?;
+            let token = bearer_token(&req).ok_or_else(|| {
+                unauthenticated(
+                    ErrorCode::AuthenticationRequired,
+                    "This endpoint needs `Authorization: Bearer <access token>`.",
+                    None,
+                )
+            })?;
+            let claims = state.tokens.validate(&token).ok_or_else(invalid_token)?;
+            let principal = state
+                .db
+                .run(move |c| Ok(sessions::load_principal(c, claims.sub, claims.sid)?))
+                .await?;
+            let (user, session) = principal.ok_or_else(invalid_token)?;
+            if !user.active || !session.is_live(crate::audit::now()) {
+                return Err(invalid_token());
+            }
+            let role = user.role().map_err(|e| ApiError::internal("stored role", e))?;
+            let auth = AuthUser {
+                id: user.id,
+                username: user.username,
+                display_name: user.display_name,
+                role,
+                session_id: session.id,
+            };
+            tracing::Span::current().record("user_id", tracing::field::display(auth.id));
+            req.extensions_mut().insert(auth.clone());
+            Ok(auth)
+        })
+    }
+}
+
+/// The caller, who must hold permission `P` (403 `forbidden` otherwise). The permission
+/// table is `auth::permissions`.
+pub struct Require<P: PermissionMarker> {
+    pub user: AuthUser,
+    _permission: PhantomData<P>,
+}
+
+impl<P: PermissionMarker> Deref for Require<P> {
+    type Target = AuthUser;
+    fn deref(&self) -> &AuthUser {
+        &self.user
+    }
+}
+
+impl<P: PermissionMarker + 'static> FromRequest for Require<P> {
+    type Error = ApiError;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = AuthUser::from_request(req, payload);
+        Box::pin(async move {
+            let user = user.await?;
+            if !allows(user.role, P::PERMISSION) {
+                return Err(ApiError::new(
+                    ErrorCode::Forbidden,
+                    format!("Your role does not have the `{}` permission.", P::PERMISSION.as_str()),
+                ));
+            }
+            Ok(Require { user, _permission: PhantomData })
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Request metadata for the audit log
+
+/// The request id and client address, for audit events.
+#[derive(Clone, Debug)]
+pub struct RequestMeta {
+    pub request_id: Option<String>,
+    pub client_addr: Option<String>,
+}
+
+impl RequestMeta {
+    pub fn audit(&self, actor: Actor) -> AuditContext {
+        AuditContext { actor, request_id: self.request_id.clone(), client_addr: self.client_addr.clone() }
+    }
+}
+
+impl FromRequest for RequestMeta {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let trust_forwarded = req
+            .app_data::<web::Data<AppState>>()
+            .is_some_and(|s| s.settings.trust_forwarded_for);
+        let forwarded = trust_forwarded
+            .then(|| req.headers().get("x-forwarded-for")?.to_str().ok()?.split(',').next().map(|s| s.trim().to_owned()))
+            .flatten()
+            .filter(|s| s.parse::<std::net::IpAddr>().is_ok());
+        let client_addr = forwarded.or_else(|| req.peer_addr().map(|a| a.ip().to_string()));
+        let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
+        std::future::ready(Ok(RequestMeta { request_id, client_addr }))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Optimistic concurrency
+
+/// The strong ETag of a versioned resource.
+pub fn etag(version: i32) -> String {
+    format!("\"{version}\"")
+}
+
+/// The `If-Match` header. Changes to versioned resources require it: missing is 428,
+/// stale is 412, so two clients never silently overwrite each other.
+pub struct IfMatch(Option<String>);
+
+impl IfMatch {
+    pub fn require(&self, current_version: i32) -> ApiResult<()> {
+        let Some(raw) = &self.0 else {
+            return Err(ApiError::new(
+                ErrorCode::PreconditionRequired,
+                "Send `If-Match` with the ETag you last read, so your change cannot overwrite one you have not seen.",
+            ));
+        };
+        let current = etag(current_version);
+        let matches = raw.split(',').map(str::trim).any(|tag| tag == "*" || tag == current);
+        if matches {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                ErrorCode::PreconditionFailed,
+                format!("The resource has changed; its ETag is now {current}. Read it again."),
+            ))
+        }
+    }
+}
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let value = req.headers().get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        std::future::ready(Ok(IfMatch(value)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        count: u32,
+        role: Option<Role>,
+    }
+
+    fn field_of(err: ApiError) -> (ErrorCode, String, String) {
+        let f = err.errors.first().cloned().expect("a field error");
+        (err.code, f.field, f.code)
+    }
+
+    #[test]
+    fn json_errors_name_the_field() {
+        let err = parse_json::<Body>(br#"{"name": "x", "count": "three"}"#).unwrap_err();
+        assert_eq!(field_of(err), (ErrorCode::ValidationFailed, "count".into(), "invalid_type".into()));
+        let err = parse_json::<Body>(br#"{"name": "x"}"#).unwrap_err();
+        assert_eq!(field_of(err), (ErrorCode::ValidationFailed, "count".into(), "required".into()));
+        let err = parse_json::<Body>(br#"{"name": "x", "count": 1, "extra": 2}"#).unwrap_err();
+        assert_eq!(field_of(err), (ErrorCode::ValidationFailed, "extra".into(), "unknown_field".into()));
+        let err = parse_json::<Body>(br#"{"name": "x", "count": 1, "role": "chief"}"#).unwrap_err();
+        assert_eq!(field_of(err), (ErrorCode::ValidationFailed, "role".into(), "invalid_value".into()));
+        let err = parse_json::<Body>(br#"{"name": "x", "count": 1"#).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidJson);
+        let err = parse_json::<Body>(br#"{"name": "x", "count": 1} trailing"#).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidJson);
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Query {
+        limit: Option<i64>,
+        from: Option<chrono::DateTime<chrono::Utc>>,
+    }
+
+    #[test]
+    fn query_errors_name_the_parameter() {
+        assert!(parse_query::<Query>("limit=5&from=2026-01-01T00:00:00Z").is_ok());
+        let err = parse_query::<Query>("limit=five").unwrap_err();
+        assert_eq!(field_of(err), (ErrorCode::InvalidParameter, "limit".into(), "invalid_value".into()));
+        let err = parse_query::<Query>("from=yesterday").unwrap_err();
+        assert_eq!(field_of(err), (ErrorCode::InvalidParameter, "from".into(), "invalid_value".into()));
+        let err = parse_query::<Query>("colour=red").unwrap_err();
+        assert_eq!(field_of(err), (ErrorCode::InvalidParameter, "colour".into(), "unknown_field".into()));
+    }
+
+    #[test]
+    fn if_match_is_required_and_compared_strongly() {
+        assert_eq!(IfMatch(None).require(3).unwrap_err().code, ErrorCode::PreconditionRequired);
+        assert_eq!(IfMatch(Some("\"2\"".into())).require(3).unwrap_err().code, ErrorCode::PreconditionFailed);
+        assert_eq!(IfMatch(Some("W/\"3\"".into())).require(3).unwrap_err().code, ErrorCode::PreconditionFailed);
+        assert!(IfMatch(Some("\"1\", \"3\"".into())).require(3).is_ok());
+        assert!(IfMatch(Some("*".into())).require(3).is_ok());
+    }
+}

@@ -1,0 +1,74 @@
+//! The HTTP layer: routes, extractors, and the app that ties them together.
+
+pub mod audit;
+pub mod auth;
+pub mod extract;
+pub mod health;
+pub mod me;
+pub mod middleware;
+pub mod openapi;
+pub mod pagination;
+pub mod routes;
+pub mod users;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, HttpRequest, HttpResponse, web};
+use utoipa::OpenApi as _;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+/// The OpenAPI document of the whole API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
+        .configure(routes::routes)
+        .split_for_parts();
+    finish_openapi(api)
+}
+
+fn finish_openapi(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    openapi::add_standard_errors(&mut api);
+    api.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    api
+}
+
+/// The OpenAPI document as committed in `openapi/openapi.json`.
+pub fn openapi_json() -> String {
+    let mut text = serde_json::to_string_pretty(&openapi()).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+async fn not_found(_: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(ErrorCode::NotFound, "No such endpoint."))
+}
+
+/// The application: used by `probity serve` and, in-process, by the tests.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let body_limit = state.settings.body_limit_bytes;
+    let (app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
+        .app_data(web::Data::new(state))
+        .app_data(web::PayloadConfig::new(body_limit))
+        .configure(routes::routes)
+        .split_for_parts();
+    app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", finish_openapi(api)))
+        .default_service(web::to(not_found))
+        .wrap(actix_web::middleware::from_fn(middleware::envelope))
+}

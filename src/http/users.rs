@@ -1,0 +1,234 @@
+//! User accounts (admins only).
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::audit::Actor;
+use crate::auth::accounts::{self, AccountChanges, NewAccount};
+use crate::auth::permissions::marker::ManageUsers;
+use crate::db::models::UserRow;
+use crate::db::users;
+use crate::domain::{DisplayName, Password, Role, Username};
+use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::http::extract::{ApiJson, ApiQuery, IfMatch, Require, RequestMeta, etag, parse_uuid};
+use crate::http::pagination::{self, Page};
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct User {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub active: bool,
+    /// Set while the account is locked after repeated failed logins.
+    pub locked_until: Option<DateTime<Utc>>,
+    /// Also the `ETag`; send it back in `If-Match` to change the account.
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl User {
+    fn from_row(row: UserRow) -> ApiResult<Self> {
+        let role = row.role().map_err(|e| ApiError::internal("stored role", e))?;
+        let locked_until = row.locked_until.filter(|until| *until > crate::audit::now());
+        Ok(Self {
+            id: row.id,
+            username: row.username,
+            display_name: row.display_name,
+            role,
+            active: row.active,
+            locked_until,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    /// 3 to 64 letters, digits and `. _ - @`; unique regardless of case.
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// 12 to 128 characters, not a commonly used password, not the username.
+    pub password: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    pub display_name: Option<String>,
+    pub role: Option<Role>,
+    /// `false` deactivates the account: its tokens stop working on the next request.
+    pub active: Option<bool>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListUsers {
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+    /// 1 to 500, default 50.
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+fn field<T>(name: &str, parsed: Result<T, (&'static str, &'static str)>, errors: &mut Vec<FieldError>) -> Option<T> {
+    parsed.map_err(|(code, message)| errors.push(FieldError::new(name, code, message))).ok()
+}
+
+fn with_etag(mut builder: actix_web::HttpResponseBuilder, user: User) -> HttpResponse {
+    builder.insert_header((header::ETAG, etag(user.version))).json(user)
+}
+
+/// List accounts, oldest first.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(ListUsers),
+    responses(
+        (status = 200, description = "One page of accounts", body = Page<User>),
+        (status = 403, description = "`forbidden`: not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users")]
+pub async fn list_users(
+    _admin: Require<ManageUsers>,
+    state: web::Data<AppState>,
+    ApiQuery(query): ApiQuery<ListUsers>,
+) -> ApiResult<HttpResponse> {
+    let limit = pagination::limit(query.limit)?;
+    let after = pagination::decode_cursor::<(DateTime<Utc>, Uuid)>(query.cursor.as_deref())?;
+    let filter = users::ListFilter { role: query.role, active: query.active, after, limit: limit + 1 };
+    let rows = state.db.run(move |c| Ok(users::list(c, &filter)?)).await?;
+    let page = pagination::page(rows, limit, |r| (r.created_at, r.id), User::from_row);
+    let items = page.items.into_iter().collect::<ApiResult<Vec<User>>>()?;
+    Ok(HttpResponse::Ok().json(Page { items, next_cursor: page.next_cursor }))
+}
+
+/// Create an account.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    request_body = CreateUser,
+    responses(
+        (status = 201, description = "Created", body = User,
+         headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new account"))),
+        (status = 403, description = "`forbidden`: not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`username_taken`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` or `weak_password`", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/users")]
+pub async fn create_user(
+    admin: Require<ManageUsers>,
+    meta: RequestMeta,
+    state: web::Data<AppState>,
+    ApiJson(body): ApiJson<CreateUser>,
+) -> ApiResult<HttpResponse> {
+    let mut errors = Vec::new();
+    let username = field("username", Username::parse(&body.username), &mut errors);
+    let display_name = field("display_name", DisplayName::parse(&body.display_name), &mut errors);
+    let password = Password::new(body.password, Some(&body.username))
+        .map_err(|e| errors.push(FieldError::new("password", e.code(), e.message())))
+        .ok();
+    let (Some(username), Some(display_name), Some(password)) = (username, display_name, password) else {
+        let weak = errors.iter().all(|e| e.field == "password");
+        let mut err = ApiError::validation(errors);
+        if weak {
+            err.code = ErrorCode::WeakPassword;
+        }
+        return Err(err);
+    };
+    let password_hash = state.hasher.hash(password).await?;
+    let ctx = meta.audit(Actor::User(admin.id));
+    let account = NewAccount { username, display_name, role: body.role, password_hash };
+    let row = state.db.transaction(move |c| accounts::create(c, &ctx, &account)).await?;
+    let location = format!("/api/v1/users/{}", row.id);
+    let mut builder = HttpResponse::Created();
+    builder.insert_header((header::LOCATION, location));
+    Ok(with_etag(builder, User::from_row(row)?))
+}
+
+/// Read an account.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The account's id")),
+    responses(
+        (status = 200, description = "The account", body = User, headers(("ETag" = String, description = "The version"))),
+        (status = 403, description = "`forbidden`: not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users/{id}")]
+pub async fn get_user(
+    _admin: Require<ManageUsers>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = parse_uuid("id", &path)?;
+    let row = state.db.run(move |c| users::find(c, id)?.ok_or_else(ApiError::not_found)).await?;
+    Ok(with_etag(HttpResponse::Ok(), User::from_row(row)?))
+}
+
+/// Change an account's display name, role or active flag. Needs `If-Match`.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "The account's id"),
+        ("If-Match" = String, Header, description = "The ETag last read"),
+    ),
+    request_body = UpdateUser,
+    responses(
+        (status = 200, description = "Changed", body = User, headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "`forbidden`: not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`last_admin`: would leave no active admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`precondition_failed`: changed since read", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "`precondition_required`: no If-Match", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    admin: Require<ManageUsers>,
+    meta: RequestMeta,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    if_match: IfMatch,
+    ApiJson(body): ApiJson<UpdateUser>,
+) -> ApiResult<HttpResponse> {
+    let id = parse_uuid("id", &path)?;
+    let mut errors = Vec::new();
+    let display_name = match &body.display_name {
+        Some(raw) => field("display_name", DisplayName::parse(raw), &mut errors),
+        None => None,
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    if body.display_name.is_none() && body.role.is_none() && body.active.is_none() {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "body",
+            "empty",
+            "name at least one of display_name, role, active",
+        )]));
+    }
+    let changes = AccountChanges { display_name, role: body.role, active: body.active };
+    let ctx = meta.audit(Actor::User(admin.id));
+    let row = state
+        .db
+        .transaction(move |c| accounts::update(c, &ctx, id, &changes, |version| if_match.require(version)))
+        .await?;
+    Ok(with_etag(HttpResponse::Ok(), User::from_row(row)?))
+}

@@ -1,0 +1,27 @@
+//! What every request handler shares.
+
+use std::sync::Arc;
+
+use ed25519_dalek::SigningKey;
+
+use crate::auth::{PasswordHasher, TokenKeys};
+use crate::config::Settings;
+use crate::db::Db;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    pub hasher: PasswordHasher,
+    pub tokens: TokenKeys,
+    pub audit_key: Option<SigningKey>,
+}
+
+impl AppState {
+    pub fn new(settings: Settings, db: Db) -> Result<Self, String> {
+        let hasher = PasswordHasher::new(&settings.auth.argon2)?;
+        let tokens = TokenKeys::new(&settings.auth);
+        let audit_key = settings.audit_signing_key.map(|seed| SigningKey::from_bytes(&seed));
+        Ok(Self { settings: Arc::new(settings), db, hasher, tokens, audit_key })
+    }
+}
