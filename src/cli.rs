@@ -7,9 +7,9 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use diesel::{Connection, PgConnection};
 
+use crate::audit::AuditContext;
 use crate::audit::checkpoint::{self, Checkpoint};
 use crate::audit::verify::{VerifyReport, verify_log};
-use crate::audit::AuditContext;
 use crate::auth::PasswordHasher;
 use crate::auth::accounts::{self, NewAccount};
 use crate::config::{Purpose, Settings};
@@ -18,7 +18,11 @@ use crate::domain::{DisplayName, Password, Role, Username};
 use crate::state::AppState;
 
 #[derive(Parser)]
-#[command(name = "probity", version, about = "Case management for a Professional Standards Department")]
+#[command(
+    name = "probity",
+    version,
+    about = "Case management for a Professional Standards Department"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -86,11 +90,20 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Serve { dev } => serve(dev),
         Command::Migrate => migrate().map(|_| 0),
-        Command::User { command: UserCommand::Create { username, display_name, role } } => {
-            create_user(&username, &display_name, &role).map(|_| 0)
-        }
-        Command::Audit { command: AuditCommand::Verify { checkpoint } } => verify(checkpoint.as_deref()),
-        Command::Audit { command: AuditCommand::Checkpoint } => print_checkpoint().map(|_| 0),
+        Command::User {
+            command:
+                UserCommand::Create {
+                    username,
+                    display_name,
+                    role,
+                },
+        } => create_user(&username, &display_name, &role).map(|_| 0),
+        Command::Audit {
+            command: AuditCommand::Verify { checkpoint },
+        } => verify(checkpoint.as_deref()),
+        Command::Audit {
+            command: AuditCommand::Checkpoint,
+        } => print_checkpoint().map(|_| 0),
         Command::Openapi => {
             print!("{}", crate::http::openapi_json());
             Ok(0)
@@ -111,8 +124,12 @@ fn cli_settings() -> Result<Settings, String> {
 
 fn connect_and_migrate(settings: &Settings) -> Result<PgConnection, String> {
     db::ensure_database_exists(&settings.database.url)?;
-    let mut conn = PgConnection::establish(&settings.database.url)
-        .map_err(|e| format!("cannot connect to {}: {e}", db::redact_url(&settings.database.url)))?;
+    let mut conn = PgConnection::establish(&settings.database.url).map_err(|e| {
+        format!(
+            "cannot connect to {}: {e}",
+            db::redact_url(&settings.database.url)
+        )
+    })?;
     let applied = db::run_migrations(&mut conn)?;
     for version in &applied {
         tracing::info!(%version, "applied migration");
@@ -135,7 +152,10 @@ fn password_from_env_or_stdin() -> Result<String, String> {
         return Ok(p);
     }
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("reading the password: {e}"))?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("reading the password: {e}"))?;
     let line = line.strip_suffix('\n').unwrap_or(&line);
     Ok(line.strip_suffix('\r').unwrap_or(line).to_owned())
 }
@@ -144,13 +164,19 @@ fn create_user(username: &str, display_name: &str, role: &str) -> Result<(), Str
     let settings = cli_settings()?;
     let role: Role = role.parse()?;
     let username = Username::parse(username).map_err(|(_, m)| format!("username {m}"))?;
-    let display_name = DisplayName::parse(display_name).map_err(|(_, m)| format!("display name {m}"))?;
+    let display_name =
+        DisplayName::parse(display_name).map_err(|(_, m)| format!("display name {m}"))?;
     let password = Password::new(password_from_env_or_stdin()?, Some(username.as_str()))
         .map_err(|e| format!("password {}", e.message()))?;
     let hasher = PasswordHasher::new(&settings.auth.argon2)?;
     let password_hash = hasher.hash_blocking(&password)?;
     let mut conn = connect_and_migrate(&settings)?;
-    let account = NewAccount { username, display_name, role, password_hash };
+    let account = NewAccount {
+        username,
+        display_name,
+        role,
+        password_hash,
+    };
     let row = conn
         .transaction(|c| accounts::create(c, &AuditContext::system(), &account))
         .map_err(|e| e.detail.clone())?;
@@ -160,7 +186,10 @@ fn create_user(username: &str, display_name: &str, role: &str) -> Result<(), Str
 }
 
 fn report_outcome(report: &VerifyReport) -> i32 {
-    println!("{}", serde_json::to_string_pretty(report).unwrap_or_default());
+    println!(
+        "{}",
+        serde_json::to_string_pretty(report).unwrap_or_default()
+    );
     match &report.first_broken {
         None => {
             eprintln!(
@@ -170,7 +199,9 @@ fn report_outcome(report: &VerifyReport) -> i32 {
             0
         }
         Some(b) => {
-            let event = b.event_id.map_or_else(|| "no event".to_owned(), |id| format!("event {id}"));
+            let event = b
+                .event_id
+                .map_or_else(|| "no event".to_owned(), |id| format!("event {id}"));
             eprintln!(
                 "probity: audit log BROKEN: chain {} at seq {} ({event}): {}",
                 b.chain, b.seq, b.reason
@@ -189,14 +220,19 @@ fn signing_key(settings: &Settings) -> Result<ed25519_dalek::SigningKey, String>
 
 fn verify(checkpoint_file: Option<&std::path::Path>) -> Result<i32, String> {
     let settings = cli_settings()?;
-    let mut conn = PgConnection::establish(&settings.database.url)
-        .map_err(|e| format!("cannot connect to {}: {e}", db::redact_url(&settings.database.url)))?;
+    let mut conn = PgConnection::establish(&settings.database.url).map_err(|e| {
+        format!(
+            "cannot connect to {}: {e}",
+            db::redact_url(&settings.database.url)
+        )
+    })?;
     let report = match checkpoint_file {
         None => verify_log(&mut conn).map_err(|e| e.to_string())?,
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let cp: Checkpoint =
-                serde_json::from_str(&text).map_err(|e| format!("{}: not a checkpoint: {e}", path.display()))?;
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let cp: Checkpoint = serde_json::from_str(&text)
+                .map_err(|e| format!("{}: not a checkpoint: {e}", path.display()))?;
             let key = signing_key(&settings)?;
             checkpoint::check_signature(&cp, &key.verifying_key())?;
             checkpoint::verify_against(&mut conn, &cp).map_err(|e| e.to_string())?
@@ -208,10 +244,17 @@ fn verify(checkpoint_file: Option<&std::path::Path>) -> Result<i32, String> {
 fn print_checkpoint() -> Result<(), String> {
     let settings = cli_settings()?;
     let key = signing_key(&settings)?;
-    let mut conn = PgConnection::establish(&settings.database.url)
-        .map_err(|e| format!("cannot connect to {}: {e}", db::redact_url(&settings.database.url)))?;
+    let mut conn = PgConnection::establish(&settings.database.url).map_err(|e| {
+        format!(
+            "cannot connect to {}: {e}",
+            db::redact_url(&settings.database.url)
+        )
+    })?;
     let cp = checkpoint::create(&mut conn, &key).map_err(|e| e.to_string())?;
-    println!("{}", serde_json::to_string_pretty(&cp).map_err(|e| e.to_string())?);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&cp).map_err(|e| e.to_string())?
+    );
     Ok(())
 }
 
@@ -263,7 +306,9 @@ fn serve(dev: bool) -> Result<i32, String> {
     let settings = Settings::from_env(Purpose::Serve { dev }).map_err(|e| e.to_string())?;
     crate::telemetry::init(settings.log_format, &settings.log_filter);
     if dev {
-        tracing::warn!("development mode: ephemeral JWT secret and audit signing key; do not use in production");
+        tracing::warn!(
+            "development mode: ephemeral JWT secret and audit signing key; do not use in production"
+        );
     }
     let mut conn = connect_and_migrate(&settings)?;
     let db = Db::connect(&settings.database)?;
@@ -290,12 +335,22 @@ fn serve(dev: bool) -> Result<i32, String> {
 
 /// GETs /healthz on PROBITY_BIND over plain HTTP/1.0; 0 when it answers 200.
 fn healthcheck() -> i32 {
-    let bind = std::env::var("PROBITY_BIND").unwrap_or_else(|_| crate::config::DEFAULT_BIND.to_owned());
-    let target = bind.replace("0.0.0.0", "127.0.0.1").replace("[::]", "[::1]");
-    let Some(addr) = target.to_socket_addrs().ok().and_then(|mut a| a.next()) else { return 1 };
-    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_secs(3)) else { return 1 };
+    let bind =
+        std::env::var("PROBITY_BIND").unwrap_or_else(|_| crate::config::DEFAULT_BIND.to_owned());
+    let target = bind
+        .replace("0.0.0.0", "127.0.0.1")
+        .replace("[::]", "[::1]");
+    let Some(addr) = target.to_socket_addrs().ok().and_then(|mut a| a.next()) else {
+        return 1;
+    };
+    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_secs(3)) else {
+        return 1;
+    };
     let _ = stream.set_read_timeout(Some(Duration::from_secs(3)));
-    if stream.write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n").is_err() {
+    if stream
+        .write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .is_err()
+    {
         return 1;
     }
     let mut head = [0u8; 12];
@@ -318,13 +373,6 @@ mod tests {
 
     #[test]
     fn the_command_line_parses() {
-        Cli::command_for_tests();
-    }
-}
-
-impl Cli {
-    #[cfg(test)]
-    fn command_for_tests() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
     }

@@ -23,7 +23,10 @@ pub struct ConfigError {
 
 impl ConfigError {
     fn new(name: &'static str, message: impl Into<String>) -> Self {
-        Self { name, message: message.into() }
+        Self {
+            name,
+            message: message.into(),
+        }
     }
 }
 
@@ -168,9 +171,13 @@ impl Settings {
         };
 
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let log_format_default = if dev { LogFormat::Pretty } else { LogFormat::Json };
+        let log_format_default = if dev {
+            LogFormat::Pretty
+        } else {
+            LogFormat::Json
+        };
 
-        Ok(Self {
+        Self {
             dev,
             bind: get("PROBITY_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned()),
             workers: parse_opt(&get, "PROBITY_WORKERS")?,
@@ -226,21 +233,33 @@ impl Settings {
             log_filter: get("PROBITY_LOG").unwrap_or_else(|| "info".to_owned()),
             trust_forwarded_for: parse_or(&get, "PROBITY_TRUST_FORWARDED_FOR", false)?,
         }
-        .validated()?)
+        .validated()
     }
 
     fn validated(self) -> Result<Self, ConfigError> {
         if self.database.pool_size == 0 {
-            return Err(ConfigError::new("PROBITY_DB_POOL_SIZE", "must be at least 1"));
+            return Err(ConfigError::new(
+                "PROBITY_DB_POOL_SIZE",
+                "must be at least 1",
+            ));
         }
         if self.auth.lockout_threshold < 1 {
-            return Err(ConfigError::new("PROBITY_LOCKOUT_THRESHOLD", "must be at least 1"));
+            return Err(ConfigError::new(
+                "PROBITY_LOCKOUT_THRESHOLD",
+                "must be at least 1",
+            ));
         }
         if self.auth.argon2.max_concurrent == 0 {
-            return Err(ConfigError::new("PROBITY_ARGON2_MAX_CONCURRENT", "must be at least 1"));
+            return Err(ConfigError::new(
+                "PROBITY_ARGON2_MAX_CONCURRENT",
+                "must be at least 1",
+            ));
         }
         if self.auth.access_token_ttl.is_zero() {
-            return Err(ConfigError::new("PROBITY_ACCESS_TOKEN_TTL_SECS", "must be at least 1"));
+            return Err(ConfigError::new(
+                "PROBITY_ACCESS_TOKEN_TTL_SECS",
+                "must be at least 1",
+            ));
         }
         argon2::Params::new(
             self.auth.argon2.memory_kib,
@@ -262,7 +281,11 @@ where
     T::Err: Display,
 {
     get(name)
-        .map(|raw| raw.trim().parse::<T>().map_err(|e| ConfigError::new(name, format!("`{raw}`: {e}"))))
+        .map(|raw| {
+            raw.trim()
+                .parse::<T>()
+                .map_err(|e| ConfigError::new(name, format!("`{raw}`: {e}")))
+        })
         .transpose()
 }
 
@@ -303,8 +326,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn settings(purpose: Purpose, vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         Settings::from_lookup(purpose, |name| map.get(name).cloned())
     }
 
@@ -316,8 +341,11 @@ mod tests {
 
     #[test]
     fn a_short_jwt_secret_is_refused_even_in_dev_mode() {
-        let err = settings(Purpose::Serve { dev: true }, &[("PROBITY_JWT_SECRET", "short")])
-            .unwrap_err();
+        let err = settings(
+            Purpose::Serve { dev: true },
+            &[("PROBITY_JWT_SECRET", "short")],
+        )
+        .unwrap_err();
         assert_eq!(err.name, "PROBITY_JWT_SECRET");
     }
 
@@ -336,14 +364,20 @@ mod tests {
             Purpose::Serve { dev: false },
             &[
                 ("PROBITY_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
-                ("PROBITY_AUDIT_SIGNING_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+                (
+                    "PROBITY_AUDIT_SIGNING_KEY",
+                    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+                ),
             ],
         )
         .unwrap();
         assert_eq!(s.auth.access_token_ttl, Duration::from_secs(900));
         assert_eq!(s.auth.lockout_threshold, 5);
         assert_eq!(s.auth.lockout_duration, Duration::from_secs(900));
-        assert_eq!((s.auth.argon2.memory_kib, s.auth.argon2.iterations), (19_456, 2));
+        assert_eq!(
+            (s.auth.argon2.memory_kib, s.auth.argon2.iterations),
+            (19_456, 2)
+        );
         assert_eq!(s.body_limit_bytes, 1024 * 1024);
         assert_eq!(s.log_format, LogFormat::Json);
         assert_eq!(s.database.url, DEFAULT_DATABASE_URL);

@@ -155,7 +155,11 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
-        Self { field: field.into(), code: code.to_owned(), message: message.into() }
+        Self {
+            field: field.into(),
+            code: code.to_owned(),
+            message: message.into(),
+        }
     }
 }
 
@@ -188,7 +192,12 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self { code, detail: detail.into(), errors: Vec::new(), headers: Vec::new() }
+        Self {
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            headers: Vec::new(),
+        }
     }
 
     pub fn not_found() -> Self {
@@ -200,7 +209,10 @@ impl ApiError {
             [one] => format!("{}: {}", one.field, one.message),
             _ => format!("{} fields are invalid.", errors.len()),
         };
-        Self { errors, ..Self::new(ErrorCode::ValidationFailed, detail) }
+        Self {
+            errors,
+            ..Self::new(ErrorCode::ValidationFailed, detail)
+        }
     }
 
     pub fn field(code: ErrorCode, field: &str, field_code: &str, message: &str) -> Self {
@@ -213,7 +225,10 @@ impl ApiError {
     /// An unexpected failure: logged in full here, shown to the client only as a code.
     pub fn internal(context: &str, err: impl std::fmt::Display) -> Self {
         tracing::error!(error = %err, "{context}");
-        Self::new(ErrorCode::InternalError, "An unexpected error occurred; it has been logged.")
+        Self::new(
+            ErrorCode::InternalError,
+            "An unexpected error occurred; it has been logged.",
+        )
     }
 
     pub fn unavailable(detail: impl Into<String>) -> Self {
@@ -263,14 +278,22 @@ impl From<DieselError> for ApiError {
     fn from(err: DieselError) -> Self {
         match err {
             DieselError::NotFound => Self::not_found(),
-            DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
-                Self::new(ErrorCode::Conflict, "A concurrent change won; retry the request.")
-            }
-            DieselError::DatabaseError(_, ref info) if info.message().contains("deadlock detected") => {
-                Self::new(ErrorCode::Conflict, "A concurrent change won; retry the request.")
+            DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => Self::new(
+                ErrorCode::Conflict,
+                "A concurrent change won; retry the request.",
+            ),
+            DieselError::DatabaseError(_, ref info)
+                if info.message().contains("deadlock detected") =>
+            {
+                Self::new(
+                    ErrorCode::Conflict,
+                    "A concurrent change won; retry the request.",
+                )
             }
             DieselError::DatabaseError(_, ref info)
-                if info.message().contains("canceling statement due to statement timeout") =>
+                if info
+                    .message()
+                    .contains("canceling statement due to statement timeout") =>
             {
                 tracing::warn!("database statement timed out");
                 Self::unavailable("The database took too long to answer; retry later.")
@@ -306,19 +329,45 @@ mod tests {
     fn every_code_serializes_to_its_snake_case_name() {
         use ErrorCode::*;
         for code in [
-            InvalidJson, InvalidParameter, ValidationFailed, PayloadTooLarge,
-            UnsupportedMediaType, AuthenticationRequired, InvalidToken, InvalidCredentials,
-            InvalidRefreshToken, Forbidden, NotFound, MethodNotAllowed, UsernameTaken, LastAdmin,
-            WeakPassword, WrongPassword, PreconditionRequired, PreconditionFailed, Conflict,
-            RateLimited, ServiceUnavailable, InternalError,
+            InvalidJson,
+            InvalidParameter,
+            ValidationFailed,
+            PayloadTooLarge,
+            UnsupportedMediaType,
+            AuthenticationRequired,
+            InvalidToken,
+            InvalidCredentials,
+            InvalidRefreshToken,
+            Forbidden,
+            NotFound,
+            MethodNotAllowed,
+            UsernameTaken,
+            LastAdmin,
+            WeakPassword,
+            WrongPassword,
+            PreconditionRequired,
+            PreconditionFailed,
+            Conflict,
+            RateLimited,
+            ServiceUnavailable,
+            InternalError,
         ] {
-            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str(), "{code:?}");
+            assert_eq!(
+                serde_json::to_value(code).unwrap(),
+                code.as_str(),
+                "{code:?}"
+            );
         }
     }
 
     #[test]
     fn problem_body_is_exact() {
-        let err = ApiError::field(ErrorCode::InvalidParameter, "id", "invalid_uuid", "not a UUID");
+        let err = ApiError::field(
+            ErrorCode::InvalidParameter,
+            "id",
+            "invalid_uuid",
+            "not a UUID",
+        );
         let body = serde_json::to_value(err.problem()).unwrap();
         assert_eq!(
             body,

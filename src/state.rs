@@ -21,7 +21,15 @@ impl AppState {
     pub fn new(settings: Settings, db: Db) -> Result<Self, String> {
         let hasher = PasswordHasher::new(&settings.auth.argon2)?;
         let tokens = TokenKeys::new(&settings.auth);
-        let audit_key = settings.audit_signing_key.map(|seed| SigningKey::from_bytes(&seed));
-        Ok(Self { settings: Arc::new(settings), db, hasher, tokens, audit_key })
+        let audit_key = settings
+            .audit_signing_key
+            .map(|seed| SigningKey::from_bytes(&seed));
+        Ok(Self {
+            settings: Arc::new(settings),
+            db,
+            hasher,
+            tokens,
+            audit_key,
+        })
     }
 }

@@ -51,7 +51,10 @@ pub fn root_hash(chains: &[ChainHead]) -> String {
 }
 
 fn signed_message(created_at: &DateTime<Utc>, root_hash: &str) -> String {
-    format!("probity-audit-checkpoint-v1\n{}\n{root_hash}\n", format_time(created_at))
+    format!(
+        "probity-audit-checkpoint-v1\n{}\n{root_hash}\n",
+        format_time(created_at)
+    )
 }
 
 pub fn create(conn: &mut PgConnection, key: &SigningKey) -> QueryResult<Checkpoint> {
@@ -76,10 +79,15 @@ pub fn create(conn: &mut PgConnection, key: &SigningKey) -> QueryResult<Checkpoi
 /// Checks that the checkpoint is internally consistent and signed by `key`.
 pub fn check_signature(cp: &Checkpoint, key: &VerifyingKey) -> Result<(), String> {
     if cp.version != 1 || cp.algorithm != ALGORITHM {
-        return Err(format!("unsupported checkpoint version {} / algorithm {}", cp.version, cp.algorithm));
+        return Err(format!(
+            "unsupported checkpoint version {} / algorithm {}",
+            cp.version, cp.algorithm
+        ));
     }
     if BASE64.encode(key.to_bytes()) != cp.public_key {
-        return Err("the checkpoint was signed with a different key than the configured one".into());
+        return Err(
+            "the checkpoint was signed with a different key than the configured one".into(),
+        );
     }
     if root_hash(&cp.chains) != cp.root_hash {
         return Err("the checkpoint's root hash does not match its chains".into());
@@ -89,8 +97,11 @@ pub fn check_signature(cp: &Checkpoint, key: &VerifyingKey) -> Result<(), String
         .map_err(|e| format!("signature is not base64: {e}"))?
         .try_into()
         .map_err(|_| "signature is not 64 bytes".to_string())?;
-    key.verify(signed_message(&cp.created_at, &cp.root_hash).as_bytes(), &Signature::from_bytes(&sig_bytes))
-        .map_err(|_| "the checkpoint's signature is invalid".to_string())
+    key.verify(
+        signed_message(&cp.created_at, &cp.root_hash).as_bytes(),
+        &Signature::from_bytes(&sig_bytes),
+    )
+    .map_err(|_| "the checkpoint's signature is invalid".to_string())
 }
 
 /// Verifies the log, then that every checkpointed head is still in it, unchanged.
@@ -131,7 +142,11 @@ mod tests {
     #[test]
     fn signatures_cover_the_root_and_the_time() {
         let key = SigningKey::from_bytes(&[7u8; 32]);
-        let chains = vec![ChainHead { chain: "system".into(), seq: 3, hash: "ab".repeat(32) }];
+        let chains = vec![ChainHead {
+            chain: "system".into(),
+            seq: 3,
+            hash: "ab".repeat(32),
+        }];
         let created_at = crate::audit::now();
         let root = root_hash(&chains);
         let cp = Checkpoint {
@@ -141,7 +156,10 @@ mod tests {
             root_hash: root.clone(),
             algorithm: ALGORITHM.into(),
             public_key: BASE64.encode(key.verifying_key().to_bytes()),
-            signature: BASE64.encode(key.sign(signed_message(&created_at, &root).as_bytes()).to_bytes()),
+            signature: BASE64.encode(
+                key.sign(signed_message(&created_at, &root).as_bytes())
+                    .to_bytes(),
+            ),
         };
         assert!(check_signature(&cp, &key.verifying_key()).is_ok());
 

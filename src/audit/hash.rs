@@ -67,11 +67,13 @@ pub fn canonical_encoding(e: &AuditEventRow) -> String {
         Value::from(e.seq),
         Value::String(format_time(&e.occurred_at)),
         Value::String(e.actor_type.clone()),
-        e.actor_id.map_or(Value::Null, |id| Value::String(id.to_string())),
+        e.actor_id
+            .map_or(Value::Null, |id| Value::String(id.to_string())),
         Value::String(e.action.clone()),
         opt(&e.entity_type),
         opt(&e.entity_id),
-        e.case_id.map_or(Value::Null, |id| Value::String(id.to_string())),
+        e.case_id
+            .map_or(Value::Null, |id| Value::String(id.to_string())),
         e.before.clone().unwrap_or(Value::Null),
         e.after.clone().unwrap_or(Value::Null),
         opt(&e.request_id),

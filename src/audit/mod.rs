@@ -54,11 +54,18 @@ pub struct AuditContext {
 
 impl AuditContext {
     pub fn system() -> Self {
-        Self { actor: Actor::System, request_id: None, client_addr: None }
+        Self {
+            actor: Actor::System,
+            request_id: None,
+            client_addr: None,
+        }
     }
 
     pub fn with_actor(&self, actor: Actor) -> Self {
-        Self { actor, ..self.clone() }
+        Self {
+            actor,
+            ..self.clone()
+        }
     }
 }
 
@@ -75,7 +82,14 @@ pub struct Event {
 
 impl Event {
     pub fn new(action: &'static str) -> Self {
-        Self { action, entity_type: None, entity_id: None, case_id: None, before: None, after: None }
+        Self {
+            action,
+            entity_type: None,
+            entity_id: None,
+            case_id: None,
+            before: None,
+            after: None,
+        }
     }
 
     pub fn entity(mut self, entity_type: &'static str, id: impl ToString) -> Self {
@@ -96,14 +110,19 @@ impl Event {
 
     /// The chain this event belongs to: its case's, or the system chain.
     pub fn chain_id(&self) -> String {
-        self.case_id.map_or_else(|| SYSTEM_CHAIN.to_owned(), |id| id.to_string())
+        self.case_id
+            .map_or_else(|| SYSTEM_CHAIN.to_owned(), |id| id.to_string())
     }
 }
 
 /// Appends `event` to its chain inside the caller's transaction. The chain's head row is
 /// locked first, so appends to one chain are serialized (no fork, no gap) while other chains
 /// proceed in parallel. If this fails, the caller's change fails with it.
-pub fn append(conn: &mut PgConnection, ctx: &AuditContext, event: Event) -> QueryResult<AuditEventRow> {
+pub fn append(
+    conn: &mut PgConnection,
+    ctx: &AuditContext,
+    event: Event,
+) -> QueryResult<AuditEventRow> {
     let chain_id = event.chain_id();
     let (head_seq, head_hash) = db::audit::lock_chain_head(conn, &chain_id, event.case_id)?;
     let mut row = AuditEventRow {

@@ -41,11 +41,20 @@ struct ChainCursor {
 }
 
 pub fn verify_log(conn: &mut PgConnection) -> QueryResult<VerifyReport> {
-    let mut report = VerifyReport { ok: true, chains_checked: 0, events_checked: 0, first_broken: None };
+    let mut report = VerifyReport {
+        ok: true,
+        chains_checked: 0,
+        events_checked: 0,
+        first_broken: None,
+    };
     let mut cursor: Option<ChainCursor> = None;
     let mut after: Option<(String, i64)> = None;
     loop {
-        let batch = db::audit::batch_in_chain_order(conn, after.as_ref().map(|(c, s)| (c.as_str(), *s)), BATCH)?;
+        let batch = db::audit::batch_in_chain_order(
+            conn,
+            after.as_ref().map(|(c, s)| (c.as_str(), *s)),
+            BATCH,
+        )?;
         let Some(last) = batch.last() else { break };
         after = Some((last.chain_id.clone(), last.seq));
         for event in &batch {

@@ -28,7 +28,11 @@ pub struct NewAccount {
     pub password_hash: String,
 }
 
-pub fn create(conn: &mut PgConnection, ctx: &AuditContext, account: &NewAccount) -> ApiResult<UserRow> {
+pub fn create(
+    conn: &mut PgConnection,
+    ctx: &AuditContext,
+    account: &NewAccount,
+) -> ApiResult<UserRow> {
     let now = audit::now();
     let row = users::insert(
         conn,
@@ -46,10 +50,21 @@ pub fn create(conn: &mut PgConnection, ctx: &AuditContext, account: &NewAccount)
     .map_err(|e| {
         unique_violation_as(
             e,
-            ApiError::field(ErrorCode::UsernameTaken, "username", "taken", "is already in use"),
+            ApiError::field(
+                ErrorCode::UsernameTaken,
+                "username",
+                "taken",
+                "is already in use",
+            ),
         )
     })?;
-    audit::append(conn, ctx, Event::new("user.created").entity("user", row.id).after(audit_view(&row)))?;
+    audit::append(
+        conn,
+        ctx,
+        Event::new("user.created")
+            .entity("user", row.id)
+            .after(audit_view(&row)),
+    )?;
     Ok(row)
 }
 
@@ -72,12 +87,17 @@ pub fn update(
     // Admin rows are locked first, always in the same order, so two admins changing each
     // other at once queue instead of deadlocking, and cannot both demote the other.
     let touches_admins = changes.role.is_some() || changes.active.is_some();
-    let active_admins = if touches_admins { users::lock_active_admins(conn)? } else { 0 };
+    let active_admins = if touches_admins {
+        users::lock_active_admins(conn)?
+    } else {
+        0
+    };
     let before = users::find_for_update(conn, id)?.ok_or_else(ApiError::not_found)?;
     check_version(before.version)?;
 
     let was_active_admin = before.active && before.role == Role::Admin.as_str();
-    let stays_admin = changes.role.is_none_or(|r| r == Role::Admin) && changes.active != Some(false);
+    let stays_admin =
+        changes.role.is_none_or(|r| r == Role::Admin) && changes.active != Some(false);
     if was_active_admin && !stays_admin && active_admins <= 1 {
         return Err(ApiError::new(
             ErrorCode::LastAdmin,
@@ -103,7 +123,10 @@ pub fn update(
     audit::append(
         conn,
         ctx,
-        Event::new("user.updated").entity("user", id).before(audit_view(&before)).after(audit_view(&after)),
+        Event::new("user.updated")
+            .entity("user", id)
+            .before(audit_view(&before))
+            .after(audit_view(&after)),
     )?;
     Ok(after)
 }

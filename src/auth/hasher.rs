@@ -24,9 +24,13 @@ pub struct PasswordHasher {
 
 impl PasswordHasher {
     pub fn new(settings: &Argon2Settings) -> Result<Self, String> {
-        let params =
-            Params::new(settings.memory_kib, settings.iterations, settings.parallelism, None)
-                .map_err(|e| format!("argon2 parameters: {e}"))?;
+        let params = Params::new(
+            settings.memory_kib,
+            settings.iterations,
+            settings.parallelism,
+            None,
+        )
+        .map_err(|e| format!("argon2 parameters: {e}"))?;
         let mut random = [0u8; 24];
         getrandom::fill(&mut random).map_err(|e| format!("no randomness: {e}"))?;
         let dummy = hash_with(&params, &hex::encode(random))?;
@@ -83,7 +87,9 @@ fn hash_with(params: &Params, password: &str) -> Result<String, String> {
 /// settings change. Anything that is not an argon2 PHC string never matches.
 fn verify_with(password: &str, stored: &str) -> bool {
     match PasswordHash::new(stored) {
-        Ok(parsed) => argon2(&Params::default()).verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => argon2(&Params::default())
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -107,7 +113,10 @@ mod tests {
         let h = hasher();
         let pw = Password::new("a long enough passphrase".to_owned(), None).unwrap();
         let hash = h.hash_blocking(&pw).unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(verify_with("a long enough passphrase", &hash));
         assert!(!verify_with("a long enough passphrase ", &hash));
         assert!(!verify_with("a long enough passphrase", "not a hash"));

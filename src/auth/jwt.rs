@@ -85,7 +85,9 @@ impl TokenKeys {
 }
 
 fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 #[cfg(test)]
@@ -103,7 +105,12 @@ mod tests {
             refresh_token_ttl: Duration::from_secs(3600),
             lockout_threshold: 5,
             lockout_duration: Duration::from_secs(900),
-            argon2: Argon2Settings { memory_kib: 8, iterations: 1, parallelism: 1, max_concurrent: 1 },
+            argon2: Argon2Settings {
+                memory_kib: 8,
+                iterations: 1,
+                parallelism: 1,
+                max_concurrent: 1,
+            },
         }
     }
 
@@ -118,7 +125,8 @@ mod tests {
 
         let other_secret = TokenKeys::new(&settings("fedcba9876543210fedcba9876543210", "probity"));
         assert!(other_secret.validate(&token).is_none());
-        let other_issuer = TokenKeys::new(&settings("0123456789abcdef0123456789abcdef", "elsewhere"));
+        let other_issuer =
+            TokenKeys::new(&settings("0123456789abcdef0123456789abcdef", "elsewhere"));
         assert!(other_issuer.validate(&token).is_none());
         assert!(keys.validate("not.a.token").is_none());
     }
@@ -130,9 +138,14 @@ mod tests {
         let mut parts = token.split('.');
         let (_, payload) = (parts.next().unwrap(), parts.next().unwrap());
         use base64::Engine;
-        let none_header = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
-        assert!(keys.validate(&format!("{none_header}.{payload}.")).is_none());
-        let hs512 = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"alg":"HS512","typ":"JWT"}"#);
+        let none_header = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(r#"{"alg":"none","typ":"JWT"}"#);
+        assert!(
+            keys.validate(&format!("{none_header}.{payload}."))
+                .is_none()
+        );
+        let hs512 = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(r#"{"alg":"HS512","typ":"JWT"}"#);
         assert!(keys.validate(&format!("{hs512}.{payload}.AAAA")).is_none());
     }
 }

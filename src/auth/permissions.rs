@@ -68,9 +68,21 @@ mod tests {
     #[test]
     fn only_admins_manage_users_and_only_auditors_read_the_audit_log() {
         for role in Role::ALL {
-            assert_eq!(allows(role, Permission::ManageUsers), role == Role::Admin, "{role}");
-            assert_eq!(allows(role, Permission::ReadAudit), role == Role::Auditor, "{role}");
-            assert_eq!(allows(role, Permission::VerifyAudit), role == Role::Auditor, "{role}");
+            assert_eq!(
+                allows(role, Permission::ManageUsers),
+                role == Role::Admin,
+                "{role}"
+            );
+            assert_eq!(
+                allows(role, Permission::ReadAudit),
+                role == Role::Auditor,
+                "{role}"
+            );
+            assert_eq!(
+                allows(role, Permission::VerifyAudit),
+                role == Role::Auditor,
+                "{role}"
+            );
         }
     }
 }

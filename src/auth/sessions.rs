@@ -60,9 +60,16 @@ fn seconds(d: std::time::Duration) -> ChronoDuration {
     ChronoDuration::seconds(i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 1000))
 }
 
-fn issue(state: &AppState, user_id: Uuid, session_id: Uuid, refresh_token: String) -> ApiResult<TokenPair> {
-    let access_token =
-        state.tokens.issue(user_id, session_id).map_err(|e| ApiError::internal("token signing", e))?;
+fn issue(
+    state: &AppState,
+    user_id: Uuid,
+    session_id: Uuid,
+    refresh_token: String,
+) -> ApiResult<TokenPair> {
+    let access_token = state
+        .tokens
+        .issue(user_id, session_id)
+        .map_err(|e| ApiError::internal("token signing", e))?;
     Ok(TokenPair {
         access_token,
         token_type: "Bearer",
@@ -71,15 +78,29 @@ fn issue(state: &AppState, user_id: Uuid, session_id: Uuid, refresh_token: Strin
     })
 }
 
-pub async fn login(state: &AppState, ctx: AuditContext, username: String, password: String) -> ApiResult<TokenPair> {
-    let user = state.db.run(move |c| Ok(users::find_by_username(c, &username)?)).await?;
-    let matched = state.hasher.verify(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+pub async fn login(
+    state: &AppState,
+    ctx: AuditContext,
+    username: String,
+    password: String,
+) -> ApiResult<TokenPair> {
+    let user = state
+        .db
+        .run(move |c| Ok(users::find_by_username(c, &username)?))
+        .await?;
+    let matched = state
+        .hasher
+        .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
+        .await?;
     let settings = state.settings.auth.clone();
     let outcome = state
         .db
         .transaction(move |c| {
             let now = audit::now();
-            let failed = |c: &mut diesel::PgConnection, user_id: Option<Uuid>, reason: &str| -> ApiResult<Option<(Uuid, Uuid, String)>> {
+            let failed = |c: &mut diesel::PgConnection,
+                          user_id: Option<Uuid>,
+                          reason: &str|
+             -> ApiResult<Option<(Uuid, Uuid, String)>> {
                 let mut event = Event::new("auth.login_failed").after(json!({ "reason": reason }));
                 if let Some(id) = user_id {
                     event = event.entity("user", id);
@@ -87,7 +108,9 @@ pub async fn login(state: &AppState, ctx: AuditContext, username: String, passwo
                 audit::append(c, &ctx.with_actor(Actor::Public), event)?;
                 Ok(None)
             };
-            let Some(found) = user else { return failed(c, None, "unknown_user") };
+            let Some(found) = user else {
+                return failed(c, None, "unknown_user");
+            };
             let Some(user) = users::find_for_update(c, found.id)? else {
                 return failed(c, None, "unknown_user");
             };
@@ -96,16 +119,19 @@ pub async fn login(state: &AppState, ctx: AuditContext, username: String, passwo
             }
             if !matched {
                 let lock_until = now + seconds(settings.lockout_duration);
-                let updated = users::record_failed_login(c, user.id, settings.lockout_threshold, lock_until)?;
+                let updated =
+                    users::record_failed_login(c, user.id, settings.lockout_threshold, lock_until)?;
                 failed(c, Some(user.id), "wrong_password")?;
                 if updated.is_locked(now) {
                     audit::append(
                         c,
                         &ctx.with_actor(Actor::System),
-                        Event::new("auth.locked").entity("user", user.id).after(json!({
-                            "locked_until": audit::hash::format_time(&lock_until),
-                            "failed_logins": settings.lockout_threshold,
-                        })),
+                        Event::new("auth.locked")
+                            .entity("user", user.id)
+                            .after(json!({
+                                "locked_until": audit::hash::format_time(&lock_until),
+                                "failed_logins": settings.lockout_threshold,
+                            })),
                     )?;
                 }
                 return Ok(None);
@@ -136,7 +162,11 @@ pub async fn login(state: &AppState, ctx: AuditContext, username: String, passwo
 }
 
 enum RefreshOutcome {
-    Rotated { user_id: Uuid, session_id: Uuid, refresh: String },
+    Rotated {
+        user_id: Uuid,
+        session_id: Uuid,
+        refresh: String,
+    },
     Invalid,
 }
 
@@ -146,7 +176,8 @@ pub async fn refresh(state: &AppState, ctx: AuditContext, token: String) -> ApiR
         .db
         .transaction(move |c| {
             let now = audit::now();
-            let Some((tok, session)) = sessions::find_refresh_token_for_update(c, &presented)? else {
+            let Some((tok, session)) = sessions::find_refresh_token_for_update(c, &presented)?
+            else {
                 return Ok(RefreshOutcome::Invalid);
             };
             if tok.rotated_at.is_some() {
@@ -162,7 +193,10 @@ pub async fn refresh(state: &AppState, ctx: AuditContext, token: String) -> ApiR
                 return Ok(RefreshOutcome::Invalid);
             }
             let user = users::find(c, session.user_id)?;
-            if !session.is_live(now) || tok.expires_at <= now || !user.as_ref().is_some_and(|u| u.active) {
+            if !session.is_live(now)
+                || tok.expires_at <= now
+                || !user.as_ref().is_some_and(|u| u.active)
+            {
                 return Ok(RefreshOutcome::Invalid);
             }
             sessions::mark_rotated(c, &presented, now)?;
@@ -175,11 +209,19 @@ pub async fn refresh(state: &AppState, ctx: AuditContext, token: String) -> ApiR
                     .entity("user", session.user_id)
                     .after(json!({ "session_id": session.id })),
             )?;
-            Ok(RefreshOutcome::Rotated { user_id: session.user_id, session_id: session.id, refresh })
+            Ok(RefreshOutcome::Rotated {
+                user_id: session.user_id,
+                session_id: session.id,
+                refresh,
+            })
         })
         .await?;
     match outcome {
-        RefreshOutcome::Rotated { user_id, session_id, refresh } => issue(state, user_id, session_id, refresh),
+        RefreshOutcome::Rotated {
+            user_id,
+            session_id,
+            refresh,
+        } => issue(state, user_id, session_id, refresh),
         RefreshOutcome::Invalid => Err(invalid_refresh_token()),
     }
 }
@@ -198,13 +240,19 @@ pub async fn logout(state: &AppState, ctx: AuditContext, token: String) -> ApiRe
                 audit::append(
                     c,
                     &ctx.with_actor(Actor::User(session.user_id)),
-                    Event::new("auth.logout").entity("user", session.user_id).after(json!({ "session_id": session.id })),
+                    Event::new("auth.logout")
+                        .entity("user", session.user_id)
+                        .after(json!({ "session_id": session.id })),
                 )?;
             }
             Ok(true)
         })
         .await?;
-    if found { Ok(()) } else { Err(invalid_refresh_token()) }
+    if found {
+        Ok(())
+    } else {
+        Err(invalid_refresh_token())
+    }
 }
 
 /// Changes the caller's password and ends their other sessions.
@@ -216,8 +264,14 @@ pub async fn change_password(
     current: String,
     new: Password,
 ) -> ApiResult<()> {
-    let stored = state.db.run(move |c| users::find(c, user_id)?.ok_or_else(ApiError::not_found)).await?;
-    let matched = state.hasher.verify(current, Some(stored.password_hash)).await?;
+    let stored = state
+        .db
+        .run(move |c| users::find(c, user_id)?.ok_or_else(ApiError::not_found))
+        .await?;
+    let matched = state
+        .hasher
+        .verify(current, Some(stored.password_hash))
+        .await?;
     let settings = state.settings.auth.clone();
     if !matched {
         let failure_ctx = ctx.clone();
@@ -229,7 +283,9 @@ pub async fn change_password(
                 audit::append(
                     c,
                     &failure_ctx,
-                    Event::new("auth.password_change_failed").entity("user", user_id).after(json!({ "reason": "wrong_password" })),
+                    Event::new("auth.password_change_failed")
+                        .entity("user", user_id)
+                        .after(json!({ "reason": "wrong_password" })),
                 )?;
                 Ok(())
             })
@@ -246,9 +302,18 @@ pub async fn change_password(
         .db
         .transaction(move |c| {
             let now = audit::now();
-            let changes = users::UserChanges { password_hash: Some(&new_hash), ..Default::default() };
+            let changes = users::UserChanges {
+                password_hash: Some(&new_hash),
+                ..Default::default()
+            };
             users::update(c, user_id, &changes, now)?;
-            let revoked = sessions::revoke_all_for_user(c, user_id, Some(session_id), now, "password_changed")?;
+            let revoked = sessions::revoke_all_for_user(
+                c,
+                user_id,
+                Some(session_id),
+                now,
+                "password_changed",
+            )?;
             audit::append(
                 c,
                 &ctx,

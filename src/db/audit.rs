@@ -14,7 +14,10 @@ pub fn lock_chain_head(
     case_id: Option<Uuid>,
 ) -> QueryResult<(i64, String)> {
     diesel::insert_into(audit_chains::table)
-        .values((audit_chains::id.eq(chain_id), audit_chains::case_id.eq(case_id)))
+        .values((
+            audit_chains::id.eq(chain_id),
+            audit_chains::case_id.eq(case_id),
+        ))
         .on_conflict_do_nothing()
         .execute(conn)?;
     audit_chains::table
@@ -25,12 +28,23 @@ pub fn lock_chain_head(
 }
 
 pub fn insert_event(conn: &mut PgConnection, row: &AuditEventRow) -> QueryResult<()> {
-    diesel::insert_into(audit_events::table).values(row).execute(conn).map(|_| ())
+    diesel::insert_into(audit_events::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
 }
 
-pub fn advance_chain_head(conn: &mut PgConnection, chain_id: &str, seq: i64, hash: &str) -> QueryResult<()> {
+pub fn advance_chain_head(
+    conn: &mut PgConnection,
+    chain_id: &str,
+    seq: i64,
+    hash: &str,
+) -> QueryResult<()> {
     diesel::update(audit_chains::table.find(chain_id))
-        .set((audit_chains::head_seq.eq(seq), audit_chains::head_hash.eq(hash)))
+        .set((
+            audit_chains::head_seq.eq(seq),
+            audit_chains::head_hash.eq(hash),
+        ))
         .execute(conn)
         .map(|_| ())
 }
@@ -59,7 +73,9 @@ pub struct EventFilter {
 
 pub fn list(conn: &mut PgConnection, f: &EventFilter) -> QueryResult<Vec<AuditEventRow>> {
     use audit_events::dsl as e;
-    let mut q = e::audit_events.select(AuditEventRow::as_select()).into_boxed();
+    let mut q = e::audit_events
+        .select(AuditEventRow::as_select())
+        .into_boxed();
     match &f.actor {
         Some(ActorFilter::User(id)) => q = q.filter(e::actor_id.eq(*id)),
         Some(ActorFilter::System) => q = q.filter(e::actor_type.eq("system")),
@@ -106,11 +122,19 @@ pub fn batch_in_chain_order(
     limit: i64,
 ) -> QueryResult<Vec<AuditEventRow>> {
     use audit_events::dsl as e;
-    let mut q = e::audit_events.select(AuditEventRow::as_select()).into_boxed();
+    let mut q = e::audit_events
+        .select(AuditEventRow::as_select())
+        .into_boxed();
     if let Some((chain, seq)) = after {
-        q = q.filter(e::chain_id.gt(chain.to_owned()).or(e::chain_id.eq(chain.to_owned()).and(e::seq.gt(seq))));
+        q = q.filter(
+            e::chain_id
+                .gt(chain.to_owned())
+                .or(e::chain_id.eq(chain.to_owned()).and(e::seq.gt(seq))),
+        );
     }
-    q.order((e::chain_id.asc(), e::seq.asc())).limit(limit).load(conn)
+    q.order((e::chain_id.asc(), e::seq.asc()))
+        .limit(limit)
+        .load(conn)
 }
 
 /// The last event of every chain, as the events say (not the cached head), in chain order.
@@ -123,7 +147,11 @@ pub fn chain_heads(conn: &mut PgConnection) -> QueryResult<Vec<(String, i64, Str
         .load(conn)
 }
 
-pub fn find_in_chain(conn: &mut PgConnection, chain_id: &str, seq: i64) -> QueryResult<Option<AuditEventRow>> {
+pub fn find_in_chain(
+    conn: &mut PgConnection,
+    chain_id: &str,
+    seq: i64,
+) -> QueryResult<Option<AuditEventRow>> {
     use audit_events::dsl as e;
     e::audit_events
         .filter(e::chain_id.eq(chain_id))

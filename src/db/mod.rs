@@ -97,10 +97,18 @@ pub fn ensure_database_exists(url: &str) -> Result<(), String> {
     if PgConnection::establish(url).is_ok() {
         return Ok(());
     }
-    let (server_url, name) = split_database_url(url)
-        .ok_or_else(|| format!("cannot find the database name in DATABASE_URL `{}`", redact_url(url)))?;
-    let mut conn = PgConnection::establish(&server_url)
-        .map_err(|e| format!("cannot connect to PostgreSQL at {}: {e}", redact_url(&server_url)))?;
+    let (server_url, name) = split_database_url(url).ok_or_else(|| {
+        format!(
+            "cannot find the database name in DATABASE_URL `{}`",
+            redact_url(url)
+        )
+    })?;
+    let mut conn = PgConnection::establish(&server_url).map_err(|e| {
+        format!(
+            "cannot connect to PostgreSQL at {}: {e}",
+            redact_url(&server_url)
+        )
+    })?;
     let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
         "EXISTS (SELECT 1 FROM pg_database WHERE datname = {})",
         quote_literal(&name)
@@ -191,18 +199,27 @@ mod tests {
     fn database_urls_split_into_server_and_name() {
         assert_eq!(
             split_database_url("postgres://postgres@127.0.0.1:5432/probity"),
-            Some(("postgres://postgres@127.0.0.1:5432/postgres".into(), "probity".into()))
+            Some((
+                "postgres://postgres@127.0.0.1:5432/postgres".into(),
+                "probity".into()
+            ))
         );
         assert_eq!(
             split_database_url("postgres://u:p@db/probity?sslmode=require"),
-            Some(("postgres://u:p@db/postgres?sslmode=require".into(), "probity".into()))
+            Some((
+                "postgres://u:p@db/postgres?sslmode=require".into(),
+                "probity".into()
+            ))
         );
         assert_eq!(split_database_url("postgres://db"), None);
     }
 
     #[test]
     fn passwords_are_redacted_from_urls() {
-        assert_eq!(redact_url("postgres://u:secret@db/x"), "postgres://u:***@db/x");
+        assert_eq!(
+            redact_url("postgres://u:secret@db/x"),
+            "postgres://u:***@db/x"
+        );
         assert_eq!(redact_url("postgres://u@db/x"), "postgres://u@db/x");
     }
 }

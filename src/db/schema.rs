@@ -74,4 +74,10 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(audit_events -> audit_chains (chain_id));
 
-diesel::allow_tables_to_appear_in_same_query!(users, sessions, refresh_tokens, audit_chains, audit_events);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    refresh_tokens,
+    audit_chains,
+    audit_events
+);

@@ -58,7 +58,11 @@ pub fn find_refresh_token_for_update(
         .optional()
 }
 
-pub fn mark_rotated(conn: &mut PgConnection, token_hash: &[u8], now: DateTime<Utc>) -> QueryResult<()> {
+pub fn mark_rotated(
+    conn: &mut PgConnection,
+    token_hash: &[u8],
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
     diesel::update(refresh_tokens::table.find(token_hash))
         .set(refresh_tokens::rotated_at.eq(Some(now)))
         .execute(conn)
@@ -66,11 +70,23 @@ pub fn mark_rotated(conn: &mut PgConnection, token_hash: &[u8], now: DateTime<Ut
 }
 
 /// Revokes one session (idempotent: a revoked session keeps its first reason).
-pub fn revoke(conn: &mut PgConnection, id: Uuid, now: DateTime<Utc>, reason: &str) -> QueryResult<bool> {
-    diesel::update(sessions::table.find(id).filter(sessions::revoked_at.is_null()))
-        .set((sessions::revoked_at.eq(Some(now)), sessions::revoked_reason.eq(Some(reason))))
-        .execute(conn)
-        .map(|n| n > 0)
+pub fn revoke(
+    conn: &mut PgConnection,
+    id: Uuid,
+    now: DateTime<Utc>,
+    reason: &str,
+) -> QueryResult<bool> {
+    diesel::update(
+        sessions::table
+            .find(id)
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set((
+        sessions::revoked_at.eq(Some(now)),
+        sessions::revoked_reason.eq(Some(reason)),
+    ))
+    .execute(conn)
+    .map(|n| n > 0)
 }
 
 /// Revokes every live session of `user_id` except `keep`. Returns how many were revoked.
@@ -88,7 +104,12 @@ pub fn revoke_all_for_user(
     if let Some(keep) = keep {
         query = query.filter(sessions::id.ne(keep));
     }
-    query.set((sessions::revoked_at.eq(Some(now)), sessions::revoked_reason.eq(Some(reason)))).execute(conn)
+    query
+        .set((
+            sessions::revoked_at.eq(Some(now)),
+            sessions::revoked_reason.eq(Some(reason)),
+        ))
+        .execute(conn)
 }
 
 /// The user and session behind an access token, read on every authenticated request so

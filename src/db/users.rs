@@ -11,16 +11,28 @@ use crate::domain::Role;
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
 pub fn insert(conn: &mut PgConnection, row: &NewUserRow<'_>) -> QueryResult<UserRow> {
-    diesel::insert_into(users::table).values(row).returning(UserRow::as_returning()).get_result(conn)
+    diesel::insert_into(users::table)
+        .values(row)
+        .returning(UserRow::as_returning())
+        .get_result(conn)
 }
 
 pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<UserRow>> {
-    users::table.find(id).select(UserRow::as_select()).first(conn).optional()
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Locks the row until the transaction ends, so concurrent changes to one account queue.
 pub fn find_for_update(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<UserRow>> {
-    users::table.find(id).select(UserRow::as_select()).for_update().first(conn).optional()
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
 }
 
 pub fn find_by_username(conn: &mut PgConnection, username: &str) -> QueryResult<Option<UserRow>> {
@@ -33,7 +45,9 @@ pub fn find_by_username(conn: &mut PgConnection, username: &str) -> QueryResult<
 
 pub fn any_active_admin(conn: &mut PgConnection) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
-        users::table.filter(users::role.eq(Role::Admin.as_str())).filter(users::active.eq(true)),
+        users::table
+            .filter(users::role.eq(Role::Admin.as_str()))
+            .filter(users::active.eq(true)),
     ))
     .get_result(conn)
 }
@@ -69,10 +83,15 @@ pub fn list(conn: &mut PgConnection, filter: &ListFilter) -> QueryResult<Vec<Use
     }
     if let Some((created, id)) = filter.after {
         query = query.filter(
-            users::created_at.gt(created).or(users::created_at.eq(created).and(users::id.gt(id))),
+            users::created_at
+                .gt(created)
+                .or(users::created_at.eq(created).and(users::id.gt(id))),
         );
     }
-    query.order((users::created_at.asc(), users::id.asc())).limit(filter.limit).load(conn)
+    query
+        .order((users::created_at.asc(), users::id.asc()))
+        .limit(filter.limit)
+        .load(conn)
 }
 
 #[derive(AsChangeset, Default)]
@@ -92,7 +111,11 @@ pub fn update(
     now: DateTime<Utc>,
 ) -> QueryResult<UserRow> {
     diesel::update(users::table.find(id))
-        .set((changes, users::version.eq(users::version + 1), users::updated_at.eq(now)))
+        .set((
+            changes,
+            users::version.eq(users::version + 1),
+            users::updated_at.eq(now),
+        ))
         .returning(UserRow::as_returning())
         .get_result(conn)
 }
@@ -111,7 +134,10 @@ pub fn record_failed_login(
         .get_result(conn)?;
     if row.failed_logins >= threshold {
         diesel::update(users::table.find(id))
-            .set((users::failed_logins.eq(0), users::locked_until.eq(Some(lock_until))))
+            .set((
+                users::failed_logins.eq(0),
+                users::locked_until.eq(Some(lock_until)),
+            ))
             .returning(UserRow::as_returning())
             .get_result(conn)
     } else {
@@ -121,7 +147,10 @@ pub fn record_failed_login(
 
 pub fn reset_failed_logins(conn: &mut PgConnection, id: Uuid) -> QueryResult<()> {
     diesel::update(users::table.find(id))
-        .set((users::failed_logins.eq(0), users::locked_until.eq(None::<DateTime<Utc>>)))
+        .set((
+            users::failed_logins.eq(0),
+            users::locked_until.eq(None::<DateTime<Utc>>),
+        ))
         .execute(conn)
         .map(|_| ())
 }

@@ -10,7 +10,13 @@ static COMMON_PASSWORDS_TEXT: &str = include_str!("../../data/common-passwords.t
 
 fn common_passwords() -> &'static HashSet<&'static str> {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    SET.get_or_init(|| COMMON_PASSWORDS_TEXT.lines().map(str::trim).filter(|l| !l.is_empty()).collect())
+    SET.get_or_init(|| {
+        COMMON_PASSWORDS_TEXT
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect()
+    })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,7 +93,11 @@ mod tests {
 
     #[test]
     fn ships_at_least_ten_thousand_common_passwords() {
-        assert!(common_passwords().len() >= 10_000, "{}", common_passwords().len());
+        assert!(
+            common_passwords().len() >= 10_000,
+            "{}",
+            common_passwords().len()
+        );
     }
 
     #[test]
@@ -95,9 +105,15 @@ mod tests {
         // 12 code points, 36 bytes.
         assert!(Password::new("🔒".repeat(4) + "éééééééé", None).is_ok());
         // 11 code points, but many bytes.
-        assert_eq!(Password::new("é".repeat(11), None).unwrap_err(), PasswordError::TooShort);
+        assert_eq!(
+            Password::new("é".repeat(11), None).unwrap_err(),
+            PasswordError::TooShort
+        );
         assert!(Password::new("kq".repeat(64), None).is_ok());
-        assert_eq!(Password::new("kq".repeat(64) + "z", None).unwrap_err(), PasswordError::TooLong);
+        assert_eq!(
+            Password::new("kq".repeat(64) + "z", None).unwrap_err(),
+            PasswordError::TooLong
+        );
     }
 
     #[test]
@@ -106,7 +122,10 @@ mod tests {
             .iter()
             .find(|p| p.chars().count() >= MIN_CHARS)
             .expect("the list has long entries");
-        assert_eq!(Password::new(long_common.to_string(), None).unwrap_err(), PasswordError::Common);
+        assert_eq!(
+            Password::new(long_common.to_string(), None).unwrap_err(),
+            PasswordError::Common
+        );
         assert_eq!(
             Password::new(long_common.to_uppercase(), None).unwrap_err(),
             PasswordError::Common

@@ -16,8 +16,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] =
-        [Role::Admin, Role::Supervisor, Role::Investigator, Role::Intake, Role::Auditor];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Supervisor,
+        Role::Investigator,
+        Role::Intake,
+        Role::Auditor,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

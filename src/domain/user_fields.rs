@@ -14,8 +14,14 @@ impl Username {
         if len > 64 {
             return Err(("too_long", "must be at most 64 characters"));
         }
-        if !raw.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')) {
-            return Err(("invalid_value", "may contain only letters, digits and . _ - @"));
+        if !raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+        {
+            return Err((
+                "invalid_value",
+                "may contain only letters, digits and . _ - @",
+            ));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -64,8 +70,14 @@ mod tests {
 
     #[test]
     fn display_names() {
-        assert_eq!(DisplayName::parse("  DS Jane Smith ").unwrap().as_str(), "DS Jane Smith");
+        assert_eq!(
+            DisplayName::parse("  DS Jane Smith ").unwrap().as_str(),
+            "DS Jane Smith"
+        );
         assert_eq!(DisplayName::parse("   ").unwrap_err().0, "required");
-        assert_eq!(DisplayName::parse("a\u{7}b").unwrap_err().0, "invalid_value");
+        assert_eq!(
+            DisplayName::parse("a\u{7}b").unwrap_err().0,
+            "invalid_value"
+        );
     }
 }

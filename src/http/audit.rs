@@ -98,7 +98,12 @@ fn actor_filter(raw: &str) -> ApiResult<ActorFilter> {
         "system" => Ok(ActorFilter::System),
         "public" => Ok(ActorFilter::Public),
         other => Uuid::parse_str(other).map(ActorFilter::User).map_err(|_| {
-            ApiError::field(ErrorCode::InvalidParameter, "actor", "invalid_value", "must be a user id, `system` or `public`")
+            ApiError::field(
+                ErrorCode::InvalidParameter,
+                "actor",
+                "invalid_value",
+                "must be a user id, `system` or `public`",
+            )
         }),
     }
 }
@@ -134,8 +139,16 @@ pub async fn list_events(
         descending: matches!(q.order, Some(Order::Desc)),
         limit: limit + 1,
     };
-    let rows = state.db.run(move |c| Ok(crate::db::audit::list(c, &filter)?)).await?;
-    Ok(HttpResponse::Ok().json(pagination::page(rows, limit, |r| r.position, AuditEvent::from)))
+    let rows = state
+        .db
+        .run(move |c| Ok(crate::db::audit::list(c, &filter)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(pagination::page(
+        rows,
+        limit,
+        |r| r.position,
+        AuditEvent::from,
+    )))
 }
 
 /// Verify the whole audit log: every hash, every link, every sequence.
@@ -148,7 +161,10 @@ pub async fn list_events(
     )
 )]
 #[get("/audit/verify")]
-pub async fn verify(_auditor: Require<VerifyAudit>, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+pub async fn verify(
+    _auditor: Require<VerifyAudit>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     let report = state.db.run(|c| Ok(verify_log(c)?)).await?;
     Ok(HttpResponse::Ok().json(report))
 }
@@ -164,11 +180,17 @@ pub async fn verify(_auditor: Require<VerifyAudit>, state: web::Data<AppState>) 
     )
 )]
 #[get("/audit/checkpoint")]
-pub async fn take_checkpoint(_auditor: Require<VerifyAudit>, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+pub async fn take_checkpoint(
+    _auditor: Require<VerifyAudit>,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     let key = state
         .audit_key
         .clone()
         .ok_or_else(|| ApiError::unavailable("No audit signing key is configured."))?;
-    let cp = state.db.run(move |c| Ok(crate::audit::checkpoint::create(c, &key)?)).await?;
+    let cp = state
+        .db
+        .run(move |c| Ok(crate::audit::checkpoint::create(c, &key)?))
+        .await?;
     Ok(HttpResponse::Ok().json(cp))
 }

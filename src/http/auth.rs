@@ -42,7 +42,13 @@ pub async fn login(
     meta: RequestMeta,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
-    let tokens = sessions::login(&state, meta.audit(Actor::Public), body.username, body.password).await?;
+    let tokens = sessions::login(
+        &state,
+        meta.audit(Actor::Public),
+        body.username,
+        body.password,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(tokens))
 }
 

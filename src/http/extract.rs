@@ -56,12 +56,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                     "The body must be JSON, sent with `Content-Type: application/json`.",
                 ));
             }
-            let bytes = body.await.map_err(|err| match err.as_error::<PayloadError>() {
-                Some(PayloadError::Overflow) => {
-                    ApiError::new(ErrorCode::PayloadTooLarge, "The body is larger than the server accepts.")
-                }
-                _ => ApiError::new(ErrorCode::InvalidJson, "The body could not be read."),
-            })?;
+            let bytes = body
+                .await
+                .map_err(|err| match err.as_error::<PayloadError>() {
+                    Some(PayloadError::Overflow) => ApiError::new(
+                        ErrorCode::PayloadTooLarge,
+                        "The body is larger than the server accepts.",
+                    ),
+                    _ => ApiError::new(ErrorCode::InvalidJson, "The body could not be read."),
+                })?;
             parse_json(&bytes).map(ApiJson)
         })
     }
@@ -77,13 +80,16 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
         let path = err.path().to_string();
         let inner = err.into_inner();
         match inner.classify() {
-            Category::Data => ApiError::validation(vec![serde_field_error(&path, &inner.to_string())]),
+            Category::Data => {
+                ApiError::validation(vec![serde_field_error(&path, &inner.to_string())])
+            }
             Category::Syntax | Category::Eof | Category::Io => {
                 ApiError::new(ErrorCode::InvalidJson, format!("Malformed JSON: {inner}"))
             }
         }
     })?;
-    de.end().map_err(|e| ApiError::new(ErrorCode::InvalidJson, format!("Malformed JSON: {e}")))?;
+    de.end()
+        .map_err(|e| ApiError::new(ErrorCode::InvalidJson, format!("Malformed JSON: {e}")))?;
     Ok(value)
 }
 
@@ -108,14 +114,22 @@ fn serde_field_error(path: &str, message: &str) -> FieldError {
             format!("{path}.{name}")
         }
     };
-    let base = if path == "." || path.is_empty() { "body".to_owned() } else { path.to_owned() };
+    let base = if path == "." || path.is_empty() {
+        "body".to_owned()
+    } else {
+        path.to_owned()
+    };
     if let Some(name) = named("missing field ") {
         return FieldError::new(join(name), "required", "is required");
     }
     if let Some(name) = named("unknown field ") {
         return FieldError::new(join(name), "unknown_field", message);
     }
-    let code = if message.starts_with("invalid type") { "invalid_type" } else { "invalid_value" };
+    let code = if message.starts_with("invalid type") {
+        "invalid_type"
+    } else {
+        "invalid_value"
+    };
     FieldError::new(base, code, message)
 }
 
@@ -140,15 +154,34 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> ApiResult<T> {
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
         let field = serde_field_error(&path, &err.into_inner().to_string());
-        let field = if field.field == "body" { FieldError { field: "query".into(), ..field } } else { field };
-        ApiError { errors: vec![field.clone()], ..ApiError::new(ErrorCode::InvalidParameter, format!("{}: {}", field.field, field.message)) }
+        let field = if field.field == "body" {
+            FieldError {
+                field: "query".into(),
+                ..field
+            }
+        } else {
+            field
+        };
+        ApiError {
+            errors: vec![field.clone()],
+            ..ApiError::new(
+                ErrorCode::InvalidParameter,
+                format!("{}: {}", field.field, field.message),
+            )
+        }
     })
 }
 
 /// A path segment that must be a UUID; anything else is 400 `invalid_parameter`.
 pub fn parse_uuid(name: &str, raw: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(raw)
-        .map_err(|_| ApiError::field(ErrorCode::InvalidParameter, name, "invalid_uuid", "is not a valid UUID"))
+    Uuid::parse_str(raw).map_err(|_| {
+        ApiError::field(
+            ErrorCode::InvalidParameter,
+            name,
+            "invalid_uuid",
+            "is not a valid UUID",
+        )
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -185,7 +218,9 @@ fn invalid_token() -> ApiError {
 fn bearer_token(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
 }
 
 impl FromRequest for AuthUser {
@@ -215,7 +250,9 @@ impl FromRequest for AuthUser {
             if !user.active || !session.is_live(crate::audit::now()) {
                 return Err(invalid_token());
             }
-            let role = user.role().map_err(|e| ApiError::internal("stored role", e))?;
+            let role = user
+                .role()
+                .map_err(|e| ApiError::internal("stored role", e))?;
             let auth = AuthUser {
                 id: user.id,
                 username: user.username,
@@ -255,10 +292,16 @@ impl<P: PermissionMarker + 'static> FromRequest for Require<P> {
             if !allows(user.role, P::PERMISSION) {
                 return Err(ApiError::new(
                     ErrorCode::Forbidden,
-                    format!("Your role does not have the `{}` permission.", P::PERMISSION.as_str()),
+                    format!(
+                        "Your role does not have the `{}` permission.",
+                        P::PERMISSION.as_str()
+                    ),
                 ));
             }
-            Ok(Require { user, _permission: PhantomData })
+            Ok(Require {
+                user,
+                _permission: PhantomData,
+            })
         })
     }
 }
@@ -275,7 +318,11 @@ pub struct RequestMeta {
 
 impl RequestMeta {
     pub fn audit(&self, actor: Actor) -> AuditContext {
-        AuditContext { actor, request_id: self.request_id.clone(), client_addr: self.client_addr.clone() }
+        AuditContext {
+            actor,
+            request_id: self.request_id.clone(),
+            client_addr: self.client_addr.clone(),
+        }
     }
 }
 
@@ -288,12 +335,23 @@ impl FromRequest for RequestMeta {
             .app_data::<web::Data<AppState>>()
             .is_some_and(|s| s.settings.trust_forwarded_for);
         let forwarded = trust_forwarded
-            .then(|| req.headers().get("x-forwarded-for")?.to_str().ok()?.split(',').next().map(|s| s.trim().to_owned()))
+            .then(|| {
+                req.headers()
+                    .get("x-forwarded-for")?
+                    .to_str()
+                    .ok()?
+                    .split(',')
+                    .next()
+                    .map(|s| s.trim().to_owned())
+            })
             .flatten()
             .filter(|s| s.parse::<std::net::IpAddr>().is_ok());
         let client_addr = forwarded.or_else(|| req.peer_addr().map(|a| a.ip().to_string()));
         let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
-        std::future::ready(Ok(RequestMeta { request_id, client_addr }))
+        std::future::ready(Ok(RequestMeta {
+            request_id,
+            client_addr,
+        }))
     }
 }
 
@@ -318,7 +376,10 @@ impl IfMatch {
             ));
         };
         let current = etag(current_version);
-        let matches = raw.split(',').map(str::trim).any(|tag| tag == "*" || tag == current);
+        let matches = raw
+            .split(',')
+            .map(str::trim)
+            .any(|tag| tag == "*" || tag == current);
         if matches {
             Ok(())
         } else {
@@ -335,7 +396,11 @@ impl FromRequest for IfMatch {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let value = req.headers().get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let value = req
+            .headers()
+            .get(header::IF_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         std::future::ready(Ok(IfMatch(value)))
     }
 }
@@ -362,13 +427,41 @@ mod tests {
     #[test]
     fn json_errors_name_the_field() {
         let err = parse_json::<Body>(br#"{"name": "x", "count": "three"}"#).unwrap_err();
-        assert_eq!(field_of(err), (ErrorCode::ValidationFailed, "count".into(), "invalid_type".into()));
+        assert_eq!(
+            field_of(err),
+            (
+                ErrorCode::ValidationFailed,
+                "count".into(),
+                "invalid_type".into()
+            )
+        );
         let err = parse_json::<Body>(br#"{"name": "x"}"#).unwrap_err();
-        assert_eq!(field_of(err), (ErrorCode::ValidationFailed, "count".into(), "required".into()));
+        assert_eq!(
+            field_of(err),
+            (
+                ErrorCode::ValidationFailed,
+                "count".into(),
+                "required".into()
+            )
+        );
         let err = parse_json::<Body>(br#"{"name": "x", "count": 1, "extra": 2}"#).unwrap_err();
-        assert_eq!(field_of(err), (ErrorCode::ValidationFailed, "extra".into(), "unknown_field".into()));
+        assert_eq!(
+            field_of(err),
+            (
+                ErrorCode::ValidationFailed,
+                "extra".into(),
+                "unknown_field".into()
+            )
+        );
         let err = parse_json::<Body>(br#"{"name": "x", "count": 1, "role": "chief"}"#).unwrap_err();
-        assert_eq!(field_of(err), (ErrorCode::ValidationFailed, "role".into(), "invalid_value".into()));
+        assert_eq!(
+            field_of(err),
+            (
+                ErrorCode::ValidationFailed,
+                "role".into(),
+                "invalid_value".into()
+            )
+        );
         let err = parse_json::<Body>(br#"{"name": "x", "count": 1"#).unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidJson);
         let err = parse_json::<Body>(br#"{"name": "x", "count": 1} trailing"#).unwrap_err();
@@ -387,18 +480,48 @@ mod tests {
     fn query_errors_name_the_parameter() {
         assert!(parse_query::<Query>("limit=5&from=2026-01-01T00:00:00Z").is_ok());
         let err = parse_query::<Query>("limit=five").unwrap_err();
-        assert_eq!(field_of(err), (ErrorCode::InvalidParameter, "limit".into(), "invalid_value".into()));
+        assert_eq!(
+            field_of(err),
+            (
+                ErrorCode::InvalidParameter,
+                "limit".into(),
+                "invalid_value".into()
+            )
+        );
         let err = parse_query::<Query>("from=yesterday").unwrap_err();
-        assert_eq!(field_of(err), (ErrorCode::InvalidParameter, "from".into(), "invalid_value".into()));
+        assert_eq!(
+            field_of(err),
+            (
+                ErrorCode::InvalidParameter,
+                "from".into(),
+                "invalid_value".into()
+            )
+        );
         let err = parse_query::<Query>("colour=red").unwrap_err();
-        assert_eq!(field_of(err), (ErrorCode::InvalidParameter, "colour".into(), "unknown_field".into()));
+        assert_eq!(
+            field_of(err),
+            (
+                ErrorCode::InvalidParameter,
+                "colour".into(),
+                "unknown_field".into()
+            )
+        );
     }
 
     #[test]
     fn if_match_is_required_and_compared_strongly() {
-        assert_eq!(IfMatch(None).require(3).unwrap_err().code, ErrorCode::PreconditionRequired);
-        assert_eq!(IfMatch(Some("\"2\"".into())).require(3).unwrap_err().code, ErrorCode::PreconditionFailed);
-        assert_eq!(IfMatch(Some("W/\"3\"".into())).require(3).unwrap_err().code, ErrorCode::PreconditionFailed);
+        assert_eq!(
+            IfMatch(None).require(3).unwrap_err().code,
+            ErrorCode::PreconditionRequired
+        );
+        assert_eq!(
+            IfMatch(Some("\"2\"".into())).require(3).unwrap_err().code,
+            ErrorCode::PreconditionFailed
+        );
+        assert_eq!(
+            IfMatch(Some("W/\"3\"".into())).require(3).unwrap_err().code,
+            ErrorCode::PreconditionFailed
+        );
         assert!(IfMatch(Some("\"1\", \"3\"".into())).require(3).is_ok());
         assert!(IfMatch(Some("*".into())).require(3).is_ok());
     }

@@ -66,8 +66,14 @@ pub async fn change_password(
     state: web::Data<AppState>,
     ApiJson(body): ApiJson<ChangePassword>,
 ) -> ApiResult<HttpResponse> {
-    let new = Password::new(body.new_password, Some(&user.username))
-        .map_err(|e| ApiError::field(ErrorCode::WeakPassword, "new_password", e.code(), &e.message()))?;
+    let new = Password::new(body.new_password, Some(&user.username)).map_err(|e| {
+        ApiError::field(
+            ErrorCode::WeakPassword,
+            "new_password",
+            e.code(),
+            &e.message(),
+        )
+    })?;
     sessions::change_password(
         &state,
         meta.audit(Actor::User(user.id)),

@@ -27,7 +27,8 @@ fn request_id(req: &ServiceRequest) -> String {
         .filter(|v| {
             !v.is_empty()
                 && v.len() <= 128
-                && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
         })
         .map_or_else(|| Uuid::new_v4().to_string(), str::to_owned)
 }
@@ -51,7 +52,10 @@ pub async fn envelope(
     let mut res = next.call(req).instrument(span.clone()).await?;
 
     let status = res.status().as_u16();
-    let route = res.request().match_pattern().unwrap_or_else(|| "<unmatched>".to_owned());
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "<unmatched>".to_owned());
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     span.record("route", route.as_str());
     span.record("status", status);
@@ -68,7 +72,10 @@ pub async fn envelope(
     if let Ok(value) = HeaderValue::from_str(&id) {
         headers.insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
     }
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

@@ -36,7 +36,12 @@ impl Modify for BearerSecurity {
         let components = api.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
         );
     }
 }
@@ -45,7 +50,12 @@ fn problem(description: &str) -> RefOr<Response> {
     RefOr::T(
         ResponseBuilder::new()
             .description(description)
-            .content(PROBLEM_CONTENT_TYPE, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+            .content(
+                PROBLEM_CONTENT_TYPE,
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
             .build(),
     )
 }
@@ -73,29 +83,48 @@ pub fn add_standard_errors(api: &mut OpenApiDoc) {
 fn add_to_operation(op: &mut Operation) {
     let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
     let has_body = op.request_body.is_some();
-    let has_path_params =
-        op.parameters.as_ref().is_some_and(|ps| ps.iter().any(|p| is_in(p, ParameterIn::Path)));
-    let has_query_params =
-        op.parameters.as_ref().is_some_and(|ps| ps.iter().any(|p| is_in(p, ParameterIn::Query)));
+    let has_path_params = op
+        .parameters
+        .as_ref()
+        .is_some_and(|ps| ps.iter().any(|p| is_in(p, ParameterIn::Path)));
+    let has_query_params = op
+        .parameters
+        .as_ref()
+        .is_some_and(|ps| ps.iter().any(|p| is_in(p, ParameterIn::Query)));
     let mut add = |status: &str, description: &str| {
-        op.responses.responses.entry(status.to_owned()).or_insert_with(|| problem(description));
+        op.responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| problem(description));
     };
     if has_body || has_path_params || has_query_params {
-        add("400", "`invalid_json` (malformed body) or `invalid_parameter` (malformed path or query parameter)");
+        add(
+            "400",
+            "`invalid_json` (malformed body) or `invalid_parameter` (malformed path or query parameter)",
+        );
     }
     if secured {
         add("401", "`authentication_required` or `invalid_token`");
     }
     if has_path_params {
-        add("404", "`not_found`: no such resource, or not visible to the caller");
+        add(
+            "404",
+            "`not_found`: no such resource, or not visible to the caller",
+        );
     }
     if has_body {
         add("413", "`payload_too_large`");
         add("415", "`unsupported_media_type`: the body is not JSON");
-        add("422", "`validation_failed`: wrong type, missing or unknown field, unknown value");
+        add(
+            "422",
+            "`validation_failed`: wrong type, missing or unknown field, unknown value",
+        );
     }
     add("500", "`internal_error`");
-    add("503", "`service_unavailable`: the database is unavailable or busy");
+    add(
+        "503",
+        "`service_unavailable`: the database is unavailable or busy",
+    );
 }
 
 fn is_in(p: &RefOr<Parameter>, location: ParameterIn) -> bool {

@@ -46,7 +46,12 @@ pub fn decode_cursor<K: DeserializeOwned>(raw: Option<&str>) -> ApiResult<Option
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .map(Some)
         .ok_or_else(|| {
-            ApiError::field(ErrorCode::InvalidParameter, "cursor", "invalid_cursor", "is not a cursor this list issued")
+            ApiError::field(
+                ErrorCode::InvalidParameter,
+                "cursor",
+                "invalid_cursor",
+                "is not a cursor this list issued",
+            )
         })
 }
 
@@ -60,8 +65,15 @@ pub fn page<R, T, K: Serialize>(
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let has_more = rows.len() > limit;
     rows.truncate(limit);
-    let next_cursor = if has_more { rows.last().map(|r| encode_cursor(&key(r))) } else { None };
-    Page { items: rows.into_iter().map(item).collect(), next_cursor }
+    let next_cursor = if has_more {
+        rows.last().map(|r| encode_cursor(&key(r)))
+    } else {
+        None
+    };
+    Page {
+        items: rows.into_iter().map(item).collect(),
+        next_cursor,
+    }
 }
 
 #[cfg(test)]
@@ -72,8 +84,14 @@ mod tests {
     fn limits_and_cursors() {
         assert_eq!(limit(None).unwrap(), 50);
         assert_eq!(limit(Some(500)).unwrap(), 500);
-        assert_eq!(limit(Some(501)).unwrap_err().code, ErrorCode::InvalidParameter);
-        assert_eq!(limit(Some(0)).unwrap_err().code, ErrorCode::InvalidParameter);
+        assert_eq!(
+            limit(Some(501)).unwrap_err().code,
+            ErrorCode::InvalidParameter
+        );
+        assert_eq!(
+            limit(Some(0)).unwrap_err().code,
+            ErrorCode::InvalidParameter
+        );
         let cursor = encode_cursor(&(7i64,));
         assert_eq!(decode_cursor::<(i64,)>(Some(&cursor)).unwrap(), Some((7,)));
         assert!(decode_cursor::<(i64,)>(Some("!!")).is_err());
@@ -83,7 +101,10 @@ mod tests {
     fn pages_know_whether_there_is_more() {
         let p = page(vec![1, 2, 3], 2, |r| *r, |r| r * 10);
         assert_eq!(p.items, vec![10, 20]);
-        assert_eq!(decode_cursor::<i32>(p.next_cursor.as_deref()).unwrap(), Some(2));
+        assert_eq!(
+            decode_cursor::<i32>(p.next_cursor.as_deref()).unwrap(),
+            Some(2)
+        );
         let p = page(vec![1, 2], 2, |r| *r, |r| r);
         assert!(p.next_cursor.is_none());
     }

@@ -14,7 +14,7 @@ use crate::db::models::UserRow;
 use crate::db::users;
 use crate::domain::{DisplayName, Password, Role, Username};
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
-use crate::http::extract::{ApiJson, ApiQuery, IfMatch, Require, RequestMeta, etag, parse_uuid};
+use crate::http::extract::{ApiJson, ApiQuery, IfMatch, RequestMeta, Require, etag, parse_uuid};
 use crate::http::pagination::{self, Page};
 use crate::state::AppState;
 
@@ -35,8 +35,12 @@ pub struct User {
 
 impl User {
     fn from_row(row: UserRow) -> ApiResult<Self> {
-        let role = row.role().map_err(|e| ApiError::internal("stored role", e))?;
-        let locked_until = row.locked_until.filter(|until| *until > crate::audit::now());
+        let role = row
+            .role()
+            .map_err(|e| ApiError::internal("stored role", e))?;
+        let locked_until = row
+            .locked_until
+            .filter(|until| *until > crate::audit::now());
         Ok(Self {
             id: row.id,
             username: row.username,
@@ -82,12 +86,20 @@ pub struct ListUsers {
     pub cursor: Option<String>,
 }
 
-fn field<T>(name: &str, parsed: Result<T, (&'static str, &'static str)>, errors: &mut Vec<FieldError>) -> Option<T> {
-    parsed.map_err(|(code, message)| errors.push(FieldError::new(name, code, message))).ok()
+fn field<T>(
+    name: &str,
+    parsed: Result<T, (&'static str, &'static str)>,
+    errors: &mut Vec<FieldError>,
+) -> Option<T> {
+    parsed
+        .map_err(|(code, message)| errors.push(FieldError::new(name, code, message)))
+        .ok()
 }
 
 fn with_etag(mut builder: actix_web::HttpResponseBuilder, user: User) -> HttpResponse {
-    builder.insert_header((header::ETAG, etag(user.version))).json(user)
+    builder
+        .insert_header((header::ETAG, etag(user.version)))
+        .json(user)
 }
 
 /// List accounts, oldest first.
@@ -108,11 +120,19 @@ pub async fn list_users(
 ) -> ApiResult<HttpResponse> {
     let limit = pagination::limit(query.limit)?;
     let after = pagination::decode_cursor::<(DateTime<Utc>, Uuid)>(query.cursor.as_deref())?;
-    let filter = users::ListFilter { role: query.role, active: query.active, after, limit: limit + 1 };
+    let filter = users::ListFilter {
+        role: query.role,
+        active: query.active,
+        after,
+        limit: limit + 1,
+    };
     let rows = state.db.run(move |c| Ok(users::list(c, &filter)?)).await?;
     let page = pagination::page(rows, limit, |r| (r.created_at, r.id), User::from_row);
     let items = page.items.into_iter().collect::<ApiResult<Vec<User>>>()?;
-    Ok(HttpResponse::Ok().json(Page { items, next_cursor: page.next_cursor }))
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// Create an account.
@@ -137,11 +157,16 @@ pub async fn create_user(
 ) -> ApiResult<HttpResponse> {
     let mut errors = Vec::new();
     let username = field("username", Username::parse(&body.username), &mut errors);
-    let display_name = field("display_name", DisplayName::parse(&body.display_name), &mut errors);
+    let display_name = field(
+        "display_name",
+        DisplayName::parse(&body.display_name),
+        &mut errors,
+    );
     let password = Password::new(body.password, Some(&body.username))
         .map_err(|e| errors.push(FieldError::new("password", e.code(), e.message())))
         .ok();
-    let (Some(username), Some(display_name), Some(password)) = (username, display_name, password) else {
+    let (Some(username), Some(display_name), Some(password)) = (username, display_name, password)
+    else {
         let weak = errors.iter().all(|e| e.field == "password");
         let mut err = ApiError::validation(errors);
         if weak {
@@ -151,8 +176,16 @@ pub async fn create_user(
     };
     let password_hash = state.hasher.hash(password).await?;
     let ctx = meta.audit(Actor::User(admin.id));
-    let account = NewAccount { username, display_name, role: body.role, password_hash };
-    let row = state.db.transaction(move |c| accounts::create(c, &ctx, &account)).await?;
+    let account = NewAccount {
+        username,
+        display_name,
+        role: body.role,
+        password_hash,
+    };
+    let row = state
+        .db
+        .transaction(move |c| accounts::create(c, &ctx, &account))
+        .await?;
     let location = format!("/api/v1/users/{}", row.id);
     let mut builder = HttpResponse::Created();
     builder.insert_header((header::LOCATION, location));
@@ -177,7 +210,10 @@ pub async fn get_user(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = parse_uuid("id", &path)?;
-    let row = state.db.run(move |c| users::find(c, id)?.ok_or_else(ApiError::not_found)).await?;
+    let row = state
+        .db
+        .run(move |c| users::find(c, id)?.ok_or_else(ApiError::not_found))
+        .await?;
     Ok(with_etag(HttpResponse::Ok(), User::from_row(row)?))
 }
 
@@ -224,11 +260,17 @@ pub async fn update_user(
             "name at least one of display_name, role, active",
         )]));
     }
-    let changes = AccountChanges { display_name, role: body.role, active: body.active };
+    let changes = AccountChanges {
+        display_name,
+        role: body.role,
+        active: body.active,
+    };
     let ctx = meta.audit(Actor::User(admin.id));
     let row = state
         .db
-        .transaction(move |c| accounts::update(c, &ctx, id, &changes, |version| if_match.require(version)))
+        .transaction(move |c| {
+            accounts::update(c, &ctx, id, &changes, |version| if_match.require(version))
+        })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), User::from_row(row)?))
 }

@@ -26,8 +26,11 @@ pub const SIGNING_KEY_B64: &str = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="
 
 /// The server that `DATABASE_URL` names, as a URL to its `postgres` database.
 pub fn server_url() -> String {
-    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| probity::config::DEFAULT_DATABASE_URL.to_owned());
-    db::split_database_url(&url).map(|(server, _)| server).unwrap_or(url)
+    let url = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| probity::config::DEFAULT_DATABASE_URL.to_owned());
+    db::split_database_url(&url)
+        .map(|(server, _)| server)
+        .unwrap_or(url)
 }
 
 pub fn database_url(name: &str) -> String {
@@ -56,7 +59,10 @@ fn template_name() -> &'static str {
             hasher.update(path.to_string_lossy().as_bytes());
             hasher.update(std::fs::read(&path).unwrap_or_default());
         }
-        let name = format!("probity_test_tmpl_{}", &hex::encode(hasher.finalize())[..16]);
+        let name = format!(
+            "probity_test_tmpl_{}",
+            &hex::encode(hasher.finalize())[..16]
+        );
         ensure_template(&name);
         name
     })
@@ -66,7 +72,11 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let path = entry.path();
-        if path.is_dir() { out.extend(walk(&path)) } else { out.push(path) }
+        if path.is_dir() {
+            out.extend(walk(&path))
+        } else {
+            out.push(path)
+        }
     }
     out
 }
@@ -85,19 +95,30 @@ fn database_exists(conn: &mut PgConnection, name: &str) -> bool {
 /// processes that start together from building it twice.
 fn ensure_template(name: &str) {
     let mut conn = admin_connection();
-    conn.batch_execute("SELECT pg_advisory_lock(727274)").unwrap();
+    conn.batch_execute("SELECT pg_advisory_lock(727274)")
+        .unwrap();
     if !database_exists(&mut conn, name) {
         let building = format!("{name}_building");
-        conn.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&building))).unwrap();
-        conn.batch_execute(&format!("CREATE DATABASE {}", quote_ident(&building))).unwrap();
+        conn.batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            quote_ident(&building)
+        ))
+        .unwrap();
+        conn.batch_execute(&format!("CREATE DATABASE {}", quote_ident(&building)))
+            .unwrap();
         {
             let mut tmpl = PgConnection::establish(&database_url(&building)).unwrap();
             db::run_migrations(&mut tmpl).unwrap();
         }
-        conn.batch_execute(&format!("ALTER DATABASE {} RENAME TO {}", quote_ident(&building), quote_ident(name)))
-            .unwrap();
+        conn.batch_execute(&format!(
+            "ALTER DATABASE {} RENAME TO {}",
+            quote_ident(&building),
+            quote_ident(name)
+        ))
+        .unwrap();
     }
-    conn.batch_execute("SELECT pg_advisory_unlock(727274)").unwrap();
+    conn.batch_execute("SELECT pg_advisory_unlock(727274)")
+        .unwrap();
 }
 
 /// A fresh database for one test, dropped when the test ends.
@@ -111,7 +132,11 @@ impl TestDb {
         let template = template_name();
         let name = format!("probity_test_{}", Uuid::new_v4().simple());
         let mut conn = admin_connection();
-        let sql = format!("CREATE DATABASE {} TEMPLATE {}", quote_ident(&name), quote_ident(template));
+        let sql = format!(
+            "CREATE DATABASE {} TEMPLATE {}",
+            quote_ident(&name),
+            quote_ident(template)
+        );
         let mut attempts = 0;
         // Two CREATE DATABASE from one template at the same instant can collide; retry.
         while let Err(e) = conn.batch_execute(&sql) {
@@ -131,7 +156,10 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Ok(mut conn) = PgConnection::establish(&server_url()) {
-            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&self.name)));
+            let _ = conn.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                quote_ident(&self.name)
+            ));
         }
     }
 }
@@ -140,7 +168,10 @@ impl Drop for TestDb {
 pub fn settings(db_url: &str, overrides: &[(&str, &str)]) -> Settings {
     let mut vars: Vec<(String, String)> = vec![
         ("DATABASE_URL".into(), db_url.into()),
-        ("PROBITY_JWT_SECRET".into(), "test-secret-test-secret-test-secret-0123".into()),
+        (
+            "PROBITY_JWT_SECRET".into(),
+            "test-secret-test-secret-test-secret-0123".into(),
+        ),
         ("PROBITY_AUDIT_SIGNING_KEY".into(), SIGNING_KEY_B64.into()),
         ("PROBITY_DB_POOL_SIZE".into(), "4".into()),
     ];
@@ -177,7 +208,10 @@ impl std::io::Write for CaptureWriter {
 fn install_log_capture() {
     static ONCE: OnceLock<()> = OnceLock::new();
     ONCE.get_or_init(|| {
-        let subscriber = probity::telemetry::subscriber(probity::config::LogFormat::Json, "debug", || CaptureWriter);
+        let subscriber =
+            probity::telemetry::subscriber(probity::config::LogFormat::Json, "debug", || {
+                CaptureWriter
+            });
         let _ = tracing::subscriber::set_global_default(subscriber);
     });
 }
@@ -195,7 +229,10 @@ impl Resp {
     }
 
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
     }
 
     pub fn code(&self) -> String {
@@ -231,31 +268,50 @@ pub struct Req<'a> {
 
 impl Req<'_> {
     pub fn token(mut self, token: &str) -> Self {
-        self.inner = self.inner.insert_header(("authorization", format!("Bearer {token}")));
+        self.inner = self
+            .inner
+            .insert_header(("authorization", format!("Bearer {token}")));
         self
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.inner = self.inner.insert_header((name.to_owned(), value.to_owned()));
+        self.inner = self
+            .inner
+            .insert_header((name.to_owned(), value.to_owned()));
         self
     }
 
     pub fn json(mut self, body: &Value) -> Self {
-        self.inner = self.inner.insert_header(("content-type", "application/json")).set_payload(body.to_string());
+        self.inner = self
+            .inner
+            .insert_header(("content-type", "application/json"))
+            .set_payload(body.to_string());
         self
     }
 
     pub fn raw(mut self, content_type: &str, body: impl Into<actix_web::web::Bytes>) -> Self {
-        self.inner = self.inner.insert_header(("content-type", content_type.to_owned())).set_payload(body.into());
+        self.inner = self
+            .inner
+            .insert_header(("content-type", content_type.to_owned()))
+            .set_payload(body.into());
         self
     }
 
     pub async fn send(self) -> Resp {
-        let res = self.app.service.call(self.inner.to_request()).await.expect("the app answers");
+        let res = self
+            .app
+            .service
+            .call(self.inner.to_request())
+            .await
+            .expect("the app answers");
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = test::read_body(res).await.to_vec();
-        Resp { status, headers, bytes }
+        Resp {
+            status,
+            headers,
+            bytes,
+        }
     }
 }
 
@@ -265,14 +321,24 @@ impl TestApp {
     }
 
     pub async fn with_settings(overrides: &[(&str, &str)]) -> Self {
+        Self::on(TestDb::new(), overrides).await
+    }
+
+    /// The application on an existing test database.
+    pub async fn on(db: TestDb, overrides: &[(&str, &str)]) -> Self {
         install_log_capture();
-        let db = TestDb::new();
         let settings = settings(&db.url, overrides);
         let pool = Db::connect(&settings.database).expect("pool");
         let state = AppState::new(settings, pool).expect("state");
         let service = test::init_service(probity::http::app(state.clone())).await;
-        let service = actix_service::ServiceExt::map(service, |r: ServiceResponse<_>| r.map_into_boxed_body());
-        Self { db, state, service: actix_service::boxed::service(service) }
+        let service = actix_service::ServiceExt::map(service, |r: ServiceResponse<_>| {
+            r.map_into_boxed_body()
+        });
+        Self {
+            db,
+            state,
+            service: actix_service::boxed::service(service),
+        }
     }
 
     pub fn req(&self, method: Method, path: &str) -> Req<'_> {
@@ -312,11 +378,16 @@ impl TestApp {
                 .unwrap(),
         };
         let mut conn = self.db.connect();
-        conn.transaction(|c| accounts::create(c, &AuditContext::system(), &account)).unwrap().id
+        conn.transaction(|c| accounts::create(c, &AuditContext::system(), &account))
+            .unwrap()
+            .id
     }
 
     pub async fn login_as(&self, username: &str, password: &str) -> Resp {
-        self.post("/api/v1/auth/login").json(&serde_json::json!({"username": username, "password": password})).send().await
+        self.post("/api/v1/auth/login")
+            .json(&serde_json::json!({"username": username, "password": password}))
+            .send()
+            .await
     }
 
     /// Creates a user with `role` and returns an access token for them.
@@ -329,4 +400,33 @@ impl TestApp {
     pub fn sql(&self, statements: &str) {
         self.db.connect().batch_execute(statements).unwrap();
     }
+}
+
+/// Polls two futures together on this thread, so two requests really are in flight at once.
+pub async fn join<A: std::future::Future, B: std::future::Future>(
+    a: A,
+    b: B,
+) -> (A::Output, B::Output) {
+    let mut a = std::pin::pin!(a);
+    let mut b = std::pin::pin!(b);
+    let (mut ra, mut rb) = (None, None);
+    std::future::poll_fn(|cx| {
+        if ra.is_none()
+            && let std::task::Poll::Ready(v) = a.as_mut().poll(cx)
+        {
+            ra = Some(v);
+        }
+        if rb.is_none()
+            && let std::task::Poll::Ready(v) = b.as_mut().poll(cx)
+        {
+            rb = Some(v);
+        }
+        if ra.is_some() && rb.is_some() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    (ra.unwrap(), rb.unwrap())
 }

@@ -1,0 +1,236 @@
+use probity::domain::Role;
+use serde_json::{Value, json};
+
+use crate::support::{PASSWORD, TestApp};
+
+async fn events(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = format!("/api/v1/audit?limit=2{query}");
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let page = app.get(&path).token(token).send().await.expect(200).json();
+        out.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return out,
+        }
+    }
+}
+
+#[actix_web::test]
+async fn every_change_is_in_the_audit_log_in_order_with_actor_and_before_after() {
+    let app = TestApp::new().await;
+    let (admin_id, admin) = app.user_token("admin.one", Role::Admin).await;
+    let (auditor_id, auditor) = app.user_token("auditor.one", Role::Auditor).await;
+    let created = app
+        .post("/api/v1/users")
+        .token(&admin)
+        .header("x-request-id", "req-create-sup")
+        .json(&json!({"username": "sup", "display_name": "Sup", "role": "supervisor", "password": PASSWORD}))
+        .send()
+        .await
+        .expect(201)
+        .json();
+    let sup_id = created["id"].as_str().unwrap().to_owned();
+    app.login_as("sup", "a wrong password entirely")
+        .await
+        .expect(401);
+    app.login_as("sup", PASSWORD).await.expect(200);
+    app.patch(&format!("/api/v1/users/{sup_id}"))
+        .token(&admin)
+        .header("if-match", "\"1\"")
+        .json(&json!({"active": false}))
+        .send()
+        .await
+        .expect(200);
+
+    let all = events(&app, &auditor, "").await;
+    let actions: Vec<&str> = all.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        [
+            "user.created",         // admin.one, by the system (CLI)
+            "auth.login_succeeded", // admin.one
+            "user.created",         // auditor.one
+            "auth.login_succeeded", // auditor.one
+            "user.created",         // sup, by admin.one
+            "auth.login_failed",
+            "auth.login_succeeded",
+            "user.updated",
+        ]
+    );
+    let seqs: Vec<i64> = all.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, (1..=8).collect::<Vec<_>>());
+    assert!(all.iter().all(|e| e["chain"] == "system"));
+    for pair in all.windows(2) {
+        assert_eq!(pair[1]["prev_hash"], pair[0]["hash"]);
+    }
+
+    let create = &all[4];
+    assert_eq!(create["actor_type"], "user");
+    assert_eq!(create["actor_id"], admin_id.to_string());
+    assert_eq!(create["entity_type"], "user");
+    assert_eq!(create["entity_id"], sup_id);
+    assert_eq!(create["request_id"], "req-create-sup");
+    assert_eq!(create["client_addr"], "192.0.2.10");
+    assert_eq!(
+        create["after"],
+        json!({"username": "sup", "display_name": "Sup", "role": "supervisor", "active": true})
+    );
+    assert_eq!(all[0]["actor_type"], "system");
+    assert!(all[0]["actor_id"].is_null());
+    assert_eq!(all[5]["actor_type"], "public");
+    assert_eq!(all[5]["after"], json!({"reason": "wrong_password"}));
+    let update = &all[7];
+    assert_eq!(update["before"]["active"], true);
+    assert_eq!(update["after"]["active"], false);
+
+    // Nothing secret is recorded anywhere in the log.
+    let text = serde_json::to_string(&all).unwrap();
+    assert!(!text.contains(PASSWORD));
+    assert!(!text.contains("argon2"));
+
+    // Filters.
+    let by_admin = events(&app, &auditor, &format!("&actor={admin_id}")).await;
+    assert!(
+        by_admin
+            .iter()
+            .all(|e| e["actor_id"] == admin_id.to_string())
+    );
+    assert_eq!(by_admin.len(), 3);
+    let failed = events(&app, &auditor, "&action=auth.login_failed").await;
+    assert_eq!(failed.len(), 1);
+    let about_sup = events(
+        &app,
+        &auditor,
+        &format!("&entity_type=user&entity_id={sup_id}"),
+    )
+    .await;
+    assert_eq!(about_sup.len(), 4);
+    let system = events(&app, &auditor, "&actor=system").await;
+    assert_eq!(system.len(), 2);
+    let future = events(&app, &auditor, "&from=2999-01-01T00:00:00Z").await;
+    assert!(future.is_empty());
+    let newest = app
+        .get("/api/v1/audit?order=desc&limit=1")
+        .token(&auditor)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(newest["items"][0]["action"], "user.updated");
+    let _ = auditor_id;
+
+    let report = app
+        .get("/api/v1/audit/verify")
+        .token(&auditor)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(
+        report,
+        json!({"ok": true, "chains_checked": 1, "events_checked": 8, "first_broken": null})
+    );
+}
+
+#[actix_web::test]
+async fn the_database_refuses_to_change_or_remove_audit_events() {
+    let app = TestApp::new().await;
+    app.create_user("someone", Role::Intake);
+    let mut conn = app.db.connect();
+    use diesel::connection::SimpleConnection;
+    for sql in [
+        "UPDATE audit_events SET action = 'x'",
+        "DELETE FROM audit_events",
+        "TRUNCATE audit_events",
+    ] {
+        let err = conn.batch_execute(sql).unwrap_err().to_string();
+        assert!(err.contains("append-only"), "{sql}: {err}");
+    }
+}
+
+#[actix_web::test]
+async fn when_the_audit_write_fails_the_change_fails_with_it() {
+    let app = TestApp::new().await;
+    let (_, admin) = app.user_token("admin.one", Role::Admin).await;
+    // Make every `user.created` event unwritable.
+    app.sql("ALTER TABLE audit_events ADD CONSTRAINT test_refuse CHECK (action <> 'user.created') NOT VALID");
+    let resp = app
+        .post("/api/v1/users")
+        .token(&admin)
+        .json(&json!({"username": "ghost", "display_name": "Ghost", "role": "intake", "password": PASSWORD}))
+        .send()
+        .await
+        .expect(500);
+    assert_eq!(resp.code(), "internal_error");
+    app.login_as("ghost", PASSWORD).await.expect(401);
+    let list = app
+        .get("/api/v1/users")
+        .token(&admin)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["username"] != "ghost")
+    );
+}
+
+#[actix_web::test]
+async fn verify_and_checkpoint_find_tampering() {
+    let app = TestApp::new().await;
+    let (_, auditor) = app.user_token("auditor.one", Role::Auditor).await;
+    app.create_user("someone", Role::Intake);
+    let checkpoint = app
+        .get("/api/v1/audit/checkpoint")
+        .token(&auditor)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(checkpoint["chains"][0]["chain"], "system");
+    assert_eq!(checkpoint["chains"][0]["seq"], 3);
+    assert_eq!(checkpoint["algorithm"], "ed25519");
+
+    // As a superuser with triggers off, rewrite an event.
+    app.sql("SET session_replication_role = replica; UPDATE audit_events SET after = '{\"role\":\"admin\"}' WHERE seq = 3");
+    let report = app
+        .get("/api/v1/audit/verify")
+        .token(&auditor)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["first_broken"]["seq"], 3);
+    assert_eq!(report["first_broken"]["reason"], "hash_mismatch");
+}
+
+#[actix_web::test]
+async fn only_auditors_read_and_verify_the_audit_log() {
+    let app = TestApp::new().await;
+    for role in [
+        Role::Admin,
+        Role::Supervisor,
+        Role::Investigator,
+        Role::Intake,
+    ] {
+        let (_, token) = app.user_token(&format!("user.{role}"), role).await;
+        for path in [
+            "/api/v1/audit",
+            "/api/v1/audit/verify",
+            "/api/v1/audit/checkpoint",
+        ] {
+            let resp = app.get(path).token(&token).send().await.expect(403);
+            assert_eq!(resp.code(), "forbidden", "{role} {path}");
+        }
+    }
+}

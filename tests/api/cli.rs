@@ -1,0 +1,318 @@
+//! The `probity` command line, run as a separate process like an operator would.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::json;
+
+use crate::support::{PASSWORD, SIGNING_KEY_B64, TestApp, TestDb};
+
+/// Runs `probity` in an empty directory (so no `.env` is read) with only the given environment.
+fn probity(db: &TestDb, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+    let dir = std::env::temp_dir().join(format!("probity-cli-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_probity"));
+    cmd.args(args)
+        .current_dir(&dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &db.url)
+        .env("PROBITY_LOG", "warn")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("the probity binary runs");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[actix_web::test]
+async fn acceptance_bootstrap_an_admin_then_deactivate_a_supervisor() {
+    let db = TestDb::new();
+    let out = probity(
+        &db,
+        &[
+            "user",
+            "create",
+            "--username",
+            "chief.admin",
+            "--display-name",
+            "Chief Admin",
+            "--role",
+            "admin",
+        ],
+        &[("PROBITY_PASSWORD", PASSWORD)],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(uuid::Uuid::parse_str(text(&out.stdout).trim()).is_ok());
+
+    let app = TestApp::on(db, &[]).await;
+    let admin = app
+        .login_as("chief.admin", PASSWORD)
+        .await
+        .expect(200)
+        .json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sup = app
+        .post("/api/v1/users")
+        .token(&admin)
+        .json(&json!({"username": "sup", "display_name": "Sup", "role": "supervisor", "password": PASSWORD}))
+        .send()
+        .await
+        .expect(201);
+    let etag = sup.header("etag").unwrap();
+    let sup_id = sup.json()["id"].as_str().unwrap().to_owned();
+    let sup_token = app.login_as("sup", PASSWORD).await.expect(200).json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.get("/api/v1/me")
+        .token(&sup_token)
+        .send()
+        .await
+        .expect(200);
+    app.patch(&format!("/api/v1/users/{sup_id}"))
+        .token(&admin)
+        .header("if-match", &etag)
+        .json(&json!({"active": false}))
+        .send()
+        .await
+        .expect(200);
+    app.get("/api/v1/me")
+        .token(&sup_token)
+        .send()
+        .await
+        .expect(401);
+
+    let out = probity(&app.db, &["audit", "verify"], &[], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["ok"], true);
+    assert_eq!(report["events_checked"], 5);
+}
+
+#[actix_web::test]
+async fn user_create_reads_the_password_from_stdin_and_never_from_argv() {
+    let db = TestDb::new();
+    let out = probity(
+        &db,
+        &[
+            "user",
+            "create",
+            "--username",
+            "auditor.a",
+            "--display-name",
+            "Auditor",
+            "--role",
+            "auditor",
+        ],
+        &[],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let app = TestApp::on(db, &[]).await;
+    app.login_as("auditor.a", PASSWORD).await.expect(200);
+
+    let out = probity(
+        &app.db,
+        &[
+            "user",
+            "create",
+            "--username",
+            "x.y",
+            "--display-name",
+            "X",
+            "--role",
+            "intake",
+            "--password",
+            PASSWORD,
+        ],
+        &[],
+        None,
+    );
+    assert!(!out.status.success());
+    let out = probity(
+        &app.db,
+        &[
+            "user",
+            "create",
+            "--username",
+            "weak.one",
+            "--display-name",
+            "W",
+            "--role",
+            "intake",
+        ],
+        &[("PROBITY_PASSWORD", "password")],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("password"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = probity(
+        &app.db,
+        &[
+            "user",
+            "create",
+            "--username",
+            "role.less",
+            "--display-name",
+            "R",
+            "--role",
+            "constable",
+        ],
+        &[("PROBITY_PASSWORD", PASSWORD)],
+        None,
+    );
+    assert!(!out.status.success());
+}
+
+#[actix_web::test]
+async fn acceptance_verify_finds_a_rewritten_event_and_a_checkpoint_finds_a_cut_tail() {
+    let db = TestDb::new();
+    for name in ["first.user", "second.user", "third.user"] {
+        let out = probity(
+            &db,
+            &[
+                "user",
+                "create",
+                "--username",
+                name,
+                "--display-name",
+                name,
+                "--role",
+                "investigator",
+            ],
+            &[("PROBITY_PASSWORD", PASSWORD)],
+            None,
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let key = [("PROBITY_AUDIT_SIGNING_KEY", SIGNING_KEY_B64)];
+    let out = probity(&db, &["audit", "checkpoint"], &key, None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let checkpoint_file =
+        std::env::temp_dir().join(format!("probity-cp-{}.json", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&checkpoint_file, &out.stdout).unwrap();
+    let cp = checkpoint_file.to_str().unwrap();
+
+    let out = probity(&db, &["audit", "verify", "--checkpoint", cp], &key, None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // Cut the tail: the chain alone still verifies, the checkpoint does not.
+    let mut conn = db.connect();
+    use diesel::connection::SimpleConnection;
+    conn.batch_execute("SET session_replication_role = replica; DELETE FROM audit_events WHERE chain_id = 'system' AND seq = 3")
+        .unwrap();
+    let out = probity(&db, &["audit", "verify"], &[], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = probity(&db, &["audit", "verify", "--checkpoint", cp], &key, None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("chain system at seq 3"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stderr).contains("missing_event"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // A checkpoint signed with another key is refused outright.
+    let other = [(
+        "PROBITY_AUDIT_SIGNING_KEY",
+        "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
+    )];
+    let out = probity(&db, &["audit", "verify", "--checkpoint", cp], &other, None);
+    assert_eq!(out.status.code(), Some(2));
+
+    // Rewrite an event: verify names it.
+    let id: String = {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            id: String,
+        }
+        diesel::sql_query("SELECT id::text AS id FROM audit_events WHERE seq = 2")
+            .get_result::<Row>(&mut conn)
+            .unwrap()
+            .id
+    };
+    conn.batch_execute("SET session_replication_role = replica; UPDATE audit_events SET action = 'user.deleted' WHERE seq = 2")
+        .unwrap();
+    let out = probity(&db, &["audit", "verify"], &[], None);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&id) && stderr.contains("hash_mismatch"),
+        "{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["first_broken"]["event_id"], id);
+    let _ = std::fs::remove_file(&checkpoint_file);
+}
+
+#[actix_web::test]
+async fn serve_refuses_to_start_without_secrets_outside_dev_mode() {
+    let db = TestDb::new();
+    let out = probity(&db, &["serve"], &[], None);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("PROBITY_JWT_SECRET"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = probity(
+        &db,
+        &["serve"],
+        &[("PROBITY_JWT_SECRET", "too short")],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("at least 32 bytes"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[actix_web::test]
+async fn migrate_creates_a_missing_database() {
+    let db = TestDb::new();
+    let fresh = TestDb {
+        name: format!("{}_fresh", db.name),
+        url: format!("{}_fresh", db.url),
+    };
+    let out = probity(&fresh, &["migrate"], &[], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = probity(&fresh, &["audit", "verify"], &[], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}

@@ -1,0 +1,13 @@
+//! Probity as its users see it: the real application, in-process, against a real PostgreSQL.
+//! Every test has a database of its own (cloned from a migrated template) and drops it.
+
+mod audit_log;
+mod auth;
+mod bad_input;
+mod cli;
+mod health;
+mod logs;
+mod openapi;
+mod permissions;
+mod support;
+mod users;

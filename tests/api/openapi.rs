@@ -1,0 +1,94 @@
+//! The committed OpenAPI document is what the code generates and what the server serves.
+//! After changing the API, run `cargo run -q -- openapi > openapi/openapi.json`.
+
+use crate::support::TestApp;
+
+fn committed() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
+        .expect("openapi/openapi.json exists; generate it with `cargo run -q -- openapi > openapi/openapi.json`")
+}
+
+#[test]
+fn the_committed_document_matches_the_code() {
+    let generated = probity::http::openapi_json();
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"),
+            &generated,
+        )
+        .unwrap();
+    }
+    assert!(
+        committed() == generated,
+        "openapi/openapi.json is stale: run `cargo run -q -- openapi > openapi/openapi.json`"
+    );
+}
+
+#[actix_web::test]
+async fn the_server_serves_the_committed_document_and_offline_docs() {
+    let app = TestApp::new().await;
+    let served = app.get("/openapi.json").send().await.expect(200).json();
+    let committed: serde_json::Value = serde_json::from_str(&committed()).unwrap();
+    assert_eq!(served, committed);
+    let docs = app.get("/docs/").send().await.expect(200);
+    let html = String::from_utf8_lossy(&docs.bytes);
+    assert!(html.contains("swagger"), "{html}");
+    // Assets come from the binary, not a CDN.
+    assert!(!html.contains("https://"), "{html}");
+    app.get("/docs/swagger-ui.css").send().await.expect(200);
+}
+
+#[test]
+fn every_operation_documents_its_errors_and_security() {
+    let api = serde_json::to_value(probity::http::openapi()).unwrap();
+    assert_eq!(
+        api["openapi"].as_str().map(|v| v.starts_with("3.1")),
+        Some(true)
+    );
+    assert!(api["components"]["securitySchemes"]["bearer"].is_object());
+    let mut operations = 0;
+    for (path, item) in api["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            let responses = op["responses"].as_object().unwrap();
+            for status in ["500", "503"] {
+                assert!(
+                    responses.contains_key(status),
+                    "{method} {path} lacks {status}"
+                );
+            }
+            let public =
+                path == "/healthz" || path == "/readyz" || path.starts_with("/api/v1/auth/");
+            if public {
+                assert!(
+                    op.get("security").is_none(),
+                    "{method} {path} should be public"
+                );
+            } else {
+                assert_eq!(
+                    op["security"],
+                    serde_json::json!([{"bearer": []}]),
+                    "{method} {path}"
+                );
+                assert!(responses.contains_key("401"), "{method} {path} lacks 401");
+            }
+            if op.get("requestBody").is_some() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path} lacks {status}"
+                    );
+                }
+            }
+            for (status, response) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    assert!(
+                        response["content"]["application/problem+json"].is_object(),
+                        "{method} {path} {status} is not problem+json"
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!(operations, 14);
+}
