@@ -38,7 +38,8 @@ CREATE INDEX audit_events_entity_idx ON audit_events (entity_type, entity_id, po
 CREATE INDEX audit_events_case_idx ON audit_events (case_id, position) WHERE case_id IS NOT NULL;
 
 -- Append-only, enforced by the database itself: whatever the application does, an event
--- once written cannot be changed or removed without a superuser disabling these triggers.
+-- once written cannot be changed or removed unless the table's owner or a superuser disables
+-- these triggers (so the application must not run as the owner: see the README).
 CREATE FUNCTION audit_events_reject_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN

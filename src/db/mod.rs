@@ -127,6 +127,11 @@ pub fn ensure_database_exists(url: &str) -> Result<(), String> {
 /// turns instead of racing.
 pub fn run_migrations(conn: &mut PgConnection) -> Result<Vec<String>, String> {
     const LOCK_KEY: i64 = 0x5052_4f42_4954_5901; // "PROBITY" + 1
+    // With nothing pending, touch nothing: diesel's harness would first try to create its
+    // bookkeeping table, which a least-privilege runtime role may not do.
+    if nothing_pending(conn)? {
+        return Ok(Vec::new());
+    }
     conn.batch_execute(&format!("SELECT pg_advisory_lock({LOCK_KEY})"))
         .map_err(|e| format!("migration lock: {e}"))?;
     let result = conn
@@ -135,6 +140,37 @@ pub fn run_migrations(conn: &mut PgConnection) -> Result<Vec<String>, String> {
         .map_err(|e| format!("migrations: {e}"));
     let _ = conn.batch_execute(&format!("SELECT pg_advisory_unlock({LOCK_KEY})"));
     result
+}
+
+#[derive(diesel::QueryableByName)]
+struct AppliedVersion {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    version: String,
+}
+
+/// Whether every embedded migration is recorded as applied, reading only.
+fn nothing_pending(conn: &mut PgConnection) -> Result<bool, String> {
+    use diesel::migration::MigrationSource;
+    let table_exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
+        "to_regclass('__diesel_schema_migrations') IS NOT NULL",
+    ))
+    .get_result(conn)
+    .map_err(|e| format!("checking migrations: {e}"))?;
+    if !table_exists {
+        return Ok(false);
+    }
+    let applied: std::collections::HashSet<String> =
+        diesel::sql_query("SELECT version FROM __diesel_schema_migrations")
+            .load::<AppliedVersion>(conn)
+            .map_err(|e| format!("reading applied migrations: {e}"))?
+            .into_iter()
+            .map(|row| row.version)
+            .collect();
+    let embedded = MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS)
+        .map_err(|e| format!("embedded migrations: {e}"))?;
+    Ok(embedded
+        .iter()
+        .all(|m| applied.contains(&m.name().version().to_string())))
 }
 
 /// Splits `postgres://user@host:port/name?opts` into the URL of the server's `postgres`

@@ -68,7 +68,8 @@ pub fn app(
         .app_data(web::PayloadConfig::new(body_limit))
         .configure(routes::routes)
         .split_for_parts();
-    app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", finish_openapi(api)))
+    app.service(web::redirect("/docs", "/docs/"))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", finish_openapi(api)))
         .default_service(web::to(not_found))
         .wrap(actix_web::middleware::from_fn(middleware::envelope))
 }

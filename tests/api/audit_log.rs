@@ -234,3 +234,43 @@ async fn only_auditors_read_and_verify_the_audit_log() {
         }
     }
 }
+
+#[actix_web::test]
+async fn least_privilege_role_runs_but_cannot_rewrite_the_audit_log() {
+    use diesel::Connection;
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::new().await;
+    let (_, admin) = app.user_token("admin.one", Role::Admin).await;
+    let role = format!("probity_app_{}", uuid::Uuid::new_v4().simple());
+    // The grants the README documents, applied by the owner.
+    app.sql(&format!(
+        "CREATE ROLE {role} LOGIN;
+         GRANT USAGE ON SCHEMA public TO {role};
+         GRANT SELECT, INSERT ON audit_events TO {role};
+         GRANT SELECT, INSERT, UPDATE ON audit_chains TO {role};
+         GRANT SELECT, INSERT, UPDATE ON users, sessions, refresh_tokens TO {role};
+         GRANT SELECT ON __diesel_schema_migrations TO {role};"
+    ));
+    let url = app.db.url.replacen("postgres@", &format!("{role}@"), 1);
+    let outcome = std::panic::catch_unwind(|| {
+        let mut conn = diesel::PgConnection::establish(&url).expect("the runtime role connects");
+        assert_eq!(probity::db::run_migrations(&mut conn), Ok(Vec::new()));
+        for sql in [
+            "UPDATE audit_events SET action = 'x'",
+            "DELETE FROM audit_events",
+            "TRUNCATE audit_events",
+            "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete",
+        ] {
+            let err = conn.batch_execute(sql).unwrap_err().to_string();
+            assert!(
+                err.contains("permission denied") || err.contains("must be owner"),
+                "{sql}: {err}"
+            );
+        }
+    });
+    let _ = admin;
+    app.sql(&format!("DROP OWNED BY {role}; DROP ROLE {role};"));
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}

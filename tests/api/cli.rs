@@ -316,3 +316,82 @@ async fn migrate_creates_a_missing_database() {
     let out = probity(&fresh, &["audit", "verify"], &[], None);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A minimal HTTP/1.0 exchange with the real server, so the test needs no HTTP client crate.
+fn http(port: u16, request: &str) -> String {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[actix_web::test]
+async fn serve_dev_migrates_bootstraps_an_admin_and_serves() {
+    let db = TestDb::new();
+    let port = free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let dir = std::env::temp_dir().join(format!("probity-serve-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_probity"))
+        .args(["serve", "--dev"])
+        .current_dir(&dir)
+        .env_clear()
+        .env("DATABASE_URL", &db.url)
+        .env("PROBITY_BIND", &bind)
+        .env("PROBITY_LOG", "warn")
+        .env("PROBITY_WORKERS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+    let password = line
+        .trim()
+        .rsplit_once("password: ")
+        .map(|(_, p)| p.to_owned())
+        .expect(&line);
+
+    let healthy = (0..100).any(|_| {
+        let ok = Command::new(env!("CARGO_BIN_EXE_probity"))
+            .arg("healthcheck")
+            .env_clear()
+            .env("PROBITY_BIND", &bind)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        ok
+    });
+    let body = format!("{{\"username\":\"admin\",\"password\":\"{password}\"}}");
+    let login = http(
+        port,
+        &format!(
+            "POST /api/v1/auth/login HTTP/1.0\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    let docs = http(port, "GET /docs/ HTTP/1.0\r\nHost: x\r\n\r\n");
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(healthy, "the server never answered /healthz");
+    assert!(
+        login.starts_with("HTTP/1.0 200") || login.starts_with("HTTP/1.1 200"),
+        "{login}"
+    );
+    assert!(login.contains("access_token"));
+    assert!(docs.contains(" 200 "), "{docs}");
+}
