@@ -25,6 +25,7 @@ import math
 import multiprocessing as mp
 import os
 import platform
+import resource
 import socket
 import statistics
 import sys
@@ -88,6 +89,90 @@ def login_body(username: str, password: str) -> bytes:
     return json.dumps({"username": username, "password": password}).encode()
 
 
+# --------------------------------------------------------------------------- CPU accounting
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _machine_busy_s() -> float | None:
+    """CPU seconds spent on anything but idle and iowait, all CPUs (Linux /proc/stat)."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / CLK_TCK
+
+
+def _process_cpu_s(pid: int | None) -> float | None:
+    if not pid:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            rest = f.read().rsplit(")", 1)[1].split()
+        return (int(rest[11]) + int(rest[12])) / CLK_TCK  # utime + stime
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _postgres_cpu_s() -> dict[int, float]:
+    """CPU seconds of every live process named `postgres`, by pid."""
+    out = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                raw = f.read()
+        except OSError:
+            continue
+        comm = raw[raw.find("(") + 1 : raw.rfind(")")]
+        if comm != "postgres":
+            continue
+        rest = raw.rsplit(")", 1)[1].split()
+        out[int(name)] = (int(rest[11]) + int(rest[12])) / CLK_TCK
+    return out
+
+
+class CpuMeter:
+    """CPU used during a phase: the whole machine, the server process, and this process."""
+
+    def __init__(self, server_pid: int | None):
+        self.server_pid = server_pid
+        self.t0 = time.perf_counter()
+        self.m0 = _machine_busy_s()
+        self.s0 = _process_cpu_s(server_pid)
+        self.pg0 = _postgres_cpu_s()
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        self.p0 = r.ru_utime + r.ru_stime
+
+    def stop(self, client_children_s: float = 0.0) -> dict:
+        wall = time.perf_counter() - self.t0
+        m1 = _machine_busy_s()
+        s1 = _process_cpu_s(self.server_pid)
+        pg1 = _postgres_cpu_s()
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        cpus = os.cpu_count() or 1
+        out = {"wall_s": wall, "cpus": cpus}
+        if self.m0 is not None and m1 is not None:
+            out["machine_busy_s"] = m1 - self.m0
+        if self.s0 is not None and s1 is not None:
+            out["server_s"] = s1 - self.s0
+        out["load_generator_s"] = (r.ru_utime + r.ru_stime - self.p0) + client_children_s
+        # Processes that exited during the phase are not counted; new ones count from zero.
+        out["postgres_s"] = sum(v - self.pg0.get(pid, 0.0) for pid, v in pg1.items())
+        if "machine_busy_s" in out:
+            out["other_s"] = max(
+                0.0,
+                out["machine_busy_s"]
+                - out.get("server_s", 0.0)
+                - out["load_generator_s"]
+                - out["postgres_s"],
+            )
+        return out
+
+
 # --------------------------------------------------------------------------- statistics
 
 
@@ -142,6 +227,7 @@ def run_storm(host: str, port: int, username: str, password: str, clients: int, 
     body = login_body(username, password)
     out: list = []
     lock = threading.Lock()
+    ru0 = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     deadline = start + duration
     threads = [
@@ -153,6 +239,7 @@ def run_storm(host: str, port: int, username: str, password: str, clients: int, 
     for t in threads:
         t.join(duration + TIMEOUT_S + 5)
     wall = time.perf_counter() - start
+    ru1 = resource.getrusage(resource.RUSAGE_SELF)
     statuses: Counter = Counter()
     latencies: list[float] = []
     for s, l in out:
@@ -171,6 +258,8 @@ def run_storm(host: str, port: int, username: str, password: str, clients: int, 
         "logins_per_s": ok / wall if wall > 0 else 0.0,
         "requests_per_s": total / wall if wall > 0 else 0.0,
         "latency": summarise_ms(latencies),
+        # CPU seconds the load generator itself spent on the storm (this process only).
+        "client_cpu_s": (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime),
     }
 
 
@@ -315,6 +404,17 @@ def print_report(results: dict) -> None:
     print("                  (server, PostgreSQL and this load generator share these CPUs)")
     print()
 
+    def cpu_line(cpu):
+        if not cpu or "machine_busy_s" not in cpu:
+            return
+        cap = cpu["wall_s"] * cpu["cpus"]
+        pct = lambda k: f"{100.0 * cpu[k] / cap:.0f}%" if k in cpu else "-"
+        print(
+            f"    CPU, % of {cpu['cpus']} CPUs        busy {pct('machine_busy_s')} = server {pct('server_s')}"
+            f" + PostgreSQL {pct('postgres_s')} + load generator {pct('load_generator_s')}"
+            f" + other {pct('other_s')}"
+        )
+
     def storm_line(label, s):
         lat = s["latency"]
         codes = ", ".join(f"{k}: {v}" for k, v in s["status_counts"].items())
@@ -325,6 +425,7 @@ def print_report(results: dict) -> None:
             f"    login latency ms         p50 {fmt(lat.get('p50_ms'))}  p95 {fmt(lat.get('p95_ms'))}"
             f"  p99 {fmt(lat.get('p99_ms'))}  max {fmt(lat.get('max_ms'))}"
         )
+        cpu_line(s.get("cpu"))
 
     print("(a) login throughput")
     storm_line("login storm", results["a_login_storm"])
@@ -342,7 +443,9 @@ def print_report(results: dict) -> None:
             f"{fmt(lat.get('mean_ms'), 2):>9}"
         )
     print(f"  ({results['b_readyz_idle']['gap_ms']:.0f} ms pause between a response and the next request)")
-    print("  the storm that ran during (c):")
+    print("  during (b):")
+    cpu_line(results["b_readyz_idle"].get("cpu"))
+    print("  the storm that ran during (c) (CPU: the whole phase, storm and probe):")
     storm_line("login storm during (c)", results["c_login_storm"])
     print()
 
@@ -390,6 +493,7 @@ def main() -> int:
     ap.add_argument("--probe-gap-ms", type=float, default=5.0, help="pause between /readyz requests (b, c)")
     ap.add_argument("--storm-ramp", type=float, default=1.0, help="seconds the storm runs before probing (c)")
     ap.add_argument("--timing-samples", type=int, default=40, help="logins of each kind (d)")
+    ap.add_argument("--server-pid", type=int, default=0, help="server process id, for CPU accounting")
     ap.add_argument("--argon2-params", default="", help="parameters read from the stored hash, for the report")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out", "results.json"))
     args = ap.parse_args()
@@ -429,12 +533,16 @@ def main() -> int:
     }
 
     print(f"(a) login storm: {args.clients} clients for {args.duration:.0f} s ...", file=sys.stderr, flush=True)
+    meter = CpuMeter(args.server_pid)
     proc, pipe = start_storm_process(host, port, args.username, args.password, args.clients, args.duration)
     results["a_login_storm"] = finish_storm_process(proc, pipe, args.duration)
+    results["a_login_storm"]["cpu"] = meter.stop(results["a_login_storm"]["client_cpu_s"])
     time.sleep(1.0)
 
     print(f"(b) GET /readyz alone for {args.probe_duration:.0f} s ...", file=sys.stderr, flush=True)
+    meter = CpuMeter(args.server_pid)
     results["b_readyz_idle"] = probe_readyz(host, port, args.probe_duration, gap, warmup=50)
+    results["b_readyz_idle"]["cpu"] = meter.stop()
     time.sleep(1.0)
 
     # (c): the probe starts after the storm has ramped up and stops before it winds down,
@@ -449,10 +557,13 @@ def main() -> int:
     for _ in range(50):
         warm.request("GET", READY_PATH)
     warm.close()
+    meter = CpuMeter(args.server_pid)
     proc, pipe = start_storm_process(host, port, args.username, args.password, args.clients, args.duration)
     time.sleep(args.storm_ramp)
     results["c_readyz_under_storm"] = probe_readyz(host, port, probe_window, gap, warmup=0)
     results["c_login_storm"] = finish_storm_process(proc, pipe, args.duration)
+    # Whole phase (storm and probe together).
+    results["c_login_storm"]["cpu"] = meter.stop(results["c_login_storm"]["client_cpu_s"])
     time.sleep(1.0)
 
     print(f"(d) {args.timing_samples} unknown-user and {args.timing_samples} wrong-password logins ...",

@@ -8,6 +8,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use base64::Engine;
+
+use crate::domain::calendar::Calendar;
+use crate::domain::deadlines::ReportSchedule;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/probity";
@@ -93,6 +96,16 @@ impl std::fmt::Debug for AuthSettings {
     }
 }
 
+/// The casework rules' numbers, from the domain brief.
+#[derive(Clone, Debug)]
+pub struct CaseworkSettings {
+    /// Prior allegations (in other cases, within the window) that flag a subject.
+    pub early_warning_threshold: i64,
+    pub early_warning_window_months: u32,
+    pub report_schedule: ReportSchedule,
+    pub calendar: Calendar,
+}
+
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub dev: bool,
@@ -104,6 +117,7 @@ pub struct Settings {
     /// not sign (the CLI's verify without a checkpoint).
     pub audit_signing_key: Option<[u8; 32]>,
     pub body_limit_bytes: usize,
+    pub casework: CaseworkSettings,
     pub log_format: LogFormat,
     pub log_filter: String,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
@@ -229,6 +243,23 @@ impl Settings {
             },
             audit_signing_key,
             body_limit_bytes: parse_or(&get, "PROBITY_BODY_LIMIT_BYTES", 1024 * 1024)?,
+            casework: CaseworkSettings {
+                early_warning_threshold: parse_or(&get, "PROBITY_EARLY_WARNING_THRESHOLD", 1)?,
+                early_warning_window_months: parse_or(
+                    &get,
+                    "PROBITY_EARLY_WARNING_WINDOW_MONTHS",
+                    12,
+                )?,
+                report_schedule: ReportSchedule {
+                    first_months: parse_or(&get, "PROBITY_REPORT_FIRST_MONTHS", 12)?,
+                    repeat_months: parse_or(&get, "PROBITY_REPORT_REPEAT_MONTHS", 6)?,
+                },
+                calendar: match get("PROBITY_BANK_HOLIDAYS") {
+                    Some(list) => Calendar::parse(&list)
+                        .map_err(|e| ConfigError::new("PROBITY_BANK_HOLIDAYS", e))?,
+                    None => Calendar::england_and_wales(),
+                },
+            },
             log_format: parse_or(&get, "PROBITY_LOG_FORMAT", log_format_default)?,
             log_filter: get("PROBITY_LOG").unwrap_or_else(|| "info".to_owned()),
             trust_forwarded_for: parse_or(&get, "PROBITY_TRUST_FORWARDED_FOR", false)?,
@@ -252,6 +283,18 @@ impl Settings {
         if self.auth.argon2.max_concurrent == 0 {
             return Err(ConfigError::new(
                 "PROBITY_ARGON2_MAX_CONCURRENT",
+                "must be at least 1",
+            ));
+        }
+        if self.casework.early_warning_threshold < 1 {
+            return Err(ConfigError::new(
+                "PROBITY_EARLY_WARNING_THRESHOLD",
+                "must be at least 1",
+            ));
+        }
+        if self.casework.report_schedule.repeat_months == 0 {
+            return Err(ConfigError::new(
+                "PROBITY_REPORT_REPEAT_MONTHS",
                 "must be at least 1",
             ));
         }
@@ -381,6 +424,15 @@ mod tests {
         assert_eq!(s.body_limit_bytes, 1024 * 1024);
         assert_eq!(s.log_format, LogFormat::Json);
         assert_eq!(s.database.url, DEFAULT_DATABASE_URL);
+        assert_eq!(s.casework.early_warning_threshold, 1);
+        assert_eq!(
+            s.casework.report_schedule,
+            ReportSchedule {
+                first_months: 12,
+                repeat_months: 6
+            }
+        );
+        assert_eq!(s.casework.calendar, Calendar::england_and_wales());
     }
 
     #[test]

@@ -9,6 +9,8 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::workflow::Unmet;
+
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
 /// Stable error codes. Clients are written against these strings: add, never rename.
@@ -53,6 +55,18 @@ pub enum ErrorCode {
     PreconditionFailed,
     /// A concurrent change won; retry.
     Conflict,
+    /// The case cannot move from its state to the one asked for.
+    TransitionNotAllowed,
+    /// The transition's preconditions are not met; `unmet` lists every one.
+    PreconditionsUnmet,
+    /// The person is linked to a subject of the case.
+    ConflictOfInterest,
+    /// The user is not an active investigator (or, for members, not active case staff).
+    InvestigatorUnavailable,
+    /// A subject with this force and collar number is already registered.
+    SubjectExists,
+    /// The case is closed; nothing more can be added.
+    CaseClosed,
     /// Too many requests.
     RateLimited,
     /// The database is unavailable or busy; retry later.
@@ -75,7 +89,15 @@ impl ErrorCode {
             WrongPassword | Forbidden => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            UsernameTaken | LastAdmin | Conflict => StatusCode::CONFLICT,
+            UsernameTaken
+            | LastAdmin
+            | Conflict
+            | TransitionNotAllowed
+            | PreconditionsUnmet
+            | ConflictOfInterest
+            | InvestigatorUnavailable
+            | SubjectExists
+            | CaseClosed => StatusCode::CONFLICT,
             PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -106,6 +128,12 @@ impl ErrorCode {
             PreconditionRequired => "Precondition required",
             PreconditionFailed => "Precondition failed",
             Conflict => "Conflict",
+            TransitionNotAllowed => "Transition not allowed",
+            PreconditionsUnmet => "Preconditions not met",
+            ConflictOfInterest => "Conflict of interest",
+            InvestigatorUnavailable => "Investigator unavailable",
+            SubjectExists => "Subject already registered",
+            CaseClosed => "Case closed",
             RateLimited => "Too many requests",
             ServiceUnavailable => "Service unavailable",
             InternalError => "Internal error",
@@ -134,6 +162,12 @@ impl ErrorCode {
             PreconditionRequired => "precondition_required",
             PreconditionFailed => "precondition_failed",
             Conflict => "conflict",
+            TransitionNotAllowed => "transition_not_allowed",
+            PreconditionsUnmet => "preconditions_unmet",
+            ConflictOfInterest => "conflict_of_interest",
+            InvestigatorUnavailable => "investigator_unavailable",
+            SubjectExists => "subject_exists",
+            CaseClosed => "case_closed",
             RateLimited => "rate_limited",
             ServiceUnavailable => "service_unavailable",
             InternalError => "internal_error",
@@ -177,6 +211,10 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(nullable = false)]
     pub errors: Vec<FieldError>,
+    /// For `preconditions_unmet`: every precondition the transition still needs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(nullable = false)]
+    pub unmet: Vec<Unmet>,
 }
 
 #[derive(Debug)]
@@ -184,6 +222,7 @@ pub struct ApiError {
     pub code: ErrorCode,
     pub detail: String,
     pub errors: Vec<FieldError>,
+    pub unmet: Vec<Unmet>,
     /// Extra headers, such as `Retry-After` or `WWW-Authenticate`.
     pub headers: Vec<(header::HeaderName, HeaderValue)>,
 }
@@ -196,6 +235,7 @@ impl ApiError {
             code,
             detail: detail.into(),
             errors: Vec::new(),
+            unmet: Vec::new(),
             headers: Vec::new(),
         }
     }
@@ -249,6 +289,7 @@ impl ApiError {
             detail: self.detail.clone(),
             code: self.code,
             errors: self.errors.clone(),
+            unmet: self.unmet.clone(),
         }
     }
 }

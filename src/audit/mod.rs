@@ -98,6 +98,12 @@ impl Event {
         self
     }
 
+    /// Puts the event on the case's own chain.
+    pub fn case(mut self, case_id: Uuid) -> Self {
+        self.case_id = Some(case_id);
+        self
+    }
+
     pub fn before(mut self, value: Value) -> Self {
         self.before = Some(value);
         self

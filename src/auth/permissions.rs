@@ -11,6 +11,26 @@ pub enum Permission {
     ReadAudit,
     /// Verify the audit log's integrity and take signed checkpoints.
     VerifyAudit,
+    /// Record a new case.
+    CreateCases,
+    /// Read the cases the need-to-know rules let the caller see.
+    ReadCases,
+    /// Change a visible case's details and add parties, allegations and notes.
+    EditCases,
+    /// Assign cases, name members, restrict cases.
+    ManageCases,
+    /// Record decisions (which kinds, and on which cases, is in `domain::decision`).
+    RecordDecisions,
+    /// Move cases through the workflow (who moves what is in `domain::workflow`).
+    TransitionCases,
+    /// Read a case's audit trail.
+    ReadCaseAudit,
+    /// Search and read the subject registry.
+    ReadSubjects,
+    /// Add people to the subject registry.
+    RecordSubjects,
+    /// See every investigator's workload.
+    ViewWorkload,
 }
 
 impl Permission {
@@ -19,6 +39,16 @@ impl Permission {
             Permission::ManageUsers => "users.manage",
             Permission::ReadAudit => "audit.read",
             Permission::VerifyAudit => "audit.verify",
+            Permission::CreateCases => "cases.create",
+            Permission::ReadCases => "cases.read",
+            Permission::EditCases => "cases.edit",
+            Permission::ManageCases => "cases.manage",
+            Permission::RecordDecisions => "cases.decide",
+            Permission::TransitionCases => "cases.transition",
+            Permission::ReadCaseAudit => "cases.audit",
+            Permission::ReadSubjects => "subjects.read",
+            Permission::RecordSubjects => "subjects.record",
+            Permission::ViewWorkload => "workload.read",
         }
     }
 }
@@ -29,10 +59,36 @@ pub fn permissions(role: Role) -> &'static [Permission] {
     use Permission::*;
     match role {
         Role::Admin => &[ManageUsers],
-        Role::Auditor => &[ReadAudit, VerifyAudit],
-        Role::Supervisor => &[],
-        Role::Investigator => &[],
-        Role::Intake => &[],
+        Role::Auditor => &[ReadAudit, VerifyAudit, ReadCaseAudit],
+        Role::Supervisor => &[
+            CreateCases,
+            ReadCases,
+            EditCases,
+            ManageCases,
+            RecordDecisions,
+            TransitionCases,
+            ReadCaseAudit,
+            ReadSubjects,
+            RecordSubjects,
+            ViewWorkload,
+        ],
+        Role::Investigator => &[
+            ReadCases,
+            EditCases,
+            RecordDecisions,
+            TransitionCases,
+            ReadCaseAudit,
+            ReadSubjects,
+            RecordSubjects,
+        ],
+        Role::Intake => &[
+            CreateCases,
+            ReadCases,
+            EditCases,
+            TransitionCases,
+            ReadSubjects,
+            RecordSubjects,
+        ],
     }
 }
 
@@ -59,11 +115,40 @@ macro_rules! markers {
     };
 }
 
-markers!(ManageUsers, ReadAudit, VerifyAudit);
+markers!(
+    ManageUsers,
+    ReadAudit,
+    VerifyAudit,
+    CreateCases,
+    ReadCases,
+    EditCases,
+    ManageCases,
+    RecordDecisions,
+    TransitionCases,
+    ReadCaseAudit,
+    ReadSubjects,
+    RecordSubjects,
+    ViewWorkload,
+);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn admins_and_auditors_read_no_case_content() {
+        for role in [Role::Admin, Role::Auditor] {
+            for p in [
+                Permission::ReadCases,
+                Permission::EditCases,
+                Permission::ReadSubjects,
+            ] {
+                assert!(!allows(role, p), "{role} {p:?}");
+            }
+        }
+        assert!(allows(Role::Auditor, Permission::ReadCaseAudit));
+        assert!(!allows(Role::Admin, Permission::ReadCaseAudit));
+    }
 
     #[test]
     fn only_admins_manage_users_and_only_auditors_read_the_audit_log() {

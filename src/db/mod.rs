@@ -3,9 +3,12 @@
 //! [`Db::transaction`], never on the async executor.
 
 pub mod audit;
+pub mod case_records;
+pub mod cases;
 pub mod models;
 pub mod schema;
 pub mod sessions;
+pub mod subjects;
 pub mod users;
 
 use std::time::Duration;

@@ -97,3 +97,103 @@ pub struct AuditEventRow {
     pub prev_hash: String,
     pub hash: String,
 }
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::db::schema::subjects, check_for_backend(diesel::pg::Pg))]
+pub struct SubjectRow {
+    pub id: Uuid,
+    pub force: String,
+    pub collar_number: String,
+    pub name: String,
+    pub rank: Option<String>,
+    pub user_id: Option<Uuid>,
+    pub flagged: bool,
+    pub flag_reasons: serde_json::Value,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::db::schema::cases, check_for_backend(diesel::pg::Pg))]
+pub struct CaseRow {
+    pub id: Uuid,
+    pub reference: String,
+    pub title: String,
+    pub summary: String,
+    pub source: String,
+    pub category: String,
+    pub received_at: DateTime<Utc>,
+    pub came_to_attention_at: DateTime<Utc>,
+    pub state: String,
+    pub suspended_from: Option<String>,
+    pub closure_reason: Option<String>,
+    pub restricted: bool,
+    pub assigned_investigator_id: Option<Uuid>,
+    pub created_by: Uuid,
+    pub flagged: bool,
+    pub flag_reasons: serde_json::Value,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::db::schema::allegations, check_for_backend(diesel::pg::Pg))]
+pub struct AllegationRow {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub subject_id: Uuid,
+    pub standard: String,
+    pub category: String,
+    pub description: String,
+    pub conduct_from: Option<chrono::NaiveDate>,
+    pub conduct_to: Option<chrono::NaiveDate>,
+    pub warning_signs: Vec<String>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::db::schema::parties, check_for_backend(diesel::pg::Pg))]
+pub struct PartyRow {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub role: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub date_of_birth: Option<chrono::NaiveDate>,
+    pub vulnerability_factors: Vec<String>,
+    pub notes: Option<String>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::db::schema::notes, check_for_backend(diesel::pg::Pg))]
+pub struct NoteRow {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub author_id: Uuid,
+    pub body: String,
+    pub corrects_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::db::schema::decisions, check_for_backend(diesel::pg::Pg))]
+pub struct DecisionRow {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub kind: String,
+    pub subject_id: Option<Uuid>,
+    pub details: serde_json::Value,
+    pub rationale: String,
+    pub author_id: Uuid,
+    pub supersedes_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}

@@ -1,9 +1,18 @@
 //! Rules and validated types. Nothing here knows about HTTP or SQL.
 
+pub mod allegation;
+pub mod calendar;
+pub mod case;
+pub mod deadlines;
+pub mod decision;
+pub mod party;
 pub mod password;
 pub mod role;
+pub mod text;
+pub mod text_enum;
 pub mod user_fields;
+pub mod workflow;
 
 pub use password::{Password, PasswordError};
-pub use role::Role;
+pub use role::{Role, Viewer};
 pub use user_fields::{DisplayName, Username};

@@ -64,3 +64,10 @@ mod tests {
         assert!("superuser".parse::<Role>().is_err());
     }
 }
+
+/// Who is asking, for the need-to-know rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Viewer {
+    pub user_id: uuid::Uuid,
+    pub role: Role,
+}

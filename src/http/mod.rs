@@ -2,6 +2,8 @@
 
 pub mod audit;
 pub mod auth;
+pub mod case_records;
+pub mod cases;
 pub mod extract;
 pub mod health;
 pub mod me;
@@ -9,7 +11,9 @@ pub mod middleware;
 pub mod openapi;
 pub mod pagination;
 pub mod routes;
+pub mod subjects;
 pub mod users;
+pub mod workload;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};

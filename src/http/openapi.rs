@@ -25,6 +25,12 @@ use crate::error::{ErrorCode, FieldError, PROBLEM_CONTENT_TYPE, Problem};
         (name = "me", description = "The caller's own account"),
         (name = "users", description = "Accounts (admins)"),
         (name = "audit", description = "The tamper-evident audit log (auditors)"),
+        (name = "cases", description = "Cases, their workflow, assignment and workload"),
+        (name = "parties", description = "Complainants, victims, witnesses"),
+        (name = "allegations", description = "Allegations against subjects"),
+        (name = "notes", description = "The case log"),
+        (name = "decisions", description = "Decisions with their rationale"),
+        (name = "subjects", description = "The registry of officers and staff"),
     )
 )]
 pub struct ApiDoc;

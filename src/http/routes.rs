@@ -4,7 +4,7 @@
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::http::{audit, auth, health, me, users};
+use crate::http::{audit, auth, case_records, cases, health, me, subjects, users, workload};
 
 pub fn routes(cfg: &mut ServiceConfig<'_>) {
     cfg.service(health::healthz)
@@ -22,6 +22,29 @@ pub fn routes(cfg: &mut ServiceConfig<'_>) {
                 .service(users::update_user)
                 .service(audit::list_events)
                 .service(audit::verify)
-                .service(audit::take_checkpoint),
+                .service(audit::take_checkpoint)
+                .service(cases::list_cases)
+                .service(cases::create_case)
+                .service(cases::get_case)
+                .service(cases::update_case)
+                .service(cases::transition)
+                .service(cases::assign)
+                .service(cases::set_members)
+                .service(cases::case_audit)
+                .service(case_records::list_parties)
+                .service(case_records::add_party)
+                .service(case_records::update_party)
+                .service(case_records::list_allegations)
+                .service(case_records::add_allegation)
+                .service(case_records::update_allegation)
+                .service(case_records::list_notes)
+                .service(case_records::add_note)
+                .service(case_records::list_decisions)
+                .service(case_records::add_decision)
+                .service(subjects::list_subjects)
+                .service(subjects::create_subject)
+                .service(subjects::get_subject)
+                .service(subjects::subject_history)
+                .service(workload::workload),
         );
 }

@@ -1,0 +1,3 @@
+DROP TABLE case_members;
+DROP TABLE cases;
+DROP TABLE case_reference_counters;

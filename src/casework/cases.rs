@@ -1,0 +1,491 @@
+//! Cases: recording, reading, changing, moving through the workflow, assigning.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use diesel::PgConnection;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::audit::{self, Event};
+use crate::auth::permissions::Permission;
+use crate::casework::facts::CaseRecord;
+use crate::casework::views::{
+    CaseSubject, CaseView, Deadlines, IopcReferralView, WorkloadEntry, flag_reasons, stored,
+};
+use crate::casework::{Caller, fingerprint, forbidden};
+use crate::db::models::CaseRow;
+use crate::db::{cases, subjects, users};
+use crate::domain::case::{CaseState, Category, ClosureReason, Source};
+use crate::domain::deadlines::ReportSchedule;
+use crate::domain::decision::DecisionDetails;
+use crate::domain::workflow::{self, Plan};
+use crate::domain::{Role, Viewer};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+
+/// What the audit log records of a case: never its free text, only its fingerprint.
+pub fn audit_view(c: &CaseRow) -> Value {
+    json!({
+        "reference": c.reference,
+        "title": fingerprint(&c.title),
+        "summary": fingerprint(&c.summary),
+        "source": c.source,
+        "category": c.category,
+        "state": c.state,
+        "suspended_from": c.suspended_from,
+        "closure_reason": c.closure_reason,
+        "restricted": c.restricted,
+        "received_at": audit::hash::format_time(&c.received_at),
+        "came_to_attention_at": audit::hash::format_time(&c.came_to_attention_at),
+        "assigned_investigator_id": c.assigned_investigator_id,
+    })
+}
+
+pub struct NewCase {
+    pub title: String,
+    pub summary: String,
+    pub source: Source,
+    pub category: Category,
+    pub received_at: DateTime<Utc>,
+    pub came_to_attention_at: DateTime<Utc>,
+    pub restricted: bool,
+}
+
+pub fn create(conn: &mut PgConnection, caller: &Caller, input: NewCase) -> ApiResult<CaseRow> {
+    if input.restricted {
+        caller.require(Permission::ManageCases)?;
+    }
+    let now = audit::now();
+    let reference = cases::next_reference(conn, now)?;
+    let row = cases::insert(
+        conn,
+        &CaseRow {
+            id: Uuid::new_v4(),
+            reference: reference.as_str().to_owned(),
+            title: input.title,
+            summary: input.summary,
+            source: input.source.as_str().to_owned(),
+            category: input.category.as_str().to_owned(),
+            received_at: input.received_at,
+            came_to_attention_at: input.came_to_attention_at,
+            state: CaseState::Intake.as_str().to_owned(),
+            suspended_from: None,
+            closure_reason: None,
+            restricted: input.restricted,
+            assigned_investigator_id: None,
+            created_by: caller.viewer.user_id,
+            flagged: false,
+            flag_reasons: json!([]),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    // A supervisor who restricts a case must still see it.
+    if row.restricted {
+        cases::replace_members(conn, row.id, &[caller.viewer.user_id], now)?;
+    }
+    audit::append(
+        conn,
+        &caller.audit,
+        Event::new("case.created")
+            .entity("case", row.id)
+            .case(row.id)
+            .after(audit_view(&row)),
+    )?;
+    Ok(row)
+}
+
+/// The case with everything computed, if the caller may see it; the read is recorded.
+pub fn view(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    schedule: &ReportSchedule,
+    id: Uuid,
+) -> ApiResult<CaseView> {
+    let case = cases::find_visible(conn, &caller.viewer, cases::Purpose::Content, id)?
+        .ok_or_else(ApiError::not_found)?;
+    audit::append(
+        conn,
+        &caller.audit,
+        Event::new("case.viewed").entity("case", id).case(id),
+    )?;
+    let record = CaseRecord::load(conn, case)?;
+    build_view(conn, record, schedule)
+}
+
+pub fn build_view(
+    conn: &mut PgConnection,
+    record: CaseRecord,
+    schedule: &ReportSchedule,
+) -> ApiResult<CaseView> {
+    let subject_ids = record.subject_ids();
+    let subject_rows = subjects::find_many(conn, &subject_ids)?;
+    let mut per_subject: HashMap<Uuid, CaseSubject> = HashMap::new();
+    for s in subject_rows {
+        per_subject.insert(
+            s.id,
+            CaseSubject {
+                subject_id: s.id,
+                name: s.name,
+                force: s.force,
+                collar_number: s.collar_number,
+                rank: s.rank,
+                severity: None,
+                reg17_served_at: None,
+                case_to_answer: None,
+                proceedings: None,
+            },
+        );
+    }
+    let mut iopc_referral = None;
+    for current in record.current_details()? {
+        let decision_id = current.id;
+        let entry = current.subject_id.and_then(|s| per_subject.get_mut(&s));
+        match (current.details, entry) {
+            (DecisionDetails::SeverityAssessment(d), Some(e)) => e.severity = Some(d.severity),
+            (DecisionDetails::Reg17Notice(d), Some(e)) => e.reg17_served_at = Some(d.served_at),
+            (DecisionDetails::CaseToAnswer(d), Some(e)) => {
+                e.case_to_answer = Some(d.answer);
+                e.proceedings = Some(d.proceedings);
+            }
+            (DecisionDetails::IopcReferral(d), _) => {
+                iopc_referral = Some(IopcReferralView {
+                    referred_at: d.referred_at,
+                    mode: d.mode,
+                    decision_id,
+                });
+            }
+            _ => {}
+        }
+    }
+    let state: CaseState = record.state()?;
+    let reports_made = record.reports_made();
+    let c = record.case;
+    let due = schedule.next_due(c.came_to_attention_at, reports_made);
+    Ok(CaseView {
+        id: c.id,
+        reference: c.reference,
+        title: c.title,
+        summary: c.summary,
+        source: stored(&c.source)?,
+        category: stored(&c.category)?,
+        received_at: c.received_at,
+        came_to_attention_at: c.came_to_attention_at,
+        state,
+        suspended_from: c.suspended_from.as_deref().map(stored).transpose()?,
+        closure_reason: c.closure_reason.as_deref().map(stored).transpose()?,
+        restricted: c.restricted,
+        assigned_investigator_id: c.assigned_investigator_id,
+        members: record.members,
+        created_by: c.created_by,
+        subjects: subject_ids
+            .iter()
+            .filter_map(|id| per_subject.remove(id))
+            .collect(),
+        iopc_referral,
+        deadlines: Deadlines {
+            twelve_month_report_due: due,
+            overdue: schedule.is_overdue(
+                c.came_to_attention_at,
+                reports_made,
+                state != CaseState::Closed,
+                audit::now(),
+            ),
+            reports_made,
+        },
+        flagged: c.flagged,
+        flag_reasons: flag_reasons(&c.flag_reasons),
+        version: c.version,
+        created_at: c.created_at,
+        updated_at: c.updated_at,
+    })
+}
+
+/// Locks a case the caller may see, and checks `If-Match` against it.
+pub fn lock_for_change(
+    conn: &mut PgConnection,
+    viewer: &Viewer,
+    id: Uuid,
+    check_version: impl FnOnce(i32) -> ApiResult<()>,
+) -> ApiResult<CaseRow> {
+    let case = cases::lock_visible(conn, viewer, id)?.ok_or_else(ApiError::not_found)?;
+    check_version(case.version)?;
+    Ok(case)
+}
+
+#[derive(Default)]
+pub struct CaseEdit {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub source: Option<Source>,
+    pub category: Option<Category>,
+    pub received_at: Option<DateTime<Utc>>,
+    pub came_to_attention_at: Option<DateTime<Utc>>,
+    pub restricted: Option<bool>,
+}
+
+pub fn update(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    id: Uuid,
+    edit: CaseEdit,
+    check_version: impl FnOnce(i32) -> ApiResult<()>,
+) -> ApiResult<CaseRow> {
+    if edit.restricted.is_some() {
+        caller.require(Permission::ManageCases)?;
+    }
+    let before = lock_for_change(conn, &caller.viewer, id, check_version)?;
+    if before.state == CaseState::Closed.as_str() {
+        return Err(case_closed());
+    }
+    let changes = cases::CaseChanges {
+        title: edit.title,
+        summary: edit.summary,
+        source: edit.source.map(|s| s.as_str().to_owned()),
+        category: edit.category.map(|c| c.as_str().to_owned()),
+        received_at: edit.received_at,
+        came_to_attention_at: edit.came_to_attention_at,
+        restricted: edit.restricted,
+        ..Default::default()
+    };
+    let after = cases::update(conn, id, &changes, audit::now())?;
+    audit::append(
+        conn,
+        &caller.audit,
+        Event::new("case.updated")
+            .entity("case", id)
+            .case(id)
+            .before(audit_view(&before))
+            .after(audit_view(&after)),
+    )?;
+    Ok(after)
+}
+
+pub fn case_closed() -> ApiError {
+    ApiError::new(ErrorCode::CaseClosed, "The case is closed.")
+}
+
+pub struct TransitionRequest {
+    pub to: CaseState,
+    pub reason: String,
+    pub closure_reason: Option<ClosureReason>,
+}
+
+pub fn transition(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    id: Uuid,
+    request: TransitionRequest,
+    check_version: impl FnOnce(i32) -> ApiResult<()>,
+) -> ApiResult<CaseRow> {
+    let before = lock_for_change(conn, &caller.viewer, id, check_version)?;
+    let is_assigned = before.assigned_investigator_id == Some(caller.viewer.user_id);
+    let record = CaseRecord::load(conn, before.clone())?;
+    let from = record.state()?;
+    let suspended_from: Option<CaseState> =
+        before.suspended_from.as_deref().map(stored).transpose()?;
+    let mut facts = record.facts()?;
+    facts.closure_reason = request.closure_reason;
+    let Plan::Move { mover, unmet } = workflow::plan(from, request.to, suspended_from, &facts)
+    else {
+        return Err(ApiError::new(
+            ErrorCode::TransitionNotAllowed,
+            format!("A case cannot move from `{from}` to `{}`.", request.to),
+        ));
+    };
+    if !mover.allows(caller.viewer.role, is_assigned) {
+        return Err(forbidden("You may not make this transition."));
+    }
+    if !unmet.is_empty() {
+        let mut err = ApiError::new(
+            ErrorCode::PreconditionsUnmet,
+            format!(
+                "{} precondition(s) of `{from}` → `{}` are not met.",
+                unmet.len(),
+                request.to
+            ),
+        );
+        err.unmet = unmet;
+        return Err(err);
+    }
+    let changes = cases::CaseChanges {
+        state: Some(request.to.as_str().to_owned()),
+        suspended_from: Some(
+            (request.to == CaseState::Suspended).then(|| from.as_str().to_owned()),
+        ),
+        closure_reason: (request.to == CaseState::Closed)
+            .then(|| request.closure_reason.map(|r| r.as_str().to_owned())),
+        ..Default::default()
+    };
+    let after = cases::update(conn, id, &changes, audit::now())?;
+    audit::append(
+        conn,
+        &caller.audit,
+        Event::new("case.transitioned")
+            .entity("case", id)
+            .case(id)
+            .before(json!({ "state": from }))
+            .after(json!({
+                "state": request.to,
+                "reason": request.reason,
+                "closure_reason": request.closure_reason,
+            })),
+    )?;
+    Ok(after)
+}
+
+/// Whether `user_id` is linked to a subject of the case.
+fn conflicted(conn: &mut PgConnection, case_id: Uuid, user_id: Uuid) -> ApiResult<bool> {
+    Ok(cases::subject_user_ids(conn, case_id)?.contains(&user_id))
+}
+
+fn conflict_of_interest(detail: &str) -> ApiError {
+    ApiError::new(ErrorCode::ConflictOfInterest, detail)
+}
+
+pub fn assign(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    id: Uuid,
+    investigator_id: Uuid,
+    check_version: impl FnOnce(i32) -> ApiResult<()>,
+) -> ApiResult<CaseRow> {
+    let before = lock_for_change(conn, &caller.viewer, id, check_version)?;
+    if before.state == CaseState::Closed.as_str() {
+        return Err(case_closed());
+    }
+    let user = users::find(conn, investigator_id)?;
+    let active_investigator = user
+        .as_ref()
+        .is_some_and(|u| u.active && u.role == Role::Investigator.as_str());
+    if !active_investigator {
+        return Err(ApiError::field(
+            ErrorCode::InvestigatorUnavailable,
+            "investigator_id",
+            "not_an_active_investigator",
+            "is not an active investigator",
+        ));
+    }
+    if conflicted(conn, id, investigator_id)? {
+        return Err(conflict_of_interest(
+            "That investigator is linked to a subject of this case.",
+        ));
+    }
+    let changes = cases::CaseChanges {
+        assigned_investigator_id: Some(Some(investigator_id)),
+        ..Default::default()
+    };
+    let after = cases::update(conn, id, &changes, audit::now())?;
+    audit::append(
+        conn,
+        &caller.audit,
+        Event::new("case.assigned")
+            .entity("case", id)
+            .case(id)
+            .before(json!({ "assigned_investigator_id": before.assigned_investigator_id }))
+            .after(json!({ "assigned_investigator_id": investigator_id })),
+    )?;
+    Ok(after)
+}
+
+pub fn set_members(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    id: Uuid,
+    user_ids: Vec<Uuid>,
+    check_version: impl FnOnce(i32) -> ApiResult<()>,
+) -> ApiResult<CaseRow> {
+    lock_for_change(conn, &caller.viewer, id, check_version)?;
+    let mut wanted = user_ids;
+    wanted.sort_unstable();
+    wanted.dedup();
+    for (i, user_id) in wanted.iter().enumerate() {
+        let ok = users::find(conn, *user_id)?.is_some_and(|u| {
+            u.active
+                && (u.role == Role::Investigator.as_str() || u.role == Role::Supervisor.as_str())
+        });
+        if !ok {
+            return Err(ApiError::field(
+                ErrorCode::InvestigatorUnavailable,
+                &format!("user_ids[{i}]"),
+                "not_case_staff",
+                "is not an active investigator or supervisor",
+            ));
+        }
+        if conflicted(conn, id, *user_id)? {
+            return Err(conflict_of_interest(
+                "A proposed member is linked to a subject of this case.",
+            ));
+        }
+    }
+    let before = cases::members(conn, id)?;
+    let now = audit::now();
+    cases::replace_members(conn, id, &wanted, now)?;
+    let after = cases::touch(conn, id, now)?;
+    audit::append(
+        conn,
+        &caller.audit,
+        Event::new("case.members_changed")
+            .entity("case", id)
+            .case(id)
+            .before(json!({ "members": before }))
+            .after(json!({ "members": wanted })),
+    )?;
+    Ok(after)
+}
+
+/// Per investigator: open cases by state, overdue counts, the oldest case's age. Only cases
+/// the supervisor may see are counted.
+pub fn workload(
+    conn: &mut PgConnection,
+    viewer: &Viewer,
+    schedule: &ReportSchedule,
+) -> ApiResult<Vec<WorkloadEntry>> {
+    let now = audit::now();
+    let investigators = users::list(
+        conn,
+        &users::ListFilter {
+            role: Some(Role::Investigator),
+            active: Some(true),
+            after: None,
+            limit: i64::MAX,
+        },
+    )?;
+    let open = cases::open_assigned(conn, viewer)?;
+    let mut entries: BTreeMap<(String, Uuid), WorkloadEntry> = investigators
+        .into_iter()
+        .map(|u| {
+            (
+                (u.display_name.clone(), u.id),
+                WorkloadEntry {
+                    investigator_id: u.id,
+                    display_name: u.display_name,
+                    open_by_state: BTreeMap::new(),
+                    open_total: 0,
+                    overdue: 0,
+                    oldest_case_age_days: None,
+                },
+            )
+        })
+        .collect();
+    let mut index: HashMap<Uuid, (String, Uuid)> =
+        entries.keys().map(|k| (k.1, k.clone())).collect();
+    for c in open {
+        let Some(key) = index.get_mut(&c.assigned_to) else {
+            continue;
+        };
+        let Some(entry) = entries.get_mut(key) else {
+            continue;
+        };
+        *entry.open_by_state.entry(c.state.clone()).or_default() += 1;
+        entry.open_total += 1;
+        let reports = u32::try_from(c.reports_made).unwrap_or(u32::MAX);
+        if schedule.is_overdue(c.came_to_attention_at, reports, true, now) {
+            entry.overdue += 1;
+        }
+        let age = (now - c.received_at).num_days();
+        entry.oldest_case_age_days = Some(entry.oldest_case_age_days.map_or(age, |a| a.max(age)));
+    }
+    Ok(entries.into_values().collect())
+}

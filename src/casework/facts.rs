@@ -1,0 +1,128 @@
+//! What a case holds, loaded once and read by the view and by the workflow rules.
+
+use std::collections::{HashMap, HashSet};
+
+use diesel::PgConnection;
+use uuid::Uuid;
+
+use crate::casework::views::stored;
+use crate::db::models::{AllegationRow, CaseRow, DecisionRow};
+use crate::db::{case_records, cases};
+use crate::domain::case::{CaseState, Category};
+use crate::domain::decision::{DecisionDetails, DecisionKind};
+use crate::domain::workflow::CaseFacts;
+use crate::error::{ApiError, ApiResult};
+
+/// A decision in force: the latest of its kind (for its subject).
+pub struct CurrentDecision {
+    pub subject_id: Option<Uuid>,
+    pub id: Uuid,
+    pub details: DecisionDetails,
+}
+
+pub struct CaseRecord {
+    pub case: CaseRow,
+    pub allegations: Vec<AllegationRow>,
+    pub decisions: Vec<DecisionRow>,
+    pub members: Vec<Uuid>,
+}
+
+impl CaseRecord {
+    pub fn load(conn: &mut PgConnection, case: CaseRow) -> ApiResult<Self> {
+        let allegations = case_records::allegations(conn, case.id)?;
+        let decisions = case_records::decisions(conn, case.id)?;
+        let members = cases::members(conn, case.id)?;
+        Ok(Self {
+            case,
+            allegations,
+            decisions,
+            members,
+        })
+    }
+
+    /// Subjects with an allegation on the case, in the order first alleged.
+    pub fn subject_ids(&self) -> Vec<Uuid> {
+        let mut seen = HashSet::new();
+        self.allegations
+            .iter()
+            .map(|a| a.subject_id)
+            .filter(|s| seen.insert(*s))
+            .collect()
+    }
+
+    /// The current decisions: the latest of each kind (per subject), oldest first.
+    pub fn current_decisions(&self) -> Vec<&DecisionRow> {
+        current_ids(&self.decisions)
+            .into_iter()
+            .filter_map(|id| self.decisions.iter().find(|d| d.id == id))
+            .collect()
+    }
+
+    pub fn current_details(&self) -> ApiResult<Vec<CurrentDecision>> {
+        self.current_decisions()
+            .into_iter()
+            .map(|d| {
+                let kind: DecisionKind = stored(&d.kind)?;
+                let details = DecisionDetails::from_value(kind, d.details.clone())
+                    .map_err(|e| ApiError::internal("stored decision", e))?;
+                Ok(CurrentDecision {
+                    subject_id: d.subject_id,
+                    id: d.id,
+                    details,
+                })
+            })
+            .collect()
+    }
+
+    pub fn reports_made(&self) -> u32 {
+        let n = self
+            .decisions
+            .iter()
+            .filter(|d| d.kind == DecisionKind::TwelveMonthReport.as_str())
+            .count();
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+
+    pub fn state(&self) -> ApiResult<CaseState> {
+        stored(&self.case.state)
+    }
+
+    /// The facts the workflow rules check.
+    pub fn facts(&self) -> ApiResult<CaseFacts> {
+        let mut f = CaseFacts {
+            category: Some(stored::<Category>(&self.case.category)?),
+            subjects: self.subject_ids(),
+            investigator_assigned: self.case.assigned_investigator_id.is_some(),
+            ..Default::default()
+        };
+        for current in self.current_details()? {
+            match (current.details, current.subject_id) {
+                (DecisionDetails::SeverityAssessment(d), Some(s)) => {
+                    f.severity.insert(s, d.severity);
+                }
+                (DecisionDetails::Reg17Notice(_), Some(s)) => f.reg17_served.push(s),
+                (DecisionDetails::CaseToAnswer(d), Some(s)) => {
+                    f.case_to_answer.insert(s, (d.answer, d.proceedings));
+                }
+                (DecisionDetails::IopcReferral(d), _) => f.iopc_mode = Some(d.mode),
+                (DecisionDetails::FinalReport(_), _) => f.final_report = true,
+                _ => {}
+            }
+        }
+        Ok(f)
+    }
+}
+
+/// Ids of the latest decision of each (kind, subject), in the order they were made.
+pub fn current_ids(decisions: &[DecisionRow]) -> Vec<Uuid> {
+    let mut latest: HashMap<(&str, Option<Uuid>), Uuid> = HashMap::new();
+    for d in decisions {
+        latest.insert((d.kind.as_str(), d.subject_id), d.id);
+    }
+    let keep: HashSet<Uuid> = latest.into_values().collect();
+    decisions
+        .iter()
+        .filter(|d| keep.contains(&d.id))
+        .map(|d| d.id)
+        .collect()
+}

@@ -1,0 +1,81 @@
+//! Casework: the use cases of the case lifecycle. Each function runs inside the caller's
+//! transaction, checks need-to-know through `db::cases`, and appends its audit events to the
+//! case's own chain in that same transaction.
+
+pub mod cases;
+pub mod facts;
+pub mod records;
+pub mod subjects;
+pub mod views;
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::audit::AuditContext;
+use crate::auth::permissions::{Permission, allows};
+use crate::domain::Viewer;
+use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+
+/// Who is acting, and the audit context of the request.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub viewer: Viewer,
+    pub audit: AuditContext,
+}
+
+impl Caller {
+    pub fn require(&self, permission: Permission) -> ApiResult<()> {
+        if allows(self.viewer.role, permission) {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                ErrorCode::Forbidden,
+                format!(
+                    "Your role does not have the `{}` permission.",
+                    permission.as_str()
+                ),
+            ))
+        }
+    }
+}
+
+/// Free text that may name people is recorded in audit events only as its SHA-256: the
+/// event proves what the text was without copying personal details into the log.
+pub fn fingerprint(text: &str) -> Value {
+    json!(format!(
+        "sha256:{}",
+        hex::encode(Sha256::digest(text.as_bytes()))
+    ))
+}
+
+/// Collects field errors, then fails with all of them at once.
+#[derive(Default)]
+pub struct Checks(pub Vec<FieldError>);
+
+impl Checks {
+    pub fn take<T>(&mut self, field: &str, result: Result<T, (&'static str, String)>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err((code, message)) => {
+                self.0.push(FieldError::new(field, code, message));
+                None
+            }
+        }
+    }
+
+    pub fn push(&mut self, field: &str, code: &str, message: &str) {
+        self.0.push(FieldError::new(field, code, message));
+    }
+
+    pub fn finish(self) -> ApiResult<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::validation(self.0))
+        }
+    }
+}
+
+pub fn forbidden(detail: &str) -> ApiError {
+    ApiError::new(ErrorCode::Forbidden, detail)
+}

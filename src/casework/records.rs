@@ -1,0 +1,533 @@
+//! What is added to a case: parties, allegations (with the early warning), notes, decisions.
+
+use chrono::{Months, NaiveDate};
+use diesel::PgConnection;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::audit::{self, Event};
+use crate::casework::cases::{case_closed, lock_for_change};
+use crate::casework::facts::{CaseRecord, current_ids};
+use crate::casework::views::{
+    AllegationView, DecisionView, FlagReason, NoteView, PartyView, flag_reasons,
+};
+use crate::casework::{Caller, fingerprint, forbidden};
+use crate::config::CaseworkSettings;
+use crate::db::models::{AllegationRow, CaseRow, DecisionRow, NoteRow, PartyRow};
+use crate::db::{case_records, cases, subjects};
+use crate::domain::allegation::{Standard, WarningSign};
+use crate::domain::case::{CaseState, Category};
+use crate::domain::decision::{DecisionDetails, DecisionKind};
+use crate::domain::party::{PartyRole, VulnerabilityFactor};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+
+/// Locks a visible, open case for an append (no `If-Match`: the preconditions are checked
+/// here, in the transaction that appends).
+fn lock_open(conn: &mut PgConnection, caller: &Caller, case_id: Uuid) -> ApiResult<CaseRow> {
+    let case = lock_for_change(conn, &caller.viewer, case_id, |_| Ok(()))?;
+    if case.state == CaseState::Closed.as_str() {
+        return Err(case_closed());
+    }
+    Ok(case)
+}
+
+fn visible(conn: &mut PgConnection, caller: &Caller, case_id: Uuid) -> ApiResult<CaseRow> {
+    cases::find_visible(conn, &caller.viewer, cases::Purpose::Content, case_id)?
+        .ok_or_else(ApiError::not_found)
+}
+
+// ---------------------------------------------------------------------------------------
+// Parties
+
+/// A party's details, as recorded (and as its own audit events carry them).
+pub struct PartyFields {
+    pub role: PartyRole,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub vulnerability_factors: Vec<VulnerabilityFactor>,
+    pub notes: Option<String>,
+}
+
+fn party_audit(p: &PartyRow) -> Value {
+    json!({
+        "role": p.role, "name": p.name, "email": p.email, "phone": p.phone, "address": p.address,
+        "date_of_birth": p.date_of_birth, "vulnerability_factors": p.vulnerability_factors, "notes": p.notes,
+    })
+}
+
+fn apply_party(row: &mut PartyRow, f: PartyFields) {
+    let mut factors: Vec<String> = f
+        .vulnerability_factors
+        .iter()
+        .map(|v| v.as_str().to_owned())
+        .collect();
+    factors.sort_unstable();
+    factors.dedup();
+    row.role = f.role.as_str().to_owned();
+    row.name = f.name;
+    row.email = f.email;
+    row.phone = f.phone;
+    row.address = f.address;
+    row.date_of_birth = f.date_of_birth;
+    row.vulnerability_factors = factors;
+    row.notes = f.notes;
+}
+
+pub fn add_party(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    case_id: Uuid,
+    fields: PartyFields,
+) -> ApiResult<PartyView> {
+    lock_open(conn, caller, case_id)?;
+    let now = audit::now();
+    let mut row = PartyRow {
+        id: Uuid::new_v4(),
+        case_id,
+        role: String::new(),
+        name: String::new(),
+        email: None,
+        phone: None,
+        address: None,
+        date_of_birth: None,
+        vulnerability_factors: Vec::new(),
+        notes: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    apply_party(&mut row, fields);
+    let row = case_records::insert_party(conn, &row)?;
+    audit::append(
+        conn,
+        &caller.audit,
+        Event::new("party.created")
+            .entity("party", row.id)
+            .case(case_id)
+            .after(party_audit(&row)),
+    )?;
+    PartyView::from_row(row)
+}
+
+/// The parties of a visible case; who looked at them is recorded.
+pub fn list_parties(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    case_id: Uuid,
+) -> ApiResult<Vec<PartyView>> {
+    visible(conn, caller, case_id)?;
+    let rows = case_records::parties(conn, case_id)?;
+    audit::append(
+        conn,
+        &caller.audit,
+        Event::new("parties.viewed")
+            .entity("case", case_id)
+            .case(case_id)
+            .after(json!({ "count": rows.len() })),
+    )?;
+    rows.into_iter().map(PartyView::from_row).collect()
+}
+
+pub fn update_party(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    case_id: Uuid,
+    party_id: Uuid,
+    fields: PartyFields,
+    check_version: impl FnOnce(i32) -> ApiResult<()>,
+) -> ApiResult<PartyView> {
+    lock_open(conn, caller, case_id)?;
+    let before =
+        case_records::party_for_update(conn, case_id, party_id)?.ok_or_else(ApiError::not_found)?;
+    check_version(before.version)?;
+    let mut row = before.clone();
+    apply_party(&mut row, fields);
+    row.updated_at = audit::now();
+    let after = case_records::update_party(conn, &row)?;
+    audit::append(
+        conn,
+        &caller.audit,
+        Event::new("party.updated")
+            .entity("party", party_id)
+            .case(case_id)
+            .before(party_audit(&before))
+            .after(party_audit(&after)),
+    )?;
+    PartyView::from_row(after)
+}
+
+// ---------------------------------------------------------------------------------------
+// Allegations
+
+pub struct AllegationFields {
+    pub standard: Standard,
+    pub category: Category,
+    pub description: String,
+    pub conduct_from: Option<NaiveDate>,
+    pub conduct_to: Option<NaiveDate>,
+    pub warning_signs: Vec<WarningSign>,
+}
+
+fn allegation_audit(a: &AllegationRow) -> Value {
+    json!({
+        "subject_id": a.subject_id, "standard": a.standard, "category": a.category,
+        "description": fingerprint(&a.description), "conduct_from": a.conduct_from, "conduct_to": a.conduct_to,
+        "warning_signs": a.warning_signs,
+    })
+}
+
+fn apply_allegation(row: &mut AllegationRow, f: AllegationFields) {
+    let mut signs: Vec<String> = f
+        .warning_signs
+        .iter()
+        .map(|w| w.as_str().to_owned())
+        .collect();
+    signs.sort_unstable();
+    signs.dedup();
+    row.standard = f.standard.as_str().to_owned();
+    row.category = f.category.as_str().to_owned();
+    row.description = f.description;
+    row.conduct_from = f.conduct_from;
+    row.conduct_to = f.conduct_to;
+    row.warning_signs = signs;
+}
+
+pub fn add_allegation(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    settings: &CaseworkSettings,
+    case_id: Uuid,
+    subject_id: Uuid,
+    fields: AllegationFields,
+) -> ApiResult<AllegationView> {
+    let case = lock_open(conn, caller, case_id)?;
+    let subject = subjects::find_for_update(conn, subject_id)?.ok_or_else(|| {
+        ApiError::field(
+            ErrorCode::ValidationFailed,
+            "subject_id",
+            "unknown_subject",
+            "is not a registered subject",
+        )
+    })?;
+    let now = audit::now();
+    let mut row = AllegationRow {
+        id: Uuid::new_v4(),
+        case_id,
+        subject_id,
+        standard: String::new(),
+        category: String::new(),
+        description: String::new(),
+        conduct_from: None,
+        conduct_to: None,
+        warning_signs: Vec::new(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    apply_allegation(&mut row, fields);
+    let row = case_records::insert_allegation(conn, &row)?;
+    audit::append(
+        conn,
+        &caller.audit,
+        Event::new("allegation.created")
+            .entity("allegation", row.id)
+            .case(case_id)
+            .after(allegation_audit(&row)),
+    )?;
+    early_warning(conn, caller, settings, &case, &subject, now)?;
+    AllegationView::from_row(row)
+}
+
+/// Flags the subject and the case when the subject already has allegations in other cases
+/// within the window (at least the threshold), or any earlier APSP allegation.
+fn early_warning(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    settings: &CaseworkSettings,
+    case: &CaseRow,
+    subject: &crate::db::models::SubjectRow,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<()> {
+    let window = settings.early_warning_window_months;
+    let since = now.checked_sub_months(Months::new(window)).unwrap_or(now);
+    let (recent, prior_apsp) = case_records::prior_allegations(conn, subject.id, case.id, since)?;
+    let mut found = Vec::new();
+    if recent >= settings.early_warning_threshold {
+        found.push(FlagReason {
+            code: "repeat_allegations".into(),
+            message: format!(
+                "{} ({} {}) has {recent} allegation(s) in other cases in the last {window} months.",
+                subject.name, subject.force, subject.collar_number
+            ),
+            flagged_at: now,
+        });
+    }
+    if prior_apsp {
+        found.push(FlagReason {
+            code: "prior_apsp".into(),
+            message: format!(
+                "{} ({} {}) has an earlier APSP allegation in another case.",
+                subject.name, subject.force, subject.collar_number
+            ),
+            flagged_at: now,
+        });
+    }
+    if found.is_empty() {
+        return Ok(());
+    }
+    let merge = |existing: &Value| -> Value {
+        // One reason of each code: the latest replaces the earlier.
+        let mut reasons: Vec<FlagReason> = flag_reasons(existing);
+        reasons.retain(|r| {
+            !found
+                .iter()
+                .any(|f| f.code == r.code && f.message == r.message)
+        });
+        reasons.extend(found.iter().cloned());
+        serde_json::to_value(reasons).unwrap_or_else(|_| json!([]))
+    };
+    let subject_reasons = merge(&subject.flag_reasons);
+    subjects::set_flag(conn, subject.id, &subject_reasons, now)?;
+    let codes: Vec<&str> = found.iter().map(|f| f.code.as_str()).collect();
+    audit::append(
+        conn,
+        &caller.audit,
+        Event::new("subject.flagged")
+            .entity("subject", subject.id)
+            .after(json!({ "codes": codes, "case_id": case.id })),
+    )?;
+    let changes = cases::CaseChanges {
+        flagged: Some(true),
+        flag_reasons: Some(merge(&case.flag_reasons)),
+        ..Default::default()
+    };
+    cases::update(conn, case.id, &changes, now)?;
+    audit::append(
+        conn,
+        &caller.audit,
+        Event::new("case.flagged")
+            .entity("case", case.id)
+            .case(case.id)
+            .after(json!({ "codes": codes, "subject_id": subject.id })),
+    )?;
+    Ok(())
+}
+
+pub fn list_allegations(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    case_id: Uuid,
+) -> ApiResult<Vec<AllegationView>> {
+    visible(conn, caller, case_id)?;
+    case_records::allegations(conn, case_id)?
+        .into_iter()
+        .map(AllegationView::from_row)
+        .collect()
+}
+
+pub fn update_allegation(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    case_id: Uuid,
+    allegation_id: Uuid,
+    fields: AllegationFields,
+    check_version: impl FnOnce(i32) -> ApiResult<()>,
+) -> ApiResult<AllegationView> {
+    lock_open(conn, caller, case_id)?;
+    let before = case_records::allegation_for_update(conn, case_id, allegation_id)?
+        .ok_or_else(ApiError::not_found)?;
+    check_version(before.version)?;
+    let mut row = before.clone();
+    apply_allegation(&mut row, fields);
+    row.updated_at = audit::now();
+    let after = case_records::update_allegation(conn, &row)?;
+    audit::append(
+        conn,
+        &caller.audit,
+        Event::new("allegation.updated")
+            .entity("allegation", allegation_id)
+            .case(case_id)
+            .before(allegation_audit(&before))
+            .after(allegation_audit(&after)),
+    )?;
+    AllegationView::from_row(after)
+}
+
+// ---------------------------------------------------------------------------------------
+// Notes
+
+pub fn add_note(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    case_id: Uuid,
+    body: String,
+    corrects_id: Option<Uuid>,
+) -> ApiResult<NoteView> {
+    lock_open(conn, caller, case_id)?;
+    if let Some(corrected) = corrects_id
+        && !case_records::note_exists(conn, case_id, corrected)?
+    {
+        return Err(ApiError::field(
+            ErrorCode::ValidationFailed,
+            "corrects_id",
+            "unknown_note",
+            "is not a note of this case",
+        ));
+    }
+    let row = case_records::insert_note(
+        conn,
+        &NoteRow {
+            id: Uuid::new_v4(),
+            case_id,
+            author_id: caller.viewer.user_id,
+            body,
+            corrects_id,
+            created_at: audit::now(),
+        },
+    )?;
+    audit::append(
+        conn,
+        &caller.audit,
+        Event::new("note.created")
+            .entity("note", row.id)
+            .case(case_id)
+            .after(json!({ "body": fingerprint(&row.body), "corrects_id": row.corrects_id })),
+    )?;
+    Ok(row.into())
+}
+
+/// The notes of a visible case; who read them is recorded.
+pub fn list_notes(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    case_id: Uuid,
+) -> ApiResult<Vec<NoteView>> {
+    visible(conn, caller, case_id)?;
+    let rows = case_records::notes(conn, case_id)?;
+    audit::append(
+        conn,
+        &caller.audit,
+        Event::new("notes.viewed")
+            .entity("case", case_id)
+            .case(case_id)
+            .after(json!({ "count": rows.len() })),
+    )?;
+    Ok(rows.into_iter().map(NoteView::from).collect())
+}
+
+// ---------------------------------------------------------------------------------------
+// Decisions
+
+pub struct NewDecision {
+    pub kind: DecisionKind,
+    pub subject_id: Option<Uuid>,
+    pub details: DecisionDetails,
+    pub rationale: String,
+}
+
+pub fn add_decision(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    case_id: Uuid,
+    d: NewDecision,
+) -> ApiResult<DecisionView> {
+    let case = lock_open(conn, caller, case_id)?;
+    let is_assigned = case.assigned_investigator_id == Some(caller.viewer.user_id);
+    if !d.kind.recorded_by().allows(caller.viewer.role, is_assigned) {
+        return Err(forbidden(
+            "You may not record this kind of decision on this case.",
+        ));
+    }
+    let record = CaseRecord::load(conn, case)?;
+    match (d.kind.per_subject(), d.subject_id) {
+        (true, None) => {
+            return Err(ApiError::field(
+                ErrorCode::ValidationFailed,
+                "subject_id",
+                "required",
+                "is required for this kind",
+            ));
+        }
+        (true, Some(s)) if !record.subject_ids().contains(&s) => {
+            return Err(ApiError::field(
+                ErrorCode::ValidationFailed,
+                "subject_id",
+                "subject_not_in_case",
+                "has no allegation on this case",
+            ));
+        }
+        (false, Some(_)) => {
+            return Err(ApiError::field(
+                ErrorCode::ValidationFailed,
+                "subject_id",
+                "unknown_field",
+                "is not a field of this kind",
+            ));
+        }
+        _ => {}
+    }
+    let supersedes_id = record
+        .decisions
+        .iter()
+        .rev()
+        .find(|x| x.kind == d.kind.as_str() && x.subject_id == d.subject_id)
+        .map(|x| x.id);
+    let details =
+        serde_json::to_value(&d.details).map_err(|e| ApiError::internal("decision details", e))?;
+    let row = case_records::insert_decision(
+        conn,
+        &DecisionRow {
+            id: Uuid::new_v4(),
+            case_id,
+            kind: d.kind.as_str().to_owned(),
+            subject_id: d.subject_id,
+            details: details.clone(),
+            rationale: d.rationale,
+            author_id: caller.viewer.user_id,
+            supersedes_id,
+            created_at: audit::now(),
+        },
+    )?;
+    let mut audited = details;
+    if let Some(summary) = audited
+        .get("summary")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+    {
+        audited["summary"] = fingerprint(&summary);
+    }
+    audit::append(
+        conn,
+        &caller.audit,
+        Event::new("decision.recorded")
+            .entity("decision", row.id)
+            .case(case_id)
+            .after(json!({
+                "kind": row.kind,
+                "subject_id": row.subject_id,
+                "details": audited,
+                "rationale": fingerprint(&row.rationale),
+                "supersedes_id": row.supersedes_id,
+            })),
+    )?;
+    DecisionView::from_row(row, true)
+}
+
+pub fn list_decisions(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    case_id: Uuid,
+) -> ApiResult<Vec<DecisionView>> {
+    visible(conn, caller, case_id)?;
+    let rows = case_records::decisions(conn, case_id)?;
+    let current = current_ids(&rows);
+    rows.into_iter()
+        .map(|r| {
+            let is_current = current.contains(&r.id);
+            DecisionView::from_row(r, is_current)
+        })
+        .collect()
+}

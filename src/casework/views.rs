@@ -1,0 +1,333 @@
+//! What the casework API answers with.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::db::models::{AllegationRow, CaseRow, DecisionRow, NoteRow, PartyRow, SubjectRow};
+use crate::domain::allegation::{Standard, WarningSign};
+use crate::domain::case::{CaseState, Category, ClosureReason, Source};
+use crate::domain::decision::{
+    CaseToAnswerFinding, DecisionDetails, DecisionKind, IopcMode, ProceedingsForm, Severity,
+};
+use crate::domain::party::{PartyRole, VulnerabilityFactor};
+use crate::error::{ApiError, ApiResult};
+
+/// Parses a value the database stores as text; the CHECK constraints admit only known
+/// values, so a failure means the schema and the code disagree.
+pub fn stored<T: std::str::FromStr<Err = String>>(raw: &str) -> ApiResult<T> {
+    raw.parse()
+        .map_err(|e| ApiError::internal("stored value", e))
+}
+
+fn stored_all<T: std::str::FromStr<Err = String>>(raw: &[String]) -> ApiResult<Vec<T>> {
+    raw.iter().map(|r| stored(r)).collect()
+}
+
+/// Why a case or subject is flagged by the early warning.
+#[derive(Clone, Debug, Serialize, serde::Deserialize, ToSchema)]
+pub struct FlagReason {
+    /// `repeat_allegations` or `prior_apsp`.
+    pub code: String,
+    pub message: String,
+    pub flagged_at: DateTime<Utc>,
+}
+
+/// The 12-month report deadline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Deadlines {
+    /// When the next written report to the PCC and the IOPC is due.
+    pub twelve_month_report_due: DateTime<Utc>,
+    /// Past due with no report recorded, while the case is open.
+    pub overdue: bool,
+    pub reports_made: u32,
+}
+
+/// The IOPC referral as currently decided.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IopcReferralView {
+    pub referred_at: DateTime<Utc>,
+    pub mode: IopcMode,
+    pub decision_id: Uuid,
+}
+
+/// A subject of the case with the current per-subject decisions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseSubject {
+    pub subject_id: Uuid,
+    pub name: String,
+    pub force: String,
+    pub collar_number: String,
+    pub rank: Option<String>,
+    pub severity: Option<Severity>,
+    pub reg17_served_at: Option<DateTime<Utc>>,
+    pub case_to_answer: Option<CaseToAnswerFinding>,
+    pub proceedings: Option<ProceedingsForm>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseView {
+    pub id: Uuid,
+    /// `PSD-YYYY-NNNNNN`.
+    pub reference: String,
+    pub title: String,
+    pub summary: String,
+    pub source: Source,
+    pub category: Category,
+    pub received_at: DateTime<Utc>,
+    pub came_to_attention_at: DateTime<Utc>,
+    pub state: CaseState,
+    /// For a suspended case, the state it returns to.
+    pub suspended_from: Option<CaseState>,
+    pub closure_reason: Option<ClosureReason>,
+    pub restricted: bool,
+    pub assigned_investigator_id: Option<Uuid>,
+    /// Named members (for restricted cases, with the assigned investigator, the only people
+    /// who see it).
+    pub members: Vec<Uuid>,
+    pub created_by: Uuid,
+    pub subjects: Vec<CaseSubject>,
+    pub iopc_referral: Option<IopcReferralView>,
+    pub deadlines: Deadlines,
+    pub flagged: bool,
+    pub flag_reasons: Vec<FlagReason>,
+    /// Also the `ETag`.
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A case in a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseSummary {
+    pub id: Uuid,
+    pub reference: String,
+    pub title: String,
+    pub source: Source,
+    pub category: Category,
+    pub state: CaseState,
+    pub received_at: DateTime<Utc>,
+    pub restricted: bool,
+    pub assigned_investigator_id: Option<Uuid>,
+    pub flagged: bool,
+    pub version: i32,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl CaseSummary {
+    pub fn from_row(r: CaseRow) -> ApiResult<Self> {
+        Ok(Self {
+            id: r.id,
+            reference: r.reference,
+            title: r.title,
+            source: stored(&r.source)?,
+            category: stored(&r.category)?,
+            state: stored(&r.state)?,
+            received_at: r.received_at,
+            restricted: r.restricted,
+            assigned_investigator_id: r.assigned_investigator_id,
+            flagged: r.flagged,
+            version: r.version,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartyView {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub role: PartyRole,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub vulnerability_factors: Vec<VulnerabilityFactor>,
+    pub notes: Option<String>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl PartyView {
+    pub fn from_row(r: PartyRow) -> ApiResult<Self> {
+        Ok(Self {
+            id: r.id,
+            case_id: r.case_id,
+            role: stored(&r.role)?,
+            name: r.name,
+            email: r.email,
+            phone: r.phone,
+            address: r.address,
+            date_of_birth: r.date_of_birth,
+            vulnerability_factors: stored_all(&r.vulnerability_factors)?,
+            notes: r.notes,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AllegationView {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub subject_id: Uuid,
+    pub standard: Standard,
+    pub category: Category,
+    pub description: String,
+    pub conduct_from: Option<NaiveDate>,
+    pub conduct_to: Option<NaiveDate>,
+    pub warning_signs: Vec<WarningSign>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl AllegationView {
+    pub fn from_row(r: AllegationRow) -> ApiResult<Self> {
+        Ok(Self {
+            id: r.id,
+            case_id: r.case_id,
+            subject_id: r.subject_id,
+            standard: stored(&r.standard)?,
+            category: stored(&r.category)?,
+            description: r.description,
+            conduct_from: r.conduct_from,
+            conduct_to: r.conduct_to,
+            warning_signs: stored_all(&r.warning_signs)?,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoteView {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub author_id: Uuid,
+    pub body: String,
+    /// The note this one corrects.
+    pub corrects_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<NoteRow> for NoteView {
+    fn from(r: NoteRow) -> Self {
+        Self {
+            id: r.id,
+            case_id: r.case_id,
+            author_id: r.author_id,
+            body: r.body,
+            corrects_id: r.corrects_id,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecisionView {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub kind: DecisionKind,
+    pub subject_id: Option<Uuid>,
+    /// The kind's own fields.
+    pub details: DecisionDetails,
+    pub rationale: String,
+    pub author_id: Uuid,
+    /// The earlier decision of the same kind (and subject) this one replaces.
+    pub supersedes_id: Option<Uuid>,
+    /// False once a later decision of the same kind (and subject) supersedes it.
+    pub current: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl DecisionView {
+    pub fn from_row(r: DecisionRow, current: bool) -> ApiResult<Self> {
+        let kind: DecisionKind = stored(&r.kind)?;
+        let details = DecisionDetails::from_value(kind, r.details)
+            .map_err(|e| ApiError::internal("stored decision", e))?;
+        Ok(Self {
+            id: r.id,
+            case_id: r.case_id,
+            kind,
+            subject_id: r.subject_id,
+            details,
+            rationale: r.rationale,
+            author_id: r.author_id,
+            supersedes_id: r.supersedes_id,
+            current,
+            created_at: r.created_at,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubjectView {
+    pub id: Uuid,
+    pub force: String,
+    pub collar_number: String,
+    pub name: String,
+    pub rank: Option<String>,
+    /// The Probity account of this person, if they have one.
+    pub user_id: Option<Uuid>,
+    pub flagged: bool,
+    pub flag_reasons: Vec<FlagReason>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub fn flag_reasons(value: &serde_json::Value) -> Vec<FlagReason> {
+    serde_json::from_value(value.clone()).unwrap_or_default()
+}
+
+impl From<SubjectRow> for SubjectView {
+    fn from(r: SubjectRow) -> Self {
+        Self {
+            id: r.id,
+            force: r.force,
+            collar_number: r.collar_number,
+            name: r.name,
+            rank: r.rank,
+            user_id: r.user_id,
+            flagged: r.flagged,
+            flag_reasons: flag_reasons(&r.flag_reasons),
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// One case in a subject's history, with the allegations against this subject.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryEntry {
+    pub case: CaseSummary,
+    pub allegations: Vec<AllegationView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubjectHistory {
+    pub subject: SubjectView,
+    /// Only the cases the caller may see.
+    pub cases: Vec<HistoryEntry>,
+}
+
+/// One investigator's open caseload.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkloadEntry {
+    pub investigator_id: Uuid,
+    pub display_name: String,
+    /// Open cases per state.
+    pub open_by_state: std::collections::BTreeMap<String, u32>,
+    pub open_total: u32,
+    pub overdue: u32,
+    /// Days since the oldest open case was received.
+    pub oldest_case_age_days: Option<i64>,
+}

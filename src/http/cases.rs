@@ -1,0 +1,565 @@
+//! Cases: record, read, change, list, move through the workflow, assign, name members, and
+//! read a case's audit trail.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, patch, post, put, web};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::audit::Actor;
+use crate::auth::permissions::marker::{
+    CreateCases, EditCases, ManageCases, ReadCaseAudit, ReadCases, TransitionCases,
+};
+use crate::casework::cases::{self as service, CaseEdit, NewCase, TransitionRequest};
+use crate::casework::views::{CaseSummary, CaseView};
+use crate::casework::{Caller, Checks};
+use crate::db::audit::EventFilter;
+use crate::db::cases::{self as queries, CaseFilter, SortKey};
+use crate::domain::Viewer;
+use crate::domain::case::{CaseState, Category, ClosureReason, Source};
+use crate::domain::decision::Severity;
+use crate::domain::text;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::audit::AuditEvent;
+use crate::http::extract::{
+    ApiJson, ApiQuery, AuthUser, IfMatch, RequestMeta, Require, etag, parse_uuid,
+};
+use crate::http::pagination::{self, Page};
+use crate::state::AppState;
+
+pub const TITLE_MAX: usize = 200;
+pub const SUMMARY_MAX: usize = 20_000;
+pub const REASON_MAX: usize = 5_000;
+
+pub fn caller(user: &AuthUser, meta: &RequestMeta) -> Caller {
+    Caller {
+        viewer: Viewer {
+            user_id: user.id,
+            role: user.role,
+        },
+        audit: meta.audit(Actor::User(user.id)),
+    }
+}
+
+/// A case view with its `ETag`.
+pub fn case_response(mut builder: actix_web::HttpResponseBuilder, view: CaseView) -> HttpResponse {
+    builder
+        .insert_header((header::ETAG, etag(view.version)))
+        .json(view)
+}
+
+/// The case as it stands after a change, read in the change's own transaction (the caller
+/// saw it when the change began; a transition may take it out of their sight).
+fn view_after(
+    c: &mut diesel::PgConnection,
+    row: crate::db::models::CaseRow,
+    schedule: &crate::domain::deadlines::ReportSchedule,
+) -> ApiResult<CaseView> {
+    let record = crate::casework::facts::CaseRecord::load(c, row)?;
+    service::build_view(c, record, schedule)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCase {
+    pub title: String,
+    pub summary: String,
+    pub source: Source,
+    pub category: Category,
+    pub received_at: DateTime<Utc>,
+    /// When the matter came to the force's attention (default: `received_at`); the 12-month
+    /// report is counted from it.
+    pub came_to_attention_at: Option<DateTime<Utc>>,
+    /// Restricted cases are seen only by named members and the assigned investigator
+    /// (supervisors only may set it).
+    #[serde(default)]
+    pub restricted: bool,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCase {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub source: Option<Source>,
+    pub category: Option<Category>,
+    pub received_at: Option<DateTime<Utc>>,
+    pub came_to_attention_at: Option<DateTime<Utc>>,
+    pub restricted: Option<bool>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionBody {
+    pub to: CaseState,
+    /// Why: kept on the case's audit trail.
+    pub reason: String,
+    /// Required when `to` is `closed`.
+    pub closure_reason: Option<ClosureReason>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentBody {
+    pub investigator_id: Uuid,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MembersBody {
+    pub user_ids: Vec<Uuid>,
+}
+
+#[derive(Clone, Copy, Deserialize, ToSchema)]
+pub enum CaseSort {
+    #[serde(rename = "received_at")]
+    ReceivedAt,
+    #[serde(rename = "-received_at")]
+    ReceivedAtDesc,
+    #[serde(rename = "created_at")]
+    CreatedAt,
+    #[serde(rename = "-created_at")]
+    CreatedAtDesc,
+    #[serde(rename = "updated_at")]
+    UpdatedAt,
+    #[serde(rename = "-updated_at")]
+    UpdatedAtDesc,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListCases {
+    pub state: Option<CaseState>,
+    pub category: Option<Category>,
+    /// Cases with a current severity assessment of this severity.
+    pub severity: Option<Severity>,
+    pub assigned_to: Option<Uuid>,
+    pub subject_id: Option<Uuid>,
+    pub received_from: Option<DateTime<Utc>>,
+    pub received_to: Option<DateTime<Utc>>,
+    pub overdue: Option<bool>,
+    pub flagged: Option<bool>,
+    pub restricted: Option<bool>,
+    /// Full-text search over title, summary and allegation descriptions.
+    pub q: Option<String>,
+    /// `received_at`, `-received_at` (default), `created_at`, `-created_at`, `updated_at`,
+    /// `-updated_at`.
+    #[param(value_type = Option<String>)]
+    pub sort: Option<CaseSort>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CaseAuditQuery {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+const PROBLEM: &str = "application/problem+json";
+
+/// Record a case.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    request_body = CreateCase,
+    responses(
+        (status = 201, description = "Recorded, in `intake`", body = CaseView, headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The case"))),
+        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[post("/cases")]
+pub async fn create_case(
+    user: Require<CreateCases>,
+    meta: RequestMeta,
+    state: web::Data<AppState>,
+    ApiJson(body): ApiJson<CreateCase>,
+) -> ApiResult<HttpResponse> {
+    let mut checks = Checks::default();
+    let title = checks.take("title", text::line(&body.title, TITLE_MAX));
+    let summary = checks.take("summary", text::paragraph(&body.summary, SUMMARY_MAX));
+    let came = body.came_to_attention_at.unwrap_or(body.received_at);
+    checks.finish()?;
+    let (title, summary) = (title.unwrap_or_default(), summary.unwrap_or_default());
+    let caller = caller(&user, &meta);
+    let input = NewCase {
+        title,
+        summary,
+        source: body.source,
+        category: body.category,
+        received_at: body.received_at,
+        came_to_attention_at: came,
+        restricted: body.restricted,
+    };
+    let schedule = state.settings.casework.report_schedule;
+    let view = state
+        .db
+        .transaction(move |c| {
+            let row = service::create(c, &caller, input)?;
+            view_after(c, row, &schedule)
+        })
+        .await?;
+    let mut builder = HttpResponse::Created();
+    builder.insert_header((header::LOCATION, format!("/api/v1/cases/{}", view.id)));
+    Ok(case_response(builder, view))
+}
+
+/// Read a case. The read is recorded on the case's audit trail.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case")),
+    responses(
+        (status = 200, description = "The case", body = CaseView, headers(("ETag" = String, description = "The version"))),
+        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[get("/cases/{id}")]
+pub async fn get_case(
+    user: Require<ReadCases>,
+    meta: RequestMeta,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = parse_uuid("id", &path)?;
+    let caller = caller(&user, &meta);
+    let schedule = state.settings.casework.report_schedule;
+    let view = state
+        .db
+        .transaction(move |c| service::view(c, &caller, &schedule, id))
+        .await?;
+    Ok(case_response(HttpResponse::Ok(), view))
+}
+
+/// Change a case's details. Needs `If-Match`.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case"), ("If-Match" = String, Header, description = "The ETag last read")),
+    request_body = UpdateCase,
+    responses(
+        (status = 200, description = "Changed", body = CaseView, headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "`forbidden` (only supervisors restrict cases)", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 409, description = "`case_closed`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 412, description = "`precondition_failed`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 428, description = "`precondition_required`", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[patch("/cases/{id}")]
+pub async fn update_case(
+    user: Require<EditCases>,
+    meta: RequestMeta,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    if_match: IfMatch,
+    ApiJson(body): ApiJson<UpdateCase>,
+) -> ApiResult<HttpResponse> {
+    let id = parse_uuid("id", &path)?;
+    let mut checks = Checks::default();
+    let title = body
+        .title
+        .as_deref()
+        .and_then(|t| checks.take("title", text::line(t, TITLE_MAX)));
+    let summary = body
+        .summary
+        .as_deref()
+        .and_then(|s| checks.take("summary", text::paragraph(s, SUMMARY_MAX)));
+    let nothing = body.title.is_none()
+        && body.summary.is_none()
+        && body.source.is_none()
+        && body.category.is_none()
+        && body.received_at.is_none()
+        && body.came_to_attention_at.is_none()
+        && body.restricted.is_none();
+    if nothing {
+        checks.push("body", "empty", "name at least one field to change");
+    }
+    checks.finish()?;
+    let edit = CaseEdit {
+        title,
+        summary,
+        source: body.source,
+        category: body.category,
+        received_at: body.received_at,
+        came_to_attention_at: body.came_to_attention_at,
+        restricted: body.restricted,
+    };
+    let caller = caller(&user, &meta);
+    let schedule = state.settings.casework.report_schedule;
+    let view = state
+        .db
+        .transaction(move |c| {
+            let row = service::update(c, &caller, id, edit, |v| if_match.require(v))?;
+            view_after(c, row, &schedule)
+        })
+        .await?;
+    Ok(case_response(HttpResponse::Ok(), view))
+}
+
+/// Find cases: filters, full-text search, sorting, cursor pagination. Only cases the caller
+/// may see are listed.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(ListCases),
+    responses(
+        (status = 200, description = "One page of cases", body = Page<CaseSummary>),
+        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[get("/cases")]
+pub async fn list_cases(
+    user: Require<ReadCases>,
+    state: web::Data<AppState>,
+    ApiQuery(q): ApiQuery<ListCases>,
+) -> ApiResult<HttpResponse> {
+    let limit = pagination::limit(q.limit)?;
+    let after = pagination::decode_cursor::<(DateTime<Utc>, Uuid)>(q.cursor.as_deref())?;
+    let (sort, descending) = match q.sort.unwrap_or(CaseSort::ReceivedAtDesc) {
+        CaseSort::ReceivedAt => (SortKey::ReceivedAt, false),
+        CaseSort::ReceivedAtDesc => (SortKey::ReceivedAt, true),
+        CaseSort::CreatedAt => (SortKey::CreatedAt, false),
+        CaseSort::CreatedAtDesc => (SortKey::CreatedAt, true),
+        CaseSort::UpdatedAt => (SortKey::UpdatedAt, false),
+        CaseSort::UpdatedAtDesc => (SortKey::UpdatedAt, true),
+    };
+    let schedule = state.settings.casework.report_schedule;
+    let text = q.q.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+    if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            "q",
+            "too_long",
+            "must be at most 200 characters",
+        ));
+    }
+    let filter = CaseFilter {
+        state: q.state.map(|s| s.as_str().to_owned()),
+        category: q.category.map(|c| c.as_str().to_owned()),
+        severity: q.severity.map(|s| s.as_str().to_owned()),
+        assigned_to: q.assigned_to,
+        subject_id: q.subject_id,
+        received_from: q.received_from,
+        received_to: q.received_to,
+        overdue: q.overdue,
+        flagged: q.flagged,
+        restricted: q.restricted,
+        q: text,
+        sort,
+        descending,
+        after,
+        limit: limit + 1,
+        report_first_months: i32::try_from(schedule.first_months).unwrap_or(i32::MAX),
+        report_repeat_months: i32::try_from(schedule.repeat_months).unwrap_or(i32::MAX),
+        now: crate::audit::now(),
+    };
+    let viewer = Viewer {
+        user_id: user.id,
+        role: user.role,
+    };
+    let rows = state
+        .db
+        .run(move |c| Ok(queries::list(c, &viewer, &filter)?))
+        .await?;
+    let page = pagination::page(
+        rows,
+        limit,
+        |r| match sort {
+            SortKey::ReceivedAt => (r.received_at, r.id),
+            SortKey::CreatedAt => (r.created_at, r.id),
+            SortKey::UpdatedAt => (r.updated_at, r.id),
+        },
+        CaseSummary::from_row,
+    );
+    let items = page.items.into_iter().collect::<ApiResult<Vec<_>>>()?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// Move a case through the workflow. Needs `If-Match`. A refusal lists every unmet
+/// precondition by code.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case"), ("If-Match" = String, Header, description = "The ETag last read")),
+    request_body = TransitionBody,
+    responses(
+        (status = 200, description = "Moved", body = CaseView, headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "`forbidden`: not yours to move", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 409, description = "`transition_not_allowed`, or `preconditions_unmet` with `unmet`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 412, description = "`precondition_failed`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 428, description = "`precondition_required`", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[post("/cases/{id}/transitions")]
+pub async fn transition(
+    user: Require<TransitionCases>,
+    meta: RequestMeta,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    if_match: IfMatch,
+    ApiJson(body): ApiJson<TransitionBody>,
+) -> ApiResult<HttpResponse> {
+    let id = parse_uuid("id", &path)?;
+    let mut checks = Checks::default();
+    let reason = checks.take("reason", text::paragraph(&body.reason, REASON_MAX));
+    if body.closure_reason.is_some() && body.to != CaseState::Closed {
+        checks.push(
+            "closure_reason",
+            "invalid_value",
+            "is only for `to: closed`",
+        );
+    }
+    checks.finish()?;
+    let request = TransitionRequest {
+        to: body.to,
+        reason: reason.unwrap_or_default(),
+        closure_reason: body.closure_reason,
+    };
+    let caller = caller(&user, &meta);
+    let schedule = state.settings.casework.report_schedule;
+    let view = state
+        .db
+        .transaction(move |c| {
+            let row = service::transition(c, &caller, id, request, |v| if_match.require(v))?;
+            view_after(c, row, &schedule)
+        })
+        .await?;
+    Ok(case_response(HttpResponse::Ok(), view))
+}
+
+/// Assign the case to an investigator. Needs `If-Match`.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case"), ("If-Match" = String, Header, description = "The ETag last read")),
+    request_body = AssignmentBody,
+    responses(
+        (status = 200, description = "Assigned", body = CaseView, headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 409, description = "`conflict_of_interest` (linked to a subject), `investigator_unavailable` or `case_closed`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 412, description = "`precondition_failed`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 428, description = "`precondition_required`", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[put("/cases/{id}/assignment")]
+pub async fn assign(
+    user: Require<ManageCases>,
+    meta: RequestMeta,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    if_match: IfMatch,
+    ApiJson(body): ApiJson<AssignmentBody>,
+) -> ApiResult<HttpResponse> {
+    let id = parse_uuid("id", &path)?;
+    let caller = caller(&user, &meta);
+    let schedule = state.settings.casework.report_schedule;
+    let view = state
+        .db
+        .transaction(move |c| {
+            let row = service::assign(c, &caller, id, body.investigator_id, |v| {
+                if_match.require(v)
+            })?;
+            view_after(c, row, &schedule)
+        })
+        .await?;
+    Ok(case_response(HttpResponse::Ok(), view))
+}
+
+/// Name the case's members (replacing the list). Needs `If-Match`.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case"), ("If-Match" = String, Header, description = "The ETag last read")),
+    request_body = MembersBody,
+    responses(
+        (status = 200, description = "Members named", body = CaseView, headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 409, description = "`conflict_of_interest` or `investigator_unavailable`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 412, description = "`precondition_failed`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 428, description = "`precondition_required`", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[put("/cases/{id}/members")]
+pub async fn set_members(
+    user: Require<ManageCases>,
+    meta: RequestMeta,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    if_match: IfMatch,
+    ApiJson(body): ApiJson<MembersBody>,
+) -> ApiResult<HttpResponse> {
+    let id = parse_uuid("id", &path)?;
+    if body.user_ids.len() > 100 {
+        return Err(ApiError::field(
+            ErrorCode::ValidationFailed,
+            "user_ids",
+            "too_long",
+            "at most 100 members",
+        ));
+    }
+    let caller = caller(&user, &meta);
+    let schedule = state.settings.casework.report_schedule;
+    let view = state
+        .db
+        .transaction(move |c| {
+            let row = service::set_members(c, &caller, id, body.user_ids, |v| if_match.require(v))?;
+            view_after(c, row, &schedule)
+        })
+        .await?;
+    Ok(case_response(HttpResponse::Ok(), view))
+}
+
+/// The case's audit trail, oldest first: the assigned investigator, supervisors who can see
+/// the case, and auditors.
+#[utoipa::path(
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case"), CaseAuditQuery),
+    responses(
+        (status = 200, description = "One page of the case's events", body = Page<AuditEvent>),
+        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[get("/cases/{id}/audit")]
+pub async fn case_audit(
+    user: Require<ReadCaseAudit>,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    ApiQuery(q): ApiQuery<CaseAuditQuery>,
+) -> ApiResult<HttpResponse> {
+    let id = parse_uuid("id", &path)?;
+    let limit = pagination::limit(q.limit)?;
+    let after_position = pagination::decode_cursor::<i64>(q.cursor.as_deref())?;
+    let viewer = Viewer {
+        user_id: user.id,
+        role: user.role,
+    };
+    let rows = state
+        .db
+        .run(move |c| {
+            queries::find_visible(c, &viewer, queries::Purpose::AuditTrail, id)?
+                .ok_or_else(ApiError::not_found)?;
+            let filter = EventFilter {
+                case_id: Some(id),
+                after_position,
+                limit: limit + 1,
+                ..Default::default()
+            };
+            Ok(crate::db::audit::list(c, &filter)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(pagination::page(
+        rows,
+        limit,
+        |r| r.position,
+        AuditEvent::from,
+    )))
+}

@@ -1,0 +1,188 @@
+//! The subject registry: officers and staff, one record per person across cases.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, post, web};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::permissions::marker::{ReadSubjects, RecordSubjects};
+use crate::casework::Checks;
+use crate::casework::subjects::{self as service, NewSubject};
+use crate::casework::views::{SubjectHistory, SubjectView};
+use crate::db::subjects::{self as queries, SubjectFilter};
+use crate::domain::text;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::cases::caller;
+use crate::http::extract::{ApiJson, ApiQuery, RequestMeta, Require, etag, parse_uuid};
+use crate::http::pagination::{self, Page};
+use crate::state::AppState;
+
+const PROBLEM: &str = "application/problem+json";
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSubject {
+    /// The force, e.g. `Metropolitan Police Service`.
+    pub force: String,
+    /// Collar or payroll number: with the force, identifies the person across cases.
+    pub collar_number: String,
+    pub name: String,
+    pub rank: Option<String>,
+    /// The person's Probity account, if they have one: they will never see a case about them.
+    pub user_id: Option<Uuid>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListSubjects {
+    /// Part of a name or collar number.
+    pub q: Option<String>,
+    pub force: Option<String>,
+    /// Only subjects flagged by the early warning.
+    pub flagged: Option<bool>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// Register a subject.
+#[utoipa::path(
+    tag = "subjects",
+    security(("bearer" = [])),
+    request_body = CreateSubject,
+    responses(
+        (status = 201, description = "Registered", body = SubjectView, headers(("ETag" = String, description = "The version"))),
+        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 409, description = "`subject_exists`", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[post("/subjects")]
+pub async fn create_subject(
+    user: Require<RecordSubjects>,
+    meta: RequestMeta,
+    state: web::Data<AppState>,
+    ApiJson(body): ApiJson<CreateSubject>,
+) -> ApiResult<HttpResponse> {
+    let mut checks = Checks::default();
+    let force = checks.take("force", text::line(&body.force, 100));
+    let collar = checks.take("collar_number", text::line(&body.collar_number, 40));
+    let name = checks.take("name", text::line(&body.name, 200));
+    let rank = body
+        .rank
+        .filter(|r| !r.trim().is_empty())
+        .and_then(|r| checks.take("rank", text::line(&r, 100)));
+    checks.finish()?;
+    let input = NewSubject {
+        force: force.unwrap_or_default(),
+        collar_number: collar.unwrap_or_default(),
+        name: name.unwrap_or_default(),
+        rank,
+        user_id: body.user_id,
+    };
+    let caller = caller(&user, &meta);
+    let view = state
+        .db
+        .transaction(move |c| service::create(c, &caller, input))
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/subjects/{}", view.id)))
+        .insert_header((header::ETAG, etag(view.version)))
+        .json(view))
+}
+
+/// Search the registry. `flagged=true` lists the subjects the early warning flagged.
+#[utoipa::path(
+    tag = "subjects",
+    security(("bearer" = [])),
+    params(ListSubjects),
+    responses(
+        (status = 200, description = "One page of subjects, by name", body = Page<SubjectView>),
+        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[get("/subjects")]
+pub async fn list_subjects(
+    user: Require<ReadSubjects>,
+    state: web::Data<AppState>,
+    ApiQuery(q): ApiQuery<ListSubjects>,
+) -> ApiResult<HttpResponse> {
+    let limit = pagination::limit(q.limit)?;
+    if q.q.as_ref().is_some_and(|t| t.chars().count() > 200) {
+        return Err(ApiError::field(
+            ErrorCode::InvalidParameter,
+            "q",
+            "too_long",
+            "must be at most 200 characters",
+        ));
+    }
+    let filter = SubjectFilter {
+        viewer: user.id,
+        q: q.q.filter(|t| !t.trim().is_empty()),
+        force: q.force,
+        flagged: q.flagged,
+        after: pagination::decode_cursor::<(String, Uuid)>(q.cursor.as_deref())?,
+        limit: limit + 1,
+    };
+    let rows = state
+        .db
+        .run(move |c| Ok(queries::list(c, &filter)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(pagination::page(
+        rows,
+        limit,
+        |r| (r.name.clone(), r.id),
+        SubjectView::from,
+    )))
+}
+
+/// Read a subject.
+#[utoipa::path(
+    tag = "subjects",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The subject")),
+    responses(
+        (status = 200, description = "The subject", body = SubjectView, headers(("ETag" = String, description = "The version"))),
+        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[get("/subjects/{id}")]
+pub async fn get_subject(
+    user: Require<ReadSubjects>,
+    meta: RequestMeta,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = parse_uuid("id", &path)?;
+    let caller = caller(&user, &meta);
+    let view = state.db.run(move |c| service::get(c, &caller, id)).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(view.version)))
+        .json(view))
+}
+
+/// Every case and allegation about this person that the caller may see.
+#[utoipa::path(
+    tag = "subjects",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The subject")),
+    responses(
+        (status = 200, description = "The history", body = SubjectHistory),
+        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[get("/subjects/{id}/history")]
+pub async fn subject_history(
+    user: Require<ReadSubjects>,
+    meta: RequestMeta,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = parse_uuid("id", &path)?;
+    let caller = caller(&user, &meta);
+    let history = state
+        .db
+        .run(move |c| service::history(c, &caller, id))
+        .await?;
+    Ok(HttpResponse::Ok().json(history))
+}

@@ -1,0 +1,695 @@
+//! The case lifecycle through the HTTP API, as a PSD would use it.
+
+use probity::domain::Role;
+use serde_json::{Value, json};
+
+use crate::support::{Resp, TestApp};
+
+pub struct Staff {
+    pub intake: String,
+    pub supervisor: String,
+    pub supervisor2: String,
+    pub investigator: (uuid::Uuid, String),
+    pub investigator_b: (uuid::Uuid, String),
+    pub auditor: String,
+}
+
+pub async fn staff(app: &TestApp) -> Staff {
+    Staff {
+        intake: app.user_token("intake.one", Role::Intake).await.1,
+        supervisor: app.user_token("sup.one", Role::Supervisor).await.1,
+        supervisor2: app.user_token("sup.two", Role::Supervisor).await.1,
+        investigator: app.user_token("inv.a", Role::Investigator).await,
+        investigator_b: app.user_token("inv.b", Role::Investigator).await,
+        auditor: app.user_token("auditor.one", Role::Auditor).await.1,
+    }
+}
+
+pub async fn create_subject(
+    app: &TestApp,
+    token: &str,
+    collar: &str,
+    user_id: Option<uuid::Uuid>,
+) -> String {
+    app.post("/api/v1/subjects")
+        .token(token)
+        .json(&json!({"force": "Wessex Police", "collar_number": collar, "name": format!("PC {collar}"), "rank": "Constable", "user_id": user_id}))
+        .send()
+        .await
+        .expect(201)
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+pub async fn create_case(app: &TestApp, token: &str, category: &str) -> Value {
+    app.post("/api/v1/cases")
+        .token(token)
+        .json(&json!({
+            "title": "Officer pursuing a relationship with a domestic abuse victim",
+            "summary": "Reported through the public web form.",
+            "source": "public_report",
+            "category": category,
+            "received_at": "2026-11-01T09:00:00Z"
+        }))
+        .send()
+        .await
+        .expect(201)
+        .json()
+}
+
+pub async fn add_allegation(
+    app: &TestApp,
+    token: &str,
+    case_id: &str,
+    subject_id: &str,
+    category: &str,
+) -> Resp {
+    app.post(&format!("/api/v1/cases/{case_id}/allegations"))
+        .token(token)
+        .json(&json!({
+            "subject_id": subject_id,
+            "standard": "discreditable_conduct",
+            "category": category,
+            "description": "Sent messages with kisses and visited off duty.",
+            "conduct_from": "2026-09-01",
+            "warning_signs": ["messages_with_kisses_or_sexual_comments", "off_duty_contact"]
+        }))
+        .send()
+        .await
+}
+
+pub async fn etag(app: &TestApp, token: &str, case_id: &str) -> String {
+    app.get(&format!("/api/v1/cases/{case_id}"))
+        .token(token)
+        .send()
+        .await
+        .expect(200)
+        .header("etag")
+        .unwrap()
+}
+
+pub async fn transition(app: &TestApp, token: &str, case_id: &str, to: &str, extra: Value) -> Resp {
+    let tag = etag(app, token, case_id).await;
+    let mut body = json!({"to": to, "reason": format!("moving to {to}")});
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    app.post(&format!("/api/v1/cases/{case_id}/transitions"))
+        .token(token)
+        .header("if-match", &tag)
+        .json(&body)
+        .send()
+        .await
+}
+
+pub async fn decide(app: &TestApp, token: &str, case_id: &str, body: Value) -> Resp {
+    app.post(&format!("/api/v1/cases/{case_id}/decisions"))
+        .token(token)
+        .json(&body)
+        .send()
+        .await
+}
+
+#[actix_web::test]
+async fn acceptance_apsp_case_from_public_report_to_proceedings() {
+    let app = TestApp::new().await;
+    let s = staff(&app).await;
+    let (inv_id, inv) = &s.investigator;
+
+    // Intake records the public report, with a vulnerable victim and the warning signs.
+    let case = create_case(&app, &s.intake, "apsp").await;
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    assert!(
+        case["reference"].as_str().unwrap().starts_with("PSD-2026-"),
+        "{case}"
+    );
+    assert_eq!(case["state"], "intake");
+    let subject = create_subject(&app, &s.intake, "4471", None).await;
+    app.post(&format!("/api/v1/cases/{case_id}/parties"))
+        .token(&s.intake)
+        .json(&json!({
+            "role": "victim", "name": "Jane Roe", "phone": "07700 900123",
+            "vulnerability_factors": ["mental_health", "victim_or_witness_of_crime"]
+        }))
+        .send()
+        .await
+        .expect(201);
+    add_allegation(&app, &s.intake, &case_id, &subject, "apsp")
+        .await
+        .expect(201);
+    transition(&app, &s.intake, &case_id, "assessment", json!({}))
+        .await
+        .expect(200);
+    // Intake no longer sees it once it has left intake.
+    app.get(&format!("/api/v1/cases/{case_id}"))
+        .token(&s.intake)
+        .send()
+        .await
+        .expect(404);
+
+    // The supervisor assesses gross misconduct, records the IOPC referral and assigns.
+    decide(&app, &s.supervisor, &case_id, json!({"kind": "severity_assessment", "subject_id": subject, "severity": "gross_misconduct", "rationale": "Sexual contact with a vulnerable victim."})).await.expect(201);
+    decide(&app, &s.supervisor, &case_id, json!({"kind": "iopc_referral", "referred_at": "2026-11-03T10:00:00Z", "mode": "local", "rationale": "Mandatory referral; IOPC returned for local investigation."})).await.expect(201);
+    let tag = etag(&app, &s.supervisor, &case_id).await;
+    app.put(&format!("/api/v1/cases/{case_id}/assignment"))
+        .token(&s.supervisor)
+        .header("if-match", &tag)
+        .json(&json!({"investigator_id": inv_id}))
+        .send()
+        .await
+        .expect(200);
+    transition(&app, &s.supervisor, &case_id, "investigation", json!({}))
+        .await
+        .expect(200);
+
+    // The investigator serves the Regulation 17 notice and submits the final report.
+    decide(&app, inv, &case_id, json!({"kind": "reg17_notice", "subject_id": subject, "served_at": "2026-11-05T09:00:00Z", "rationale": "Served in person."})).await.expect(201);
+    decide(&app, inv, &case_id, json!({"kind": "final_report", "summary": "The evidence supports the allegation.", "submitted_at": "2026-11-20T09:00:00Z", "rationale": "Investigation complete."})).await.expect(201);
+    transition(&app, inv, &case_id, "decision", json!({}))
+        .await
+        .expect(200);
+
+    // The supervisor finds a case to answer for gross misconduct, to a hearing.
+    decide(&app, &s.supervisor, &case_id, json!({"kind": "case_to_answer", "subject_id": subject, "answer": "gross_misconduct", "proceedings": "hearing", "rationale": "Case to answer."})).await.expect(201);
+    let moved = transition(&app, &s.supervisor, &case_id, "proceedings", json!({}))
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(moved["state"], "proceedings");
+    assert_eq!(moved["subjects"][0]["severity"], "gross_misconduct");
+    assert_eq!(moved["subjects"][0]["case_to_answer"], "gross_misconduct");
+    assert_eq!(moved["subjects"][0]["proceedings"], "hearing");
+    assert_eq!(moved["iopc_referral"]["mode"], "local");
+    assert_eq!(moved["assigned_investigator_id"], inv_id.to_string());
+
+    // Every step is on the case's own audit chain, and the log verifies.
+    let trail = app
+        .get(&format!("/api/v1/cases/{case_id}/audit?limit=500"))
+        .token(&s.auditor)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    let actions: Vec<&str> = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "case.created",
+        "party.created",
+        "allegation.created",
+        "case.transitioned",
+        "decision.recorded",
+        "case.assigned",
+        "case.viewed",
+    ] {
+        assert!(
+            actions.contains(&expected),
+            "{expected} missing from {actions:?}"
+        );
+    }
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| **a == "case.transitioned")
+            .count(),
+        4
+    );
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| **a == "decision.recorded")
+            .count(),
+        5
+    );
+    assert!(
+        trail["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["chain"] == case_id)
+    );
+    // Personal details of the victim appear only in the party's own event.
+    for e in trail["items"].as_array().unwrap() {
+        if e["action"] != "party.created" {
+            assert!(!e.to_string().contains("Jane Roe"), "{e}");
+        }
+    }
+    let report = app
+        .get("/api/v1/audit/verify")
+        .token(&s.auditor)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(report["ok"], true, "{report}");
+    assert!(report["chains_checked"].as_u64().unwrap() >= 2);
+}
+
+#[actix_web::test]
+async fn acceptance_apsp_cannot_leave_assessment_without_the_referral() {
+    let app = TestApp::new().await;
+    let s = staff(&app).await;
+    let case = create_case(&app, &s.supervisor, "apsp").await;
+    let case_id = case["id"].as_str().unwrap();
+    let subject = create_subject(&app, &s.supervisor, "991", None).await;
+    add_allegation(&app, &s.supervisor, case_id, &subject, "apsp")
+        .await
+        .expect(201);
+    transition(&app, &s.supervisor, case_id, "assessment", json!({}))
+        .await
+        .expect(200);
+
+    let refused = transition(&app, &s.supervisor, case_id, "investigation", json!({}))
+        .await
+        .expect(409);
+    let body = refused.json();
+    assert_eq!(body["code"], "preconditions_unmet");
+    let codes: Vec<&str> = body["unmet"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "severity_assessment_required",
+            "investigator_required",
+            "iopc_referral_required"
+        ]
+    );
+    assert_eq!(body["unmet"][0]["subject_id"], subject);
+
+    // A pending referral is not enough.
+    decide(&app, &s.supervisor, case_id, json!({"kind": "iopc_referral", "referred_at": "2026-11-03T10:00:00Z", "mode": "pending", "rationale": "Referred."})).await.expect(201);
+    let refused = transition(&app, &s.supervisor, case_id, "investigation", json!({}))
+        .await
+        .expect(409);
+    assert!(
+        refused.json()["unmet"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["code"] == "iopc_referral_required")
+    );
+    // A transition the table does not have.
+    let refused = transition(&app, &s.supervisor, case_id, "proceedings", json!({}))
+        .await
+        .expect(409);
+    assert_eq!(refused.code(), "transition_not_allowed");
+}
+
+#[actix_web::test]
+async fn acceptance_need_to_know_hides_cases_as_404_everywhere() {
+    let app = TestApp::new().await;
+    let s = staff(&app).await;
+    let (inv_a_id, inv_a) = &s.investigator;
+    let (_, inv_b) = &s.investigator_b;
+
+    // A case assigned to investigator A.
+    let case = create_case(&app, &s.supervisor, "corruption").await;
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    let subject = create_subject(&app, &s.supervisor, "1001", None).await;
+    add_allegation(&app, &s.supervisor, &case_id, &subject, "corruption")
+        .await
+        .expect(201);
+    let tag = etag(&app, &s.supervisor, &case_id).await;
+    app.put(&format!("/api/v1/cases/{case_id}/assignment"))
+        .token(&s.supervisor)
+        .header("if-match", &tag)
+        .json(&json!({"investigator_id": inv_a_id}))
+        .send()
+        .await
+        .expect(200);
+    app.get(&format!("/api/v1/cases/{case_id}"))
+        .token(inv_a)
+        .send()
+        .await
+        .expect(200);
+
+    // Investigator B: 404 on the case and on every sub-resource; absent from lists.
+    for path in [
+        "",
+        "/parties",
+        "/allegations",
+        "/notes",
+        "/decisions",
+        "/audit",
+    ] {
+        let resp = app
+            .get(&format!("/api/v1/cases/{case_id}{path}"))
+            .token(inv_b)
+            .send()
+            .await
+            .expect(404);
+        assert_eq!(resp.code(), "not_found", "{path}");
+    }
+    app.post(&format!("/api/v1/cases/{case_id}/notes"))
+        .token(inv_b)
+        .json(&json!({"body": "x"}))
+        .send()
+        .await
+        .expect(404);
+    let list = app
+        .get("/api/v1/cases")
+        .token(inv_b)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert!(list["items"].as_array().unwrap().is_empty());
+    let history = app
+        .get(&format!("/api/v1/subjects/{subject}/history"))
+        .token(inv_b)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert!(history["cases"].as_array().unwrap().is_empty());
+    let history = app
+        .get(&format!("/api/v1/subjects/{subject}/history"))
+        .token(inv_a)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(history["cases"].as_array().unwrap().len(), 1);
+
+    // A supervisor who is linked to the subject of a case never sees it.
+    let linked = app.create_user("sup.linked", Role::Supervisor);
+    let linked_token = app
+        .login_as("sup.linked", crate::support::PASSWORD)
+        .await
+        .expect(200)
+        .json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let about_linked = create_case(&app, &s.supervisor, "apsp").await;
+    let about_linked_id = about_linked["id"].as_str().unwrap().to_owned();
+    let linked_subject = create_subject(&app, &s.supervisor, "2002", Some(linked)).await;
+    add_allegation(
+        &app,
+        &s.supervisor,
+        &about_linked_id,
+        &linked_subject,
+        "apsp",
+    )
+    .await
+    .expect(201);
+    app.get(&format!("/api/v1/cases/{about_linked_id}"))
+        .token(&linked_token)
+        .send()
+        .await
+        .expect(404);
+    app.get(&format!("/api/v1/cases/{about_linked_id}/parties"))
+        .token(&linked_token)
+        .send()
+        .await
+        .expect(404);
+    app.get(&format!("/api/v1/subjects/{linked_subject}"))
+        .token(&linked_token)
+        .send()
+        .await
+        .expect(404);
+    let seen: Vec<String> = app
+        .get("/api/v1/cases")
+        .token(&linked_token)
+        .send()
+        .await
+        .expect(200)
+        .json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        seen.contains(&case_id) && !seen.contains(&about_linked_id),
+        "{seen:?}"
+    );
+    // Nor can they be assigned to it or named a member.
+    app.create_user("inv.linked", Role::Investigator);
+
+    // A restricted case: invisible to a supervisor who is not a member, in lists too.
+    let restricted = app
+        .post("/api/v1/cases")
+        .token(&s.supervisor)
+        .json(&json!({"title": "Senior officer", "summary": "Counter-corruption intelligence.", "source": "intelligence",
+                      "category": "corruption", "received_at": "2026-10-01T09:00:00Z", "restricted": true}))
+        .send()
+        .await
+        .expect(201)
+        .json();
+    let restricted_id = restricted["id"].as_str().unwrap().to_owned();
+    assert_eq!(restricted["restricted"], true);
+    app.get(&format!("/api/v1/cases/{restricted_id}"))
+        .token(&s.supervisor)
+        .send()
+        .await
+        .expect(200);
+    app.get(&format!("/api/v1/cases/{restricted_id}"))
+        .token(&s.supervisor2)
+        .send()
+        .await
+        .expect(404);
+    let count = |token: String| {
+        let app = &app;
+        async move {
+            app.get("/api/v1/cases?restricted=true")
+                .token(&token)
+                .send()
+                .await
+                .expect(200)
+                .json()["items"]
+                .as_array()
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(count(s.supervisor.clone()).await, 1);
+    assert_eq!(count(s.supervisor2.clone()).await, 0);
+    // Named a member, the second supervisor sees it.
+    let tag = etag(&app, &s.supervisor, &restricted_id).await;
+    let sup2_id = app
+        .get("/api/v1/me")
+        .token(&s.supervisor2)
+        .send()
+        .await
+        .expect(200)
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sup1_id = app
+        .get("/api/v1/me")
+        .token(&s.supervisor)
+        .send()
+        .await
+        .expect(200)
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.put(&format!("/api/v1/cases/{restricted_id}/members"))
+        .token(&s.supervisor)
+        .header("if-match", &tag)
+        .json(&json!({"user_ids": [sup1_id, sup2_id]}))
+        .send()
+        .await
+        .expect(200);
+    app.get(&format!("/api/v1/cases/{restricted_id}"))
+        .token(&s.supervisor2)
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(count(s.supervisor2.clone()).await, 1);
+
+    // Admins and auditors read no case content.
+    let (_, admin) = app.user_token("admin.one", Role::Admin).await;
+    app.get(&format!("/api/v1/cases/{case_id}"))
+        .token(&admin)
+        .send()
+        .await
+        .expect(403);
+    app.get(&format!("/api/v1/cases/{case_id}"))
+        .token(&s.auditor)
+        .send()
+        .await
+        .expect(403);
+    app.get(&format!("/api/v1/cases/{case_id}/audit"))
+        .token(&s.auditor)
+        .send()
+        .await
+        .expect(200);
+}
+
+#[actix_web::test]
+async fn assignment_refuses_conflicts_of_interest_and_non_investigators() {
+    let app = TestApp::new().await;
+    let s = staff(&app).await;
+    let inv_linked = app.create_user("inv.linked", Role::Investigator);
+    let case = create_case(&app, &s.supervisor, "dishonesty").await;
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    let subject = create_subject(&app, &s.supervisor, "3003", Some(inv_linked)).await;
+    add_allegation(&app, &s.supervisor, &case_id, &subject, "dishonesty")
+        .await
+        .expect(201);
+    let tag = etag(&app, &s.supervisor, &case_id).await;
+    let assign = |who: String| {
+        let (app, tag, case_id) = (&app, tag.clone(), case_id.clone());
+        let token = s.supervisor.clone();
+        async move {
+            app.put(&format!("/api/v1/cases/{case_id}/assignment"))
+                .token(&token)
+                .header("if-match", &tag)
+                .json(&json!({"investigator_id": who}))
+                .send()
+                .await
+        }
+    };
+    let resp = assign(inv_linked.to_string()).await.expect(409);
+    assert_eq!(resp.code(), "conflict_of_interest");
+    let sup_id = app
+        .get("/api/v1/me")
+        .token(&s.supervisor2)
+        .send()
+        .await
+        .expect(200)
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let resp = assign(sup_id).await.expect(409);
+    assert_eq!(resp.code(), "investigator_unavailable");
+    let resp = assign(uuid::Uuid::new_v4().to_string()).await.expect(409);
+    assert_eq!(resp.code(), "investigator_unavailable");
+    let members = app
+        .put(&format!("/api/v1/cases/{case_id}/members"))
+        .token(&s.supervisor)
+        .header("if-match", &tag)
+        .json(&json!({"user_ids": [inv_linked]}))
+        .send()
+        .await
+        .expect(409);
+    assert_eq!(members.code(), "conflict_of_interest");
+    assign(s.investigator.0.to_string()).await.expect(200);
+    // The same ETag again is stale now.
+    assign(s.investigator_b.0.to_string()).await.expect(412);
+}
+
+#[actix_web::test]
+async fn acceptance_two_concurrent_patches_one_wins_one_is_412() {
+    let app = TestApp::new().await;
+    let s = staff(&app).await;
+    let case = create_case(&app, &s.supervisor, "other").await;
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    let tag = etag(&app, &s.supervisor, &case_id).await;
+    let path = format!("/api/v1/cases/{case_id}");
+    let a = app
+        .patch(&path)
+        .token(&s.supervisor)
+        .header("if-match", &tag)
+        .json(&json!({"title": "First title"}))
+        .send();
+    let b = app
+        .patch(&path)
+        .token(&s.supervisor2)
+        .header("if-match", &tag)
+        .json(&json!({"summary": "Second summary"}))
+        .send();
+    let (a, b) = crate::support::join(a, b).await;
+    let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 412]);
+    let now = app
+        .get(&path)
+        .token(&s.supervisor)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(now["version"], 2);
+    // Nothing lost: the winner's change is there, the loser's is not half-applied.
+    let title_won = a.status == 200;
+    assert_eq!(now["title"] == "First title", title_won);
+    assert_eq!(now["summary"] == "Second summary", !title_won);
+    // Without If-Match: 428.
+    app.patch(&path)
+        .token(&s.supervisor)
+        .json(&json!({"title": "x"}))
+        .send()
+        .await
+        .expect(428);
+}
+
+#[actix_web::test]
+async fn early_warning_flags_repeat_subjects_and_cases() {
+    let app = TestApp::new().await;
+    let s = staff(&app).await;
+    let subject = create_subject(&app, &s.supervisor, "5005", None).await;
+    let first = create_case(&app, &s.supervisor, "other_abuse_of_position").await;
+    let first_id = first["id"].as_str().unwrap();
+    add_allegation(&app, &s.supervisor, first_id, &subject, "apsp")
+        .await
+        .expect(201);
+    let unflagged = app
+        .get(&format!("/api/v1/subjects/{subject}"))
+        .token(&s.supervisor)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(unflagged["flagged"], false);
+
+    let second = create_case(&app, &s.supervisor, "apsp").await;
+    let second_id = second["id"].as_str().unwrap();
+    add_allegation(&app, &s.supervisor, second_id, &subject, "apsp")
+        .await
+        .expect(201);
+    let flagged = app
+        .get(&format!("/api/v1/subjects/{subject}"))
+        .token(&s.supervisor)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(flagged["flagged"], true);
+    let codes: Vec<&str> = flagged["flag_reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["repeat_allegations", "prior_apsp"]);
+    let case = app
+        .get(&format!("/api/v1/cases/{second_id}"))
+        .token(&s.supervisor)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(case["flagged"], true);
+    let list = app
+        .get("/api/v1/subjects?flagged=true")
+        .token(&s.supervisor)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    let flagged_cases = app
+        .get("/api/v1/cases?flagged=true")
+        .token(&s.supervisor)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(flagged_cases["items"].as_array().unwrap().len(), 1);
+    assert_eq!(flagged_cases["items"][0]["id"], second_id);
+}
