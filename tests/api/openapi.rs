@@ -90,5 +90,5 @@ fn every_operation_documents_its_errors_and_security() {
             }
         }
     }
-    assert_eq!(operations, 14);
+    assert_eq!(operations, 37);
 }
