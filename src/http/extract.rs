@@ -83,6 +83,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
             Category::Data => {
                 ApiError::validation(vec![serde_field_error(&path, &inner.to_string())])
             }
+            // serde_json reports some wrong types (a number where an enum's string belongs)
+            // as syntax errors; if the document itself parses, it is a shape problem.
+            Category::Syntax if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() => {
+                ApiError::validation(vec![FieldError::new(
+                    if path == "." { "body".to_owned() } else { path },
+                    "invalid_type",
+                    "has the wrong type",
+                )])
+            }
             Category::Syntax | Category::Eof | Category::Io => {
                 ApiError::new(ErrorCode::InvalidJson, format!("Malformed JSON: {inner}"))
             }

@@ -693,3 +693,576 @@ async fn early_warning_flags_repeat_subjects_and_cases() {
     assert_eq!(flagged_cases["items"].as_array().unwrap().len(), 1);
     assert_eq!(flagged_cases["items"][0]["id"], second_id);
 }
+
+#[actix_web::test]
+async fn the_twelve_month_report_deadline_and_the_overdue_filter() {
+    let app = TestApp::new().await;
+    let s = staff(&app).await;
+    let old = app
+        .post("/api/v1/cases")
+        .token(&s.supervisor)
+        .json(&json!({"title": "Old matter", "summary": "Came to attention long ago.", "source": "internal_referral",
+                      "category": "corruption", "received_at": "2025-03-10T09:00:00Z", "came_to_attention_at": "2025-01-15T09:00:00Z"}))
+        .send()
+        .await
+        .expect(201)
+        .json();
+    let old_id = old["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        old["deadlines"]["twelve_month_report_due"],
+        "2026-01-15T09:00:00Z"
+    );
+    assert_eq!(old["deadlines"]["overdue"], true);
+    create_case(&app, &s.supervisor, "other").await;
+
+    let overdue = app
+        .get("/api/v1/cases?overdue=true")
+        .token(&s.supervisor)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    let ids: Vec<&str> = overdue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [old_id.as_str()]);
+    let not_overdue = app
+        .get("/api/v1/cases?overdue=false")
+        .token(&s.supervisor)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(not_overdue["items"].as_array().unwrap().len(), 1);
+
+    // One report moves the due date six months on (still past); a second clears it.
+    for reported in ["2026-01-10T09:00:00Z", "2026-07-10T09:00:00Z"] {
+        decide(&app, &s.supervisor, &old_id, json!({"kind": "twelve_month_report", "reported_at": reported, "rationale": "Report sent to the PCC and the IOPC."}))
+            .await
+            .expect(201);
+    }
+    let now = app
+        .get(&format!("/api/v1/cases/{old_id}"))
+        .token(&s.supervisor)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(
+        now["deadlines"]["twelve_month_report_due"],
+        "2027-01-15T09:00:00Z"
+    );
+    assert_eq!(now["deadlines"]["reports_made"], 2);
+    assert_eq!(now["deadlines"]["overdue"], false);
+    let overdue = app
+        .get("/api/v1/cases?overdue=true")
+        .token(&s.supervisor)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert!(overdue["items"].as_array().unwrap().is_empty());
+}
+
+#[actix_web::test]
+async fn suspension_resumes_where_it_left_and_closure_needs_a_reason() {
+    let app = TestApp::new().await;
+    let s = staff(&app).await;
+    let case = create_case(&app, &s.supervisor, "use_of_force").await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    let subject = create_subject(&app, &s.supervisor, "6006", None).await;
+    add_allegation(&app, &s.supervisor, &id, &subject, "use_of_force")
+        .await
+        .expect(201);
+    transition(&app, &s.supervisor, &id, "assessment", json!({}))
+        .await
+        .expect(200);
+
+    let suspended = transition(&app, &s.supervisor, &id, "suspended", json!({}))
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(suspended["state"], "suspended");
+    assert_eq!(suspended["suspended_from"], "assessment");
+    let wrong = transition(&app, &s.supervisor, &id, "investigation", json!({}))
+        .await
+        .expect(409);
+    assert_eq!(wrong.code(), "transition_not_allowed");
+    let resumed = transition(&app, &s.supervisor, &id, "assessment", json!({}))
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(resumed["state"], "assessment");
+    assert!(resumed["suspended_from"].is_null());
+
+    // Only a supervisor suspends: an intake officer who can see an intake case may not.
+    let intake_case = create_case(&app, &s.intake, "other").await;
+    let intake_id = intake_case["id"].as_str().unwrap();
+    transition(&app, &s.intake, intake_id, "suspended", json!({}))
+        .await
+        .expect(403);
+    let no_reason = transition(&app, &s.supervisor, &id, "closed", json!({}))
+        .await
+        .expect(409);
+    assert_eq!(
+        no_reason.json()["unmet"][0]["code"],
+        "closure_reason_required"
+    );
+    let closed = transition(
+        &app,
+        &s.supervisor,
+        &id,
+        "closed",
+        json!({"closure_reason": "rprp"}),
+    )
+    .await
+    .expect(200)
+    .json();
+    assert_eq!(closed["state"], "closed");
+    assert_eq!(closed["closure_reason"], "rprp");
+    // A closed case takes no more notes or decisions.
+    let refused = app
+        .post(&format!("/api/v1/cases/{id}/notes"))
+        .token(&s.supervisor)
+        .json(&json!({"body": "late"}))
+        .send()
+        .await
+        .expect(409);
+    assert_eq!(refused.code(), "case_closed");
+    let empty_reason = app
+        .post(&format!("/api/v1/cases/{id}/transitions"))
+        .token(&s.supervisor)
+        .header("if-match", &etag(&app, &s.supervisor, &id).await)
+        .json(&json!({"to": "suspended", "reason": "  "}))
+        .send()
+        .await
+        .expect(422);
+    assert_eq!(empty_reason.json()["errors"][0]["field"], "reason");
+}
+
+#[actix_web::test]
+async fn notes_are_append_only_and_decisions_supersede() {
+    let app = TestApp::new().await;
+    let s = staff(&app).await;
+    let case = create_case(&app, &s.supervisor, "discrimination").await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    let subject = create_subject(&app, &s.supervisor, "7007", None).await;
+    add_allegation(&app, &s.supervisor, &id, &subject, "discrimination")
+        .await
+        .expect(201);
+
+    let first = app
+        .post(&format!("/api/v1/cases/{id}/notes"))
+        .token(&s.supervisor)
+        .json(&json!({"body": "Spoke to the witness on Monday."}))
+        .send()
+        .await
+        .expect(201)
+        .json();
+    let correction = app
+        .post(&format!("/api/v1/cases/{id}/notes"))
+        .token(&s.supervisor)
+        .json(&json!({"body": "Correction: it was Tuesday.", "corrects_id": first["id"]}))
+        .send()
+        .await
+        .expect(201)
+        .json();
+    assert_eq!(correction["corrects_id"], first["id"]);
+    let bad = app
+        .post(&format!("/api/v1/cases/{id}/notes"))
+        .token(&s.supervisor)
+        .json(&json!({"body": "x", "corrects_id": uuid::Uuid::new_v4()}))
+        .send()
+        .await
+        .expect(422);
+    assert_eq!(bad.json()["errors"][0]["field"], "corrects_id");
+    let notes = app
+        .get(&format!("/api/v1/cases/{id}/notes"))
+        .token(&s.supervisor)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(notes["items"].as_array().unwrap().len(), 2);
+    let err = {
+        use diesel::connection::SimpleConnection;
+        app.db
+            .connect()
+            .batch_execute("UPDATE notes SET body = 'rewritten'")
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(err.contains("append-only"), "{err}");
+
+    for severity in ["misconduct", "gross_misconduct"] {
+        decide(&app, &s.supervisor, &id, json!({"kind": "severity_assessment", "subject_id": subject, "severity": severity, "rationale": "Assessed."}))
+            .await
+            .expect(201);
+    }
+    let decisions = app
+        .get(&format!("/api/v1/cases/{id}/decisions"))
+        .token(&s.supervisor)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    let items = decisions["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["current"], false);
+    assert_eq!(items[1]["current"], true);
+    assert_eq!(items[1]["supersedes_id"], items[0]["id"]);
+    let case = app
+        .get(&format!("/api/v1/cases/{id}"))
+        .token(&s.supervisor)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(case["subjects"][0]["severity"], "gross_misconduct");
+    let by_severity = app
+        .get("/api/v1/cases?severity=gross_misconduct")
+        .token(&s.supervisor)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(by_severity["items"].as_array().unwrap().len(), 1);
+    let superseded = app
+        .get("/api/v1/cases?severity=misconduct")
+        .token(&s.supervisor)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert!(superseded["items"].as_array().unwrap().is_empty());
+}
+
+#[actix_web::test]
+async fn decisions_are_validated_per_kind_and_per_role() {
+    let app = TestApp::new().await;
+    let s = staff(&app).await;
+    let case = create_case(&app, &s.supervisor, "apsp").await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    let subject = create_subject(&app, &s.supervisor, "8008", None).await;
+    add_allegation(&app, &s.supervisor, &id, &subject, "apsp")
+        .await
+        .expect(201);
+    let other_subject = create_subject(&app, &s.supervisor, "8009", None).await;
+
+    let cases = [
+        (
+            json!({"kind": "verdict", "rationale": "x"}),
+            "kind",
+            "invalid_value",
+        ),
+        (
+            json!({"kind": "severity_assessment", "severity": "gross_misconduct", "rationale": "x"}),
+            "subject_id",
+            "required",
+        ),
+        (
+            json!({"kind": "severity_assessment", "subject_id": subject, "severity": "awful", "rationale": "x"}),
+            "severity",
+            "invalid_value",
+        ),
+        (
+            json!({"kind": "severity_assessment", "subject_id": subject, "severity": "misconduct", "rationale": "x", "extra": 1}),
+            "extra",
+            "unknown_field",
+        ),
+        (
+            json!({"kind": "severity_assessment", "subject_id": other_subject, "severity": "misconduct", "rationale": "x"}),
+            "subject_id",
+            "subject_not_in_case",
+        ),
+        (
+            json!({"kind": "iopc_referral", "referred_at": "last tuesday", "mode": "local", "rationale": "x"}),
+            "referred_at",
+            "invalid_value",
+        ),
+        (
+            json!({"kind": "iopc_referral", "referred_at": "2026-11-01T00:00:00Z", "mode": "local"}),
+            "rationale",
+            "required",
+        ),
+        (
+            json!({"kind": "iopc_referral", "referred_at": "2026-11-01T00:00:00Z", "mode": "local", "rationale": "x", "subject_id": subject}),
+            "subject_id",
+            "unknown_field",
+        ),
+        (
+            json!({"kind": "case_to_answer", "subject_id": subject, "answer": "gross_misconduct", "rationale": "x"}),
+            "proceedings",
+            "required",
+        ),
+    ];
+    for (body, field, code) in cases {
+        let resp = decide(&app, &s.supervisor, &id, body.clone())
+            .await
+            .expect(422);
+        assert_eq!(resp.code(), "validation_failed", "{body}");
+        assert_eq!(
+            resp.json()["errors"][0]["field"],
+            field,
+            "{body}: {}",
+            resp.json()
+        );
+        assert_eq!(
+            resp.json()["errors"][0]["code"],
+            code,
+            "{body}: {}",
+            resp.json()
+        );
+    }
+    // An intake officer records no decisions; an investigator not assigned records no final report.
+    let intake_case = create_case(&app, &s.intake, "apsp").await;
+    let intake_id = intake_case["id"].as_str().unwrap();
+    decide(&app, &s.intake, intake_id, json!({"kind": "iopc_referral", "referred_at": "2026-11-01T00:00:00Z", "mode": "local", "rationale": "x"})).await.expect(403);
+    let tag = etag(&app, &s.supervisor, &id).await;
+    app.put(&format!("/api/v1/cases/{id}/assignment"))
+        .token(&s.supervisor)
+        .header("if-match", &tag)
+        .json(&json!({"investigator_id": s.investigator.0}))
+        .send()
+        .await
+        .expect(200);
+    decide(&app, &s.investigator.1, &id, json!({"kind": "severity_assessment", "subject_id": subject, "severity": "misconduct", "rationale": "x"})).await.expect(403);
+    decide(&app, &s.supervisor, &id, json!({"kind": "final_report", "summary": "Done.", "submitted_at": "2026-11-20T09:00:00Z", "rationale": "x"})).await.expect(403);
+    decide(&app, &s.investigator.1, &id, json!({"kind": "final_report", "summary": "Done.", "submitted_at": "2026-11-20T09:00:00Z", "rationale": "x"})).await.expect(201);
+}
+
+#[actix_web::test]
+async fn casework_bad_input_is_a_clear_4xx() {
+    let app = TestApp::new().await;
+    let s = staff(&app).await;
+    let base = json!({"title": "T", "summary": "S", "source": "public_report", "category": "apsp", "received_at": "2026-11-01T09:00:00Z"});
+    let with = |k: &str, v: Value| {
+        let mut b = base.clone();
+        b[k] = v;
+        b
+    };
+    for (body, field) in [
+        (with("category", json!("bribery")), "category"),
+        (with("source", json!(7)), "source"),
+        (with("received_at", json!("2026-13-45")), "received_at"),
+        (with("title", json!("")), "title"),
+        (with("restricted", json!("yes")), "restricted"),
+        (with("colour", json!("red")), "colour"),
+    ] {
+        let resp = app
+            .post("/api/v1/cases")
+            .token(&s.supervisor)
+            .json(&body)
+            .send()
+            .await;
+        assert_eq!(
+            resp.status.as_u16(),
+            422,
+            "{body}: {}",
+            String::from_utf8_lossy(&resp.bytes)
+        );
+        assert_eq!(resp.json()["errors"][0]["field"], field, "{body}");
+    }
+    let case = create_case(&app, &s.supervisor, "apsp").await;
+    let id = case["id"].as_str().unwrap();
+    for (query, field) in [
+        ("state=pending", "state"),
+        ("received_from=yesterday", "received_from"),
+        ("sort=title", "sort"),
+        ("subject_id=42", "subject_id"),
+        ("overdue=maybe", "overdue"),
+    ] {
+        let resp = app
+            .get(&format!("/api/v1/cases?{query}"))
+            .token(&s.supervisor)
+            .send()
+            .await
+            .expect(400);
+        assert_eq!(resp.json()["errors"][0]["field"], field, "{query}");
+    }
+    app.get("/api/v1/cases/PSD-2026-000001")
+        .token(&s.supervisor)
+        .send()
+        .await
+        .expect(400);
+    app.get(&format!("/api/v1/cases/{id}/parties/not-a-uuid"))
+        .token(&s.supervisor)
+        .send()
+        .await
+        .expect(404);
+    let resp = app
+        .patch(&format!("/api/v1/cases/{id}/parties/not-a-uuid"))
+        .token(&s.supervisor)
+        .header("if-match", "*")
+        .json(&json!({"role": "victim", "name": "A"}))
+        .send()
+        .await
+        .expect(400);
+    assert_eq!(resp.json()["errors"][0]["field"], "party_id");
+    let resp = app
+        .post(&format!("/api/v1/cases/{id}/parties"))
+        .token(&s.supervisor)
+        .json(&json!({"role": "victim", "name": "A", "vulnerability_factors": ["lonely"]}))
+        .send()
+        .await
+        .expect(422);
+    assert_eq!(
+        resp.json()["errors"][0]["field"],
+        "vulnerability_factors[0]"
+    );
+    let resp = add_allegation(
+        &app,
+        &s.supervisor,
+        id,
+        &uuid::Uuid::new_v4().to_string(),
+        "apsp",
+    )
+    .await
+    .expect(422);
+    assert_eq!(resp.json()["errors"][0]["field"], "subject_id");
+    let resp = app
+        .post("/api/v1/subjects")
+        .token(&s.supervisor)
+        .json(&json!({"force": "Wessex Police", "collar_number": "  ", "name": "X"}))
+        .send()
+        .await
+        .expect(422);
+    assert_eq!(resp.json()["errors"][0]["field"], "collar_number");
+    create_subject(&app, &s.supervisor, "A1", None).await;
+    let dup = app
+        .post("/api/v1/subjects")
+        .token(&s.supervisor)
+        .json(&json!({"force": "WESSEX POLICE", "collar_number": "a1", "name": "Same person"}))
+        .send()
+        .await
+        .expect(409);
+    assert_eq!(dup.code(), "subject_exists");
+}
+
+#[actix_web::test]
+async fn finding_work_filters_search_sort_and_pages() {
+    let app = TestApp::new().await;
+    let s = staff(&app).await;
+    let subject = create_subject(&app, &s.supervisor, "9009", None).await;
+    let mut ids = Vec::new();
+    for (i, (category, title)) in [
+        ("apsp", "Welfare visits at night"),
+        ("corruption", "Gifts from a contractor"),
+        ("apsp", "Messages to a witness"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let case = app
+            .post("/api/v1/cases")
+            .token(&s.supervisor)
+            .json(&json!({"title": title, "summary": "Summary.", "source": "public_report", "category": category,
+                          "received_at": format!("2026-0{}-01T09:00:00Z", i + 1)}))
+            .send()
+            .await
+            .expect(201)
+            .json();
+        ids.push(case["id"].as_str().unwrap().to_owned());
+    }
+    add_allegation(&app, &s.supervisor, &ids[1], &subject, "corruption")
+        .await
+        .expect(201);
+
+    let list = |query: &str| {
+        let (app, token, query) = (&app, s.supervisor.clone(), query.to_owned());
+        async move {
+            let body = app
+                .get(&format!("/api/v1/cases?{query}"))
+                .token(&token)
+                .send()
+                .await
+                .expect(200)
+                .json();
+            let ids: Vec<String> = body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_owned())
+                .collect();
+            (ids, body["next_cursor"].as_str().map(str::to_owned))
+        }
+    };
+    assert_eq!(
+        list("").await.0,
+        [ids[2].clone(), ids[1].clone(), ids[0].clone()]
+    );
+    assert_eq!(list("sort=received_at").await.0, ids);
+    assert_eq!(
+        list("category=apsp&sort=received_at").await.0,
+        [ids[0].clone(), ids[2].clone()]
+    );
+    assert_eq!(
+        list(&format!("subject_id={subject}")).await.0,
+        [ids[1].clone()]
+    );
+    assert_eq!(list("q=contractor").await.0, [ids[1].clone()]);
+    // Full text reaches allegation descriptions too ("kisses" is only in the allegation).
+    assert_eq!(list("q=kisses").await.0, [ids[1].clone()]);
+    assert_eq!(
+        list("received_from=2026-02-01T00:00:00Z&received_to=2026-03-01T00:00:00Z")
+            .await
+            .0,
+        [ids[1].clone()]
+    );
+    let (page1, cursor) = list("limit=2&sort=received_at").await;
+    assert_eq!(page1, [ids[0].clone(), ids[1].clone()]);
+    let (page2, end) = list(&format!(
+        "limit=2&sort=received_at&cursor={}",
+        cursor.unwrap()
+    ))
+    .await;
+    assert_eq!(page2, [ids[2].clone()]);
+    assert!(end.is_none());
+}
+
+#[actix_web::test]
+async fn workload_counts_open_cases_per_investigator() {
+    let app = TestApp::new().await;
+    let s = staff(&app).await;
+    for category in ["apsp", "corruption"] {
+        let case = create_case(&app, &s.supervisor, category).await;
+        let id = case["id"].as_str().unwrap();
+        let tag = etag(&app, &s.supervisor, id).await;
+        app.put(&format!("/api/v1/cases/{id}/assignment"))
+            .token(&s.supervisor)
+            .header("if-match", &tag)
+            .json(&json!({"investigator_id": s.investigator.0}))
+            .send()
+            .await
+            .expect(200);
+    }
+    let body = app
+        .get("/api/v1/workload")
+        .token(&s.supervisor)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    let items = body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{body}");
+    let a = items
+        .iter()
+        .find(|i| i["investigator_id"] == s.investigator.0.to_string())
+        .unwrap();
+    assert_eq!(a["open_total"], 2);
+    assert_eq!(a["open_by_state"]["intake"], 2);
+    assert!(a["oldest_case_age_days"].as_i64().unwrap() >= 0);
+    let b = items
+        .iter()
+        .find(|i| i["investigator_id"] == s.investigator_b.0.to_string())
+        .unwrap();
+    assert_eq!(b["open_total"], 0);
+    app.get("/api/v1/workload")
+        .token(&s.investigator.1)
+        .send()
+        .await
+        .expect(403);
+}
