@@ -61,6 +61,22 @@ fn view_after(
     service::build_view(c, record, schedule)
 }
 
+/// Runs a change to a case in one transaction and answers with the case as it then stands.
+async fn change_case<F>(state: &AppState, change: F) -> ApiResult<HttpResponse>
+where
+    F: FnOnce(&mut diesel::PgConnection) -> ApiResult<crate::db::models::CaseRow> + Send + 'static,
+{
+    let schedule = state.settings.casework.report_schedule;
+    let view = state
+        .db
+        .transaction(move |c| {
+            let row = change(c)?;
+            view_after(c, row, &schedule)
+        })
+        .await?;
+    Ok(case_response(HttpResponse::Ok(), view))
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCase {
@@ -290,15 +306,10 @@ pub async fn update_case(
         restricted: body.restricted,
     };
     let caller = caller(&user, &meta);
-    let schedule = state.settings.casework.report_schedule;
-    let view = state
-        .db
-        .transaction(move |c| {
-            let row = service::update(c, &caller, id, edit, |v| if_match.require(v))?;
-            view_after(c, row, &schedule)
-        })
-        .await?;
-    Ok(case_response(HttpResponse::Ok(), view))
+    change_case(&state, move |c| {
+        service::update(c, &caller, id, edit, |v| if_match.require(v))
+    })
+    .await
 }
 
 /// Find cases: filters, full-text search, sorting, cursor pagination. Only cases the caller
@@ -424,15 +435,10 @@ pub async fn transition(
         closure_reason: body.closure_reason,
     };
     let caller = caller(&user, &meta);
-    let schedule = state.settings.casework.report_schedule;
-    let view = state
-        .db
-        .transaction(move |c| {
-            let row = service::transition(c, &caller, id, request, |v| if_match.require(v))?;
-            view_after(c, row, &schedule)
-        })
-        .await?;
-    Ok(case_response(HttpResponse::Ok(), view))
+    change_case(&state, move |c| {
+        service::transition(c, &caller, id, request, |v| if_match.require(v))
+    })
+    .await
 }
 
 /// Assign the case to an investigator. Needs `If-Match`.
@@ -460,17 +466,12 @@ pub async fn assign(
 ) -> ApiResult<HttpResponse> {
     let id = parse_uuid("id", &path)?;
     let caller = caller(&user, &meta);
-    let schedule = state.settings.casework.report_schedule;
-    let view = state
-        .db
-        .transaction(move |c| {
-            let row = service::assign(c, &caller, id, body.investigator_id, |v| {
-                if_match.require(v)
-            })?;
-            view_after(c, row, &schedule)
+    change_case(&state, move |c| {
+        service::assign(c, &caller, id, body.investigator_id, |v| {
+            if_match.require(v)
         })
-        .await?;
-    Ok(case_response(HttpResponse::Ok(), view))
+    })
+    .await
 }
 
 /// Name the case's members (replacing the list). Needs `If-Match`.
@@ -506,15 +507,10 @@ pub async fn set_members(
         ));
     }
     let caller = caller(&user, &meta);
-    let schedule = state.settings.casework.report_schedule;
-    let view = state
-        .db
-        .transaction(move |c| {
-            let row = service::set_members(c, &caller, id, body.user_ids, |v| if_match.require(v))?;
-            view_after(c, row, &schedule)
-        })
-        .await?;
-    Ok(case_response(HttpResponse::Ok(), view))
+    change_case(&state, move |c| {
+        service::set_members(c, &caller, id, body.user_ids, |v| if_match.require(v))
+    })
+    .await
 }
 
 /// The case's audit trail, oldest first: the assigned investigator, supervisors who can see
