@@ -104,6 +104,17 @@ pub struct CaseworkSettings {
     pub early_warning_window_months: u32,
     pub report_schedule: ReportSchedule,
     pub calendar: Calendar,
+    /// Working days a public hearing's notice must be published before the hearing.
+    pub hearing_notice_working_days: u32,
+    /// Days an outcome stays published, at least.
+    pub outcome_publication_days: u32,
+    /// Working days after a dismissal within which the barred list must be told.
+    pub barred_list_working_days: u32,
+    /// How long a final written warning stays live.
+    pub final_warning_months: u32,
+    /// Public reports accepted per client address per window.
+    pub public_report_limit: i32,
+    pub public_report_window_secs: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -259,6 +270,20 @@ impl Settings {
                         .map_err(|e| ConfigError::new("PROBITY_BANK_HOLIDAYS", e))?,
                     None => Calendar::england_and_wales(),
                 },
+                hearing_notice_working_days: parse_or(
+                    &get,
+                    "PROBITY_HEARING_NOTICE_WORKING_DAYS",
+                    5,
+                )?,
+                outcome_publication_days: parse_or(&get, "PROBITY_OUTCOME_PUBLICATION_DAYS", 28)?,
+                barred_list_working_days: parse_or(&get, "PROBITY_BARRED_LIST_WORKING_DAYS", 5)?,
+                final_warning_months: parse_or(&get, "PROBITY_FINAL_WARNING_MONTHS", 18)?,
+                public_report_limit: parse_or(&get, "PROBITY_PUBLIC_REPORT_LIMIT", 10)?,
+                public_report_window_secs: parse_or(
+                    &get,
+                    "PROBITY_PUBLIC_REPORT_WINDOW_SECS",
+                    3600,
+                )?,
             },
             log_format: parse_or(&get, "PROBITY_LOG_FORMAT", log_format_default)?,
             log_filter: get("PROBITY_LOG").unwrap_or_else(|| "info".to_owned()),

@@ -13,67 +13,77 @@ use crate::domain::workflow::Unmet;
 
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
-/// Stable error codes. Clients are written against these strings: add, never rename.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    /// The body is not well-formed JSON.
-    InvalidJson,
-    /// A path or query parameter is malformed (a bad UUID, date or number).
-    InvalidParameter,
-    /// The body is JSON but its content is not acceptable; `errors` names the fields.
-    ValidationFailed,
-    /// The body is larger than the configured limit.
-    PayloadTooLarge,
-    /// The body is not `application/json`.
-    UnsupportedMediaType,
-    /// No valid bearer token was presented.
-    AuthenticationRequired,
-    /// The bearer token is invalid, expired or revoked.
-    InvalidToken,
-    /// Login failed. Unknown user, wrong password and locked account look the same.
-    InvalidCredentials,
-    /// The refresh token is unknown, expired, revoked or was already used.
-    InvalidRefreshToken,
-    /// The caller is authenticated but their role lacks the permission.
-    Forbidden,
-    /// No such resource, or the caller may not see it.
-    NotFound,
-    /// The method is not allowed on this resource.
-    MethodNotAllowed,
-    /// The username is already taken.
-    UsernameTaken,
-    /// The change would leave no active administrator.
-    LastAdmin,
-    /// The new password breaks the password policy.
-    WeakPassword,
-    /// The current password given does not match.
-    WrongPassword,
-    /// The change needs `If-Match` with the resource's current `ETag`.
-    PreconditionRequired,
-    /// `If-Match` does not match the current `ETag`: someone changed it first.
-    PreconditionFailed,
-    /// A concurrent change won; retry.
-    Conflict,
-    /// The case cannot move from its state to the one asked for.
-    TransitionNotAllowed,
-    /// The transition's preconditions are not met; `unmet` lists every one.
-    PreconditionsUnmet,
-    /// The person is linked to a subject of the case.
-    ConflictOfInterest,
-    /// The user is not an active investigator (or, for members, not active case staff).
-    InvestigatorUnavailable,
-    /// A subject with this force and collar number is already registered.
-    SubjectExists,
-    /// The case is closed; nothing more can be added.
-    CaseClosed,
-    /// Too many requests.
-    RateLimited,
-    /// The database is unavailable or busy; retry later.
-    ServiceUnavailable,
-    /// Something unexpected; it has been logged with the request id.
-    InternalError,
-}
+crate::text_enum!(
+    /// Stable error codes. Clients are written against these strings: add, never rename.
+    ErrorCode {
+        /// The body is not well-formed JSON.
+        InvalidJson = "invalid_json",
+        /// A path or query parameter is malformed (a bad UUID, date or number).
+        InvalidParameter = "invalid_parameter",
+        /// The body is JSON but its content is not acceptable; `errors` names the fields.
+        ValidationFailed = "validation_failed",
+        /// The body is larger than the configured limit.
+        PayloadTooLarge = "payload_too_large",
+        /// The body is not `application/json`.
+        UnsupportedMediaType = "unsupported_media_type",
+        /// No valid bearer token was presented.
+        AuthenticationRequired = "authentication_required",
+        /// The bearer token is invalid, expired or revoked.
+        InvalidToken = "invalid_token",
+        /// Login failed. Unknown user, wrong password and locked account look the same.
+        InvalidCredentials = "invalid_credentials",
+        /// The refresh token is unknown, expired, revoked or was already used.
+        InvalidRefreshToken = "invalid_refresh_token",
+        /// The caller is authenticated but their role lacks the permission.
+        Forbidden = "forbidden",
+        /// No such resource, or the caller may not see it.
+        NotFound = "not_found",
+        /// The method is not allowed on this resource.
+        MethodNotAllowed = "method_not_allowed",
+        /// The username is already taken.
+        UsernameTaken = "username_taken",
+        /// The change would leave no active administrator.
+        LastAdmin = "last_admin",
+        /// The new password breaks the password policy.
+        WeakPassword = "weak_password",
+        /// The current password given does not match.
+        WrongPassword = "wrong_password",
+        /// The change needs `If-Match` with the resource's current `ETag`.
+        PreconditionRequired = "precondition_required",
+        /// `If-Match` does not match the current `ETag`: someone changed it first.
+        PreconditionFailed = "precondition_failed",
+        /// A concurrent change won; retry.
+        Conflict = "conflict",
+        /// The case cannot move from its state to the one asked for.
+        TransitionNotAllowed = "transition_not_allowed",
+        /// The transition's preconditions are not met; `unmet` lists every one.
+        PreconditionsUnmet = "preconditions_unmet",
+        /// The person is linked to a subject of the case.
+        ConflictOfInterest = "conflict_of_interest",
+        /// The user is not an active investigator (or, for members, not active case staff).
+        InvestigatorUnavailable = "investigator_unavailable",
+        /// A subject with this force and collar number is already registered.
+        SubjectExists = "subject_exists",
+        /// The case is closed; nothing more can be added.
+        CaseClosed = "case_closed",
+        /// The case is not in the state this needs (e.g. proceedings are scheduled in `proceedings`).
+        WrongState = "wrong_state",
+        /// The proposed proceedings or outcome breaks a statutory rule; `unmet` lists each.
+        RulesBroken = "rules_broken",
+        /// A public hearing's notice must be published at least 5 working days before it.
+        NoticePeriodTooShort = "notice_period_too_short",
+        /// A publication's author cannot approve it: a second supervisor must.
+        AuthorCannotApprove = "author_cannot_approve",
+        /// This already exists (an outcome for this subject and proceedings, a list report).
+        AlreadyRecorded = "already_recorded",
+        /// Too many requests.
+        RateLimited = "rate_limited",
+        /// The database is unavailable or busy; retry later.
+        ServiceUnavailable = "service_unavailable",
+        /// Something unexpected; it has been logged with the request id.
+        InternalError = "internal_error",
+    }
+);
 
 impl ErrorCode {
     pub fn status(self) -> StatusCode {
@@ -97,7 +107,12 @@ impl ErrorCode {
             | ConflictOfInterest
             | InvestigatorUnavailable
             | SubjectExists
-            | CaseClosed => StatusCode::CONFLICT,
+            | CaseClosed
+            | WrongState
+            | RulesBroken
+            | NoticePeriodTooShort
+            | AuthorCannotApprove
+            | AlreadyRecorded => StatusCode::CONFLICT,
             PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -134,43 +149,14 @@ impl ErrorCode {
             InvestigatorUnavailable => "Investigator unavailable",
             SubjectExists => "Subject already registered",
             CaseClosed => "Case closed",
+            WrongState => "Wrong state",
+            RulesBroken => "Rules broken",
+            NoticePeriodTooShort => "Notice period too short",
+            AuthorCannotApprove => "Author cannot approve",
+            AlreadyRecorded => "Already recorded",
             RateLimited => "Too many requests",
             ServiceUnavailable => "Service unavailable",
             InternalError => "Internal error",
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        use ErrorCode::*;
-        match self {
-            InvalidJson => "invalid_json",
-            InvalidParameter => "invalid_parameter",
-            ValidationFailed => "validation_failed",
-            PayloadTooLarge => "payload_too_large",
-            UnsupportedMediaType => "unsupported_media_type",
-            AuthenticationRequired => "authentication_required",
-            InvalidToken => "invalid_token",
-            InvalidCredentials => "invalid_credentials",
-            InvalidRefreshToken => "invalid_refresh_token",
-            Forbidden => "forbidden",
-            NotFound => "not_found",
-            MethodNotAllowed => "method_not_allowed",
-            UsernameTaken => "username_taken",
-            LastAdmin => "last_admin",
-            WeakPassword => "weak_password",
-            WrongPassword => "wrong_password",
-            PreconditionRequired => "precondition_required",
-            PreconditionFailed => "precondition_failed",
-            Conflict => "conflict",
-            TransitionNotAllowed => "transition_not_allowed",
-            PreconditionsUnmet => "preconditions_unmet",
-            ConflictOfInterest => "conflict_of_interest",
-            InvestigatorUnavailable => "investigator_unavailable",
-            SubjectExists => "subject_exists",
-            CaseClosed => "case_closed",
-            RateLimited => "rate_limited",
-            ServiceUnavailable => "service_unavailable",
-            InternalError => "internal_error",
         }
     }
 }
@@ -368,31 +354,7 @@ mod tests {
 
     #[test]
     fn every_code_serializes_to_its_snake_case_name() {
-        use ErrorCode::*;
-        for code in [
-            InvalidJson,
-            InvalidParameter,
-            ValidationFailed,
-            PayloadTooLarge,
-            UnsupportedMediaType,
-            AuthenticationRequired,
-            InvalidToken,
-            InvalidCredentials,
-            InvalidRefreshToken,
-            Forbidden,
-            NotFound,
-            MethodNotAllowed,
-            UsernameTaken,
-            LastAdmin,
-            WeakPassword,
-            WrongPassword,
-            PreconditionRequired,
-            PreconditionFailed,
-            Conflict,
-            RateLimited,
-            ServiceUnavailable,
-            InternalError,
-        ] {
+        for code in ErrorCode::ALL.iter().copied() {
             assert_eq!(
                 serde_json::to_value(code).unwrap(),
                 code.as_str(),

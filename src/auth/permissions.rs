@@ -31,6 +31,14 @@ pub enum Permission {
     RecordSubjects,
     /// See every investigator's workload.
     ViewWorkload,
+    /// Schedule, move and cancel proceedings; record outcomes and list reports.
+    ConductProceedings,
+    /// Draft, approve and withdraw publications.
+    ManagePublications,
+    /// Work the queue of reports from the public.
+    TriageReports,
+    /// Read the statistics.
+    ViewStatistics,
 }
 
 impl Permission {
@@ -49,6 +57,10 @@ impl Permission {
             Permission::ReadSubjects => "subjects.read",
             Permission::RecordSubjects => "subjects.record",
             Permission::ViewWorkload => "workload.read",
+            Permission::ConductProceedings => "proceedings.manage",
+            Permission::ManagePublications => "publications.manage",
+            Permission::TriageReports => "reports.triage",
+            Permission::ViewStatistics => "stats.read",
         }
     }
 }
@@ -71,6 +83,10 @@ pub fn permissions(role: Role) -> &'static [Permission] {
             ReadSubjects,
             RecordSubjects,
             ViewWorkload,
+            ConductProceedings,
+            ManagePublications,
+            TriageReports,
+            ViewStatistics,
         ],
         Role::Investigator => &[
             ReadCases,
@@ -88,6 +104,7 @@ pub fn permissions(role: Role) -> &'static [Permission] {
             TransitionCases,
             ReadSubjects,
             RecordSubjects,
+            TriageReports,
         ],
     }
 }
@@ -129,6 +146,10 @@ markers!(
     ReadSubjects,
     RecordSubjects,
     ViewWorkload,
+    ConductProceedings,
+    ManagePublications,
+    TriageReports,
+    ViewStatistics,
 );
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use crate::casework::views::{
     CaseSubject, CaseView, Deadlines, IopcReferralView, WorkloadEntry, flag_reasons, stored,
 };
 use crate::casework::{Caller, fingerprint, forbidden};
+use crate::config::CaseworkSettings;
 use crate::db::models::CaseRow;
 use crate::db::{cases, subjects, users};
 use crate::domain::case::{CaseState, Category, ClosureReason, Source};
@@ -100,7 +101,7 @@ pub fn create(conn: &mut PgConnection, caller: &Caller, input: NewCase) -> ApiRe
 pub fn view(
     conn: &mut PgConnection,
     caller: &Caller,
-    schedule: &ReportSchedule,
+    settings: &CaseworkSettings,
     id: Uuid,
 ) -> ApiResult<CaseView> {
     let case = cases::find_visible(conn, &caller.viewer, cases::Purpose::Content, id)?
@@ -111,13 +112,13 @@ pub fn view(
         Event::new("case.viewed").entity("case", id).case(id),
     )?;
     let record = CaseRecord::load(conn, case)?;
-    build_view(conn, record, schedule)
+    build_view(conn, record, settings)
 }
 
 pub fn build_view(
     conn: &mut PgConnection,
     record: CaseRecord,
-    schedule: &ReportSchedule,
+    settings: &CaseworkSettings,
 ) -> ApiResult<CaseView> {
     let subject_ids = record.subject_ids();
     let subject_rows = subjects::find_many(conn, &subject_ids)?;
@@ -161,7 +162,10 @@ pub fn build_view(
     }
     let state: CaseState = record.state()?;
     let reports_made = record.reports_made();
+    let record_barred_overdue = record.barred_list_overdue(settings, audit::now().date_naive());
     let c = record.case;
+    let schedule = &settings.report_schedule;
+    let barred_list_overdue = record_barred_overdue;
     let due = schedule.next_due(c.came_to_attention_at, reports_made);
     Ok(CaseView {
         id: c.id,
@@ -193,6 +197,7 @@ pub fn build_view(
                 audit::now(),
             ),
             reports_made,
+            barred_list_overdue,
         },
         flagged: c.flagged,
         flag_reasons: flag_reasons(&c.flag_reasons),

@@ -6,8 +6,13 @@ use diesel::PgConnection;
 use uuid::Uuid;
 
 use crate::casework::views::stored;
-use crate::db::models::{AllegationRow, CaseRow, DecisionRow};
-use crate::db::{case_records, cases};
+use chrono::NaiveDate;
+
+use crate::config::CaseworkSettings;
+use crate::db::models::{
+    AllegationRow, CaseRow, DecisionRow, ListReportRow, OutcomeRow, ProceedingRow,
+};
+use crate::db::{case_records, cases, proceedings};
 use crate::domain::case::{CaseState, Category};
 use crate::domain::decision::{DecisionDetails, DecisionKind};
 use crate::domain::workflow::CaseFacts;
@@ -25,6 +30,9 @@ pub struct CaseRecord {
     pub allegations: Vec<AllegationRow>,
     pub decisions: Vec<DecisionRow>,
     pub members: Vec<Uuid>,
+    pub proceedings: Vec<ProceedingRow>,
+    pub outcomes: Vec<OutcomeRow>,
+    pub list_reports: Vec<ListReportRow>,
 }
 
 impl CaseRecord {
@@ -32,11 +40,17 @@ impl CaseRecord {
         let allegations = case_records::allegations(conn, case.id)?;
         let decisions = case_records::decisions(conn, case.id)?;
         let members = cases::members(conn, case.id)?;
+        let proceedings = proceedings::for_case(conn, case.id)?;
+        let outcomes = proceedings::outcomes_for_case(conn, case.id)?;
+        let list_reports = proceedings::list_reports_for_case(conn, case.id)?;
         Ok(Self {
             case,
             allegations,
             decisions,
             members,
+            proceedings,
+            outcomes,
+            list_reports,
         })
     }
 
@@ -74,6 +88,26 @@ impl CaseRecord {
             .collect()
     }
 
+    pub fn dismissals(&self) -> impl Iterator<Item = &OutcomeRow> {
+        self.outcomes
+            .iter()
+            .filter(|o| o.action == "dismissal_without_notice")
+    }
+
+    /// A dismissal not yet reported to the barred list whose working days have run out.
+    pub fn barred_list_overdue(&self, settings: &CaseworkSettings, today: NaiveDate) -> bool {
+        self.dismissals().any(|o| {
+            let reported = self
+                .list_reports
+                .iter()
+                .any(|r| r.list == "barred" && r.subject_id == o.subject_id);
+            let due = settings
+                .calendar
+                .add_working_days(o.decided_on, settings.barred_list_working_days);
+            !reported && today > due
+        })
+    }
+
     pub fn reports_made(&self) -> u32 {
         let n = self
             .decisions
@@ -95,6 +129,23 @@ impl CaseRecord {
             investigator_assigned: self.case.assigned_investigator_id.is_some(),
             ..Default::default()
         };
+        let mut in_proceedings: Vec<Uuid> = self
+            .proceedings
+            .iter()
+            .filter(|p| p.status != "cancelled")
+            .flat_map(|p| p.subject_ids.iter().copied())
+            .collect();
+        in_proceedings.sort_unstable();
+        in_proceedings.dedup();
+        f.proceedings_subjects = in_proceedings;
+        f.outcome_recorded = self.outcomes.iter().map(|o| o.subject_id).collect();
+        f.dismissed = self.dismissals().map(|o| o.subject_id).collect();
+        f.barred_reported = self
+            .list_reports
+            .iter()
+            .filter(|r| r.list == "barred")
+            .map(|r| r.subject_id)
+            .collect();
         for current in self.current_details()? {
             match (current.details, current.subject_id) {
                 (DecisionDetails::SeverityAssessment(d), Some(s)) => {

@@ -4,6 +4,8 @@
 
 pub mod cases;
 pub mod facts;
+pub mod proceedings;
+pub mod public_reports;
 pub mod records;
 pub mod subjects;
 pub mod views;

@@ -42,6 +42,8 @@ pub struct Deadlines {
     /// Past due with no report recorded, while the case is open.
     pub overdue: bool,
     pub reports_made: u32,
+    /// A dismissal not reported to the barred list within its working days.
+    pub barred_list_overdue: bool,
 }
 
 /// The IOPC referral as currently decided.

@@ -6,8 +6,10 @@ pub mod audit;
 pub mod case_records;
 pub mod cases;
 pub mod models;
+pub mod proceedings;
 pub mod schema;
 pub mod sessions;
+pub mod stats;
 pub mod subjects;
 pub mod users;
 

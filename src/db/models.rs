@@ -197,3 +197,102 @@ pub struct DecisionRow {
     pub supersedes_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
 }
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::db::schema::proceedings, check_for_backend(diesel::pg::Pg))]
+pub struct ProceedingRow {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub kind: String,
+    pub subject_ids: Vec<Uuid>,
+    pub scheduled_for: DateTime<Utc>,
+    pub venue: String,
+    pub chair: String,
+    pub panel: Vec<String>,
+    pub public: bool,
+    pub status: String,
+    pub cancelled_reason: Option<String>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::db::schema::outcomes, check_for_backend(diesel::pg::Pg))]
+pub struct OutcomeRow {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub proceeding_id: Uuid,
+    pub subject_id: Uuid,
+    pub finding: String,
+    pub action: String,
+    pub rationale: String,
+    pub recorded_by: Uuid,
+    pub decided_on: chrono::NaiveDate,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::db::schema::list_reports, check_for_backend(diesel::pg::Pg))]
+pub struct ListReportRow {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub subject_id: Uuid,
+    pub list: String,
+    pub reported_on: chrono::NaiveDate,
+    pub due_by: Option<chrono::NaiveDate>,
+    pub recorded_by: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::db::schema::publications, check_for_backend(diesel::pg::Pg))]
+pub struct PublicationRow {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub proceeding_id: Option<Uuid>,
+    pub kind: String,
+    pub officer_name: String,
+    pub officer_rank: Option<String>,
+    pub force: String,
+    pub hearing_date: Option<DateTime<Utc>>,
+    pub venue: Option<String>,
+    pub allegation_summary: String,
+    pub outcome: Option<String>,
+    pub publish_from: DateTime<Utc>,
+    pub publish_until: DateTime<Utc>,
+    pub status: String,
+    pub drafted_by: Uuid,
+    pub approved_by: Option<Uuid>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub withdrawn_reason: Option<String>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::db::schema::public_reports, check_for_backend(diesel::pg::Pg))]
+pub struct PublicReportRow {
+    pub id: Uuid,
+    pub reference: String,
+    pub receipt_token_hash: Vec<u8>,
+    pub what_happened: String,
+    pub happened_when: Option<String>,
+    pub happened_where: Option<String>,
+    pub officer_name: Option<String>,
+    pub officer_collar_number: Option<String>,
+    pub officer_force: Option<String>,
+    pub reporter_is_affected: bool,
+    pub warning_signs: Vec<String>,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    pub consent_to_contact: bool,
+    pub status: String,
+    pub case_id: Option<Uuid>,
+    pub rejected_reason: Option<String>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

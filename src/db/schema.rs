@@ -185,6 +185,129 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    proceedings (id) {
+        id -> Uuid,
+        case_id -> Uuid,
+        kind -> Text,
+        subject_ids -> Array<Uuid>,
+        scheduled_for -> Timestamptz,
+        venue -> Text,
+        chair -> Text,
+        panel -> Array<Text>,
+        public -> Bool,
+        status -> Text,
+        cancelled_reason -> Nullable<Text>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    outcomes (id) {
+        id -> Uuid,
+        case_id -> Uuid,
+        proceeding_id -> Uuid,
+        subject_id -> Uuid,
+        finding -> Text,
+        action -> Text,
+        rationale -> Text,
+        recorded_by -> Uuid,
+        decided_on -> Date,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    list_reports (id) {
+        id -> Uuid,
+        case_id -> Uuid,
+        subject_id -> Uuid,
+        list -> Text,
+        reported_on -> Date,
+        due_by -> Nullable<Date>,
+        recorded_by -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    publications (id) {
+        id -> Uuid,
+        case_id -> Uuid,
+        proceeding_id -> Nullable<Uuid>,
+        kind -> Text,
+        officer_name -> Text,
+        officer_rank -> Nullable<Text>,
+        force -> Text,
+        hearing_date -> Nullable<Timestamptz>,
+        venue -> Nullable<Text>,
+        allegation_summary -> Text,
+        outcome -> Nullable<Text>,
+        publish_from -> Timestamptz,
+        publish_until -> Timestamptz,
+        status -> Text,
+        drafted_by -> Uuid,
+        approved_by -> Nullable<Uuid>,
+        approved_at -> Nullable<Timestamptz>,
+        withdrawn_reason -> Nullable<Text>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    public_reports (id) {
+        id -> Uuid,
+        reference -> Text,
+        receipt_token_hash -> Bytea,
+        what_happened -> Text,
+        happened_when -> Nullable<Text>,
+        happened_where -> Nullable<Text>,
+        officer_name -> Nullable<Text>,
+        officer_collar_number -> Nullable<Text>,
+        officer_force -> Nullable<Text>,
+        reporter_is_affected -> Bool,
+        warning_signs -> Array<Text>,
+        contact_name -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        consent_to_contact -> Bool,
+        status -> Text,
+        case_id -> Nullable<Uuid>,
+        rejected_reason -> Nullable<Text>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    rate_limit_buckets (key, window_start) {
+        key -> Text,
+        window_start -> Timestamptz,
+        count -> Int4,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (scope, key) {
+        scope -> Text,
+        key -> Text,
+        request_hash -> Bytea,
+        response_status -> Int4,
+        response_body -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(proceedings -> cases (case_id));
+diesel::joinable!(outcomes -> proceedings (proceeding_id));
+diesel::joinable!(publications -> cases (case_id));
+diesel::joinable!(public_reports -> cases (case_id));
+
 diesel::joinable!(allegations -> cases (case_id));
 diesel::joinable!(allegations -> subjects (subject_id));
 diesel::joinable!(parties -> cases (case_id));
@@ -212,4 +335,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     parties,
     notes,
     decisions,
+    proceedings,
+    outcomes,
+    list_reports,
+    publications,
+    public_reports,
+    rate_limit_buckets,
+    idempotency_keys,
 );

@@ -34,6 +34,8 @@ pub enum Rule {
     ProceedingsForAtLeastOneSubject,
     HearingForGrossMisconduct,
     ClosureReason,
+    OutcomeForEverySubjectOfProceedings,
+    BarredListReportForDismissals,
 }
 
 pub struct Transition {
@@ -45,8 +47,8 @@ pub struct Transition {
 
 use CaseState::*;
 
-/// The transition table. Proceedings → outcome → closed come with proceedings and outcomes;
-/// suspending and resuming are handled alongside (any open state ↔ suspended, by a supervisor).
+/// The transition table. Suspending and resuming are handled alongside (any open state ↔
+/// suspended, by a supervisor).
 pub const TRANSITIONS: &[Transition] = &[
     Transition {
         from: &[Intake],
@@ -85,6 +87,18 @@ pub const TRANSITIONS: &[Transition] = &[
         ],
     },
     Transition {
+        from: &[Proceedings],
+        to: Outcome,
+        mover: Mover::Supervisor,
+        rules: &[Rule::OutcomeForEverySubjectOfProceedings],
+    },
+    Transition {
+        from: &[Outcome],
+        to: Closed,
+        mover: Mover::Supervisor,
+        rules: &[Rule::BarredListReportForDismissals],
+    },
+    Transition {
         from: &[Assessment, Investigation, Decision],
         to: Closed,
         mover: Mover::Supervisor,
@@ -106,6 +120,13 @@ pub struct CaseFacts {
     pub iopc_mode: Option<IopcMode>,
     pub final_report: bool,
     pub closure_reason: Option<ClosureReason>,
+    /// Subjects of proceedings that are not cancelled.
+    pub proceedings_subjects: Vec<Uuid>,
+    /// Subjects with an outcome recorded.
+    pub outcome_recorded: Vec<Uuid>,
+    /// Subjects dismissed, and those reported to the barred list.
+    pub dismissed: Vec<Uuid>,
+    pub barred_reported: Vec<Uuid>,
 }
 
 /// One unmet precondition.
@@ -224,6 +245,39 @@ impl Rule {
                             "A case to answer for gross misconduct goes to a hearing, not a meeting.",
                         ));
                     }
+                }
+            }
+            Rule::OutcomeForEverySubjectOfProceedings => {
+                if f.proceedings_subjects.is_empty() {
+                    out.push(unmet(
+                        "proceedings_required",
+                        None,
+                        "Schedule the proceedings first.",
+                    ));
+                }
+                for s in f
+                    .proceedings_subjects
+                    .iter()
+                    .filter(|s| !f.outcome_recorded.contains(s))
+                {
+                    out.push(unmet(
+                        "outcome_required",
+                        Some(*s),
+                        "Record this subject's outcome.",
+                    ));
+                }
+            }
+            Rule::BarredListReportForDismissals => {
+                for s in f
+                    .dismissed
+                    .iter()
+                    .filter(|s| !f.barred_reported.contains(s))
+                {
+                    out.push(unmet(
+                        "barred_list_report_required",
+                        Some(*s),
+                        "Record the report of this dismissal to the College of Policing barred list.",
+                    ));
                 }
             }
             Rule::ClosureReason => {

@@ -55,10 +55,10 @@ pub fn case_response(mut builder: actix_web::HttpResponseBuilder, view: CaseView
 fn view_after(
     c: &mut diesel::PgConnection,
     row: crate::db::models::CaseRow,
-    schedule: &crate::domain::deadlines::ReportSchedule,
+    settings: &crate::config::CaseworkSettings,
 ) -> ApiResult<CaseView> {
     let record = crate::casework::facts::CaseRecord::load(c, row)?;
-    service::build_view(c, record, schedule)
+    service::build_view(c, record, settings)
 }
 
 /// Runs a change to a case in one transaction and answers with the case as it then stands.
@@ -66,12 +66,12 @@ async fn change_case<F>(state: &AppState, change: F) -> ApiResult<HttpResponse>
 where
     F: FnOnce(&mut diesel::PgConnection) -> ApiResult<crate::db::models::CaseRow> + Send + 'static,
 {
-    let schedule = state.settings.casework.report_schedule;
+    let settings = state.settings.casework.clone();
     let view = state
         .db
         .transaction(move |c| {
             let row = change(c)?;
-            view_after(c, row, &schedule)
+            view_after(c, row, &settings)
         })
         .await?;
     Ok(case_response(HttpResponse::Ok(), view))
@@ -212,12 +212,12 @@ pub async fn create_case(
         came_to_attention_at: came,
         restricted: body.restricted,
     };
-    let schedule = state.settings.casework.report_schedule;
+    let settings = state.settings.casework.clone();
     let view = state
         .db
         .transaction(move |c| {
             let row = service::create(c, &caller, input)?;
-            view_after(c, row, &schedule)
+            view_after(c, row, &settings)
         })
         .await?;
     let mut builder = HttpResponse::Created();
@@ -244,10 +244,10 @@ pub async fn get_case(
 ) -> ApiResult<HttpResponse> {
     let id = parse_uuid("id", &path)?;
     let caller = caller(&user, &meta);
-    let schedule = state.settings.casework.report_schedule;
+    let settings = state.settings.casework.clone();
     let view = state
         .db
-        .transaction(move |c| service::view(c, &caller, &schedule, id))
+        .transaction(move |c| service::view(c, &caller, &settings, id))
         .await?;
     Ok(case_response(HttpResponse::Ok(), view))
 }

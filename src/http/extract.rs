@@ -44,6 +44,19 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Future = LocalFuture<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = ApiJsonBytes::<T>::from_request(req, payload);
+        Box::pin(async move { body.await.map(|ApiJsonBytes(value, _)| ApiJson(value)) })
+    }
+}
+
+/// [`ApiJson`] that also keeps the body's bytes (to fingerprint it for idempotency).
+pub struct ApiJsonBytes<T>(pub T, pub web::Bytes);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJsonBytes<T> {
+    type Error = ApiError;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let is_json = req.mime_type().ok().flatten().is_some_and(|m| {
             m.type_() == mime_type::APPLICATION
                 && (m.subtype() == mime_type::JSON || m.suffix() == Some(mime_type::JSON))
@@ -65,7 +78,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                     ),
                     _ => ApiError::new(ErrorCode::InvalidJson, "The body could not be read."),
                 })?;
-            parse_json(&bytes).map(ApiJson)
+            let value = parse_json(&bytes)?;
+            Ok(ApiJsonBytes(value, bytes))
         })
     }
 }

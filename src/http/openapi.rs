@@ -31,6 +31,11 @@ use crate::error::{ErrorCode, FieldError, PROBLEM_CONTENT_TYPE, Problem};
         (name = "notes", description = "The case log"),
         (name = "decisions", description = "Decisions with their rationale"),
         (name = "subjects", description = "The registry of officers and staff"),
+        (name = "proceedings", description = "Misconduct meetings and hearings, outcomes, barred and advisory lists"),
+        (name = "publications", description = "Hearing notices and outcomes for the public (two-person rule)"),
+        (name = "public", description = "No account needed: reporting, published notices and outcomes"),
+        (name = "intake", description = "The queue of reports from the public"),
+        (name = "statistics", description = "Figures for oversight"),
     )
 )]
 pub struct ApiDoc;

@@ -4,11 +4,16 @@
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::http::{audit, auth, case_records, cases, health, me, subjects, users, workload};
+use crate::http::{
+    audit, auth, case_records, cases, health, intake, me, proceedings, public, stats, subjects,
+    users, workload,
+};
 
 pub fn routes(cfg: &mut ServiceConfig<'_>) {
     cfg.service(health::healthz)
         .service(health::readyz)
+        .service(public::hearings_page)
+        .service(public::outcomes_page)
         .service(
             scope::scope("/api/v1")
                 .service(auth::login)
@@ -45,6 +50,25 @@ pub fn routes(cfg: &mut ServiceConfig<'_>) {
                 .service(subjects::create_subject)
                 .service(subjects::get_subject)
                 .service(subjects::subject_history)
-                .service(workload::workload),
+                .service(workload::workload)
+                .service(proceedings::list)
+                .service(proceedings::schedule)
+                .service(proceedings::reschedule)
+                .service(proceedings::cancel)
+                .service(proceedings::list_outcomes)
+                .service(proceedings::record_outcome)
+                .service(proceedings::record_list_report)
+                .service(proceedings::list_publications)
+                .service(proceedings::draft)
+                .service(proceedings::approve)
+                .service(proceedings::withdraw)
+                .service(public::hearings)
+                .service(public::outcomes)
+                .service(public::submit_report)
+                .service(public::report_status)
+                .service(intake::queue)
+                .service(intake::accept)
+                .service(intake::reject)
+                .service(stats::statistics),
         );
 }

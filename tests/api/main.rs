@@ -10,5 +10,6 @@ mod health;
 mod logs;
 mod openapi;
 mod permissions;
+mod proceedings;
 mod support;
 mod users;

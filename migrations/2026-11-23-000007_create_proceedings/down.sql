@@ -1,0 +1,3 @@
+DROP TABLE list_reports;
+DROP TABLE outcomes;
+DROP TABLE proceedings;

@@ -1,0 +1,3 @@
+DROP TABLE idempotency_keys;
+DROP TABLE rate_limit_buckets;
+DROP TABLE public_reports;

@@ -1,0 +1,474 @@
+//! Reports from the public: received without an account, protected by a rate limit and
+//! idempotency keys, then accepted into a case or rejected by intake.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::audit::{self, Actor, AuditContext, Event};
+use crate::casework::cases::{self as case_service, NewCase};
+use crate::casework::records::{self, AllegationFields, PartyFields};
+use crate::casework::views::stored;
+use crate::casework::{Caller, fingerprint};
+use crate::config::CaseworkSettings;
+use crate::db::models::PublicReportRow;
+use crate::db::schema::{idempotency_keys, public_reports, rate_limit_buckets, subjects};
+use crate::domain::allegation::{Standard, WarningSign};
+use crate::domain::case::{Category, Source};
+use crate::domain::party::PartyRole;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+
+/// What the public submits.
+pub struct Submission {
+    pub what_happened: String,
+    pub happened_when: Option<String>,
+    pub happened_where: Option<String>,
+    pub officer_name: Option<String>,
+    pub officer_collar_number: Option<String>,
+    pub officer_force: Option<String>,
+    pub reporter_is_affected: bool,
+    pub warning_signs: Vec<WarningSign>,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    pub consent_to_contact: bool,
+}
+
+/// The answer to a submission: shown once.
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
+pub struct Receipt {
+    /// Quote it when asking about the report.
+    pub reference: String,
+    /// Keep it: with the reference it shows the report's status. It is not shown again.
+    pub receipt_token: String,
+}
+
+/// Counts a request from `key` in the current window; `Err` with the seconds to wait when
+/// over the limit. Kept in PostgreSQL so every instance shares the count.
+pub fn rate_limit(
+    conn: &mut PgConnection,
+    key: &str,
+    limit: i32,
+    window_secs: u32,
+    now: DateTime<Utc>,
+) -> ApiResult<Result<(), i64>> {
+    use rate_limit_buckets::dsl as b;
+    let window = i64::from(window_secs.max(1));
+    let start_secs = now.timestamp() - now.timestamp().rem_euclid(window);
+    let start = DateTime::<Utc>::from_timestamp(start_secs, 0).unwrap_or(now);
+    let count: i32 = diesel::insert_into(b::rate_limit_buckets)
+        .values((b::key.eq(key), b::window_start.eq(start), b::count.eq(1)))
+        .on_conflict((b::key, b::window_start))
+        .do_update()
+        .set(b::count.eq(b::count + 1))
+        .returning(b::count)
+        .get_result(conn)?;
+    // Old windows are of no further use.
+    diesel::delete(b::rate_limit_buckets.filter(b::window_start.lt(now - Duration::days(1))))
+        .execute(conn)?;
+    if count > limit {
+        Ok(Err((start_secs + window - now.timestamp()).max(1)))
+    } else {
+        Ok(Ok(()))
+    }
+}
+
+fn random_token(bytes: usize) -> ApiResult<Vec<u8>> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).map_err(|e| ApiError::internal("no randomness", e))?;
+    Ok(buf)
+}
+
+/// `PR-` and ten characters that cannot be confused when read aloud.
+fn new_reference() -> ApiResult<String> {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let bytes = random_token(10)?;
+    let chars: String = bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect();
+    Ok(format!("PR-{}-{}", &chars[..5], &chars[5..]))
+}
+
+fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Stores a submission; with an idempotency key, the first response to that key and body is
+/// replayed, and the key with another body is refused.
+pub fn submit(
+    conn: &mut PgConnection,
+    ctx: &AuditContext,
+    submission: Submission,
+    idempotency: Option<(String, Vec<u8>)>,
+) -> ApiResult<(u16, Value)> {
+    use idempotency_keys::dsl as k;
+    if let Some((key, hash)) = &idempotency {
+        diesel::delete(
+            k::idempotency_keys.filter(k::created_at.lt(audit::now() - Duration::hours(24))),
+        )
+        .execute(conn)?;
+        let existing: Option<(Vec<u8>, i32, Value)> = k::idempotency_keys
+            .filter(k::scope.eq("public_report"))
+            .filter(k::key.eq(key))
+            .select((k::request_hash, k::response_status, k::response_body))
+            .for_update()
+            .first(conn)
+            .optional()?;
+        if let Some((stored_hash, status, body)) = existing {
+            if &stored_hash != hash {
+                return Err(ApiError::field(
+                    ErrorCode::ValidationFailed,
+                    "Idempotency-Key",
+                    "key_reused",
+                    "was already used with a different body",
+                ));
+            }
+            return Ok((u16::try_from(status).unwrap_or(201), body));
+        }
+    }
+    let now = audit::now();
+    let token = base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        random_token(32)?,
+    );
+    let mut signs: Vec<String> = submission
+        .warning_signs
+        .iter()
+        .map(|w| w.as_str().to_owned())
+        .collect();
+    signs.sort_unstable();
+    signs.dedup();
+    let row = PublicReportRow {
+        id: Uuid::new_v4(),
+        reference: new_reference()?,
+        receipt_token_hash: token_hash(&token),
+        what_happened: submission.what_happened,
+        happened_when: submission.happened_when,
+        happened_where: submission.happened_where,
+        officer_name: submission.officer_name,
+        officer_collar_number: submission.officer_collar_number,
+        officer_force: submission.officer_force,
+        reporter_is_affected: submission.reporter_is_affected,
+        warning_signs: signs,
+        contact_name: submission.contact_name,
+        contact_email: submission.contact_email,
+        contact_phone: submission.contact_phone,
+        consent_to_contact: submission.consent_to_contact,
+        status: "received".into(),
+        case_id: None,
+        rejected_reason: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let row: PublicReportRow = diesel::insert_into(public_reports::table)
+        .values(&row)
+        .returning(PublicReportRow::as_returning())
+        .get_result(conn)?;
+    audit::append(
+        conn,
+        &ctx.with_actor(Actor::Public),
+        Event::new("public_report.received").entity("public_report", row.id).after(json!({
+            "reference": row.reference,
+            "what_happened": fingerprint(&row.what_happened),
+            "warning_signs": row.warning_signs,
+            "reporter_is_affected": row.reporter_is_affected,
+            "anonymous": row.contact_name.is_none() && row.contact_email.is_none() && row.contact_phone.is_none(),
+            "consent_to_contact": row.consent_to_contact,
+        })),
+    )?;
+    let body = serde_json::to_value(Receipt {
+        reference: row.reference,
+        receipt_token: token,
+    })
+    .map_err(|e| ApiError::internal("receipt", e))?;
+    if let Some((key, hash)) = idempotency {
+        diesel::insert_into(k::idempotency_keys)
+            .values((
+                k::scope.eq("public_report"),
+                k::key.eq(key),
+                k::request_hash.eq(hash),
+                k::response_status.eq(201),
+                k::response_body.eq(&body),
+                k::created_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok((201, body))
+}
+
+/// The status shown to the reporter: `received`, `under_assessment` or `closed`.
+pub fn status(conn: &mut PgConnection, reference: &str, token: &str) -> ApiResult<&'static str> {
+    let found: Option<(Vec<u8>, String, Option<String>)> = public_reports::table
+        .left_join(crate::db::schema::cases::table)
+        .filter(public_reports::reference.eq(reference))
+        .select((
+            public_reports::receipt_token_hash,
+            public_reports::status,
+            crate::db::schema::cases::state.nullable(),
+        ))
+        .first(conn)
+        .optional()?;
+    let presented = token_hash(token);
+    let Some((hash, status, case_state)) = found else {
+        return Err(ApiError::not_found());
+    };
+    // Compare without stopping at the first differing byte.
+    let same = hash.len() == presented.len()
+        && hash
+            .iter()
+            .zip(&presented)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if !same {
+        return Err(ApiError::not_found());
+    }
+    Ok(match (status.as_str(), case_state.as_deref()) {
+        ("received", _) => "received",
+        ("accepted", Some("closed")) => "closed",
+        ("accepted", _) => "under_assessment",
+        _ => "closed",
+    })
+}
+
+/// A report as intake sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueuedReport {
+    pub id: Uuid,
+    pub reference: String,
+    pub what_happened: String,
+    pub happened_when: Option<String>,
+    pub happened_where: Option<String>,
+    pub officer_name: Option<String>,
+    pub officer_collar_number: Option<String>,
+    pub officer_force: Option<String>,
+    pub reporter_is_affected: bool,
+    pub warning_signs: Vec<WarningSign>,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    pub consent_to_contact: bool,
+    /// `received`, `accepted` or `rejected`.
+    pub status: String,
+    pub case_id: Option<Uuid>,
+    pub rejected_reason: Option<String>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+impl QueuedReport {
+    pub fn from_row(r: PublicReportRow) -> ApiResult<Self> {
+        Ok(Self {
+            warning_signs: r
+                .warning_signs
+                .iter()
+                .map(|w| stored(w))
+                .collect::<ApiResult<_>>()?,
+            id: r.id,
+            reference: r.reference,
+            what_happened: r.what_happened,
+            happened_when: r.happened_when,
+            happened_where: r.happened_where,
+            officer_name: r.officer_name,
+            officer_collar_number: r.officer_collar_number,
+            officer_force: r.officer_force,
+            reporter_is_affected: r.reporter_is_affected,
+            contact_name: r.contact_name,
+            contact_email: r.contact_email,
+            contact_phone: r.contact_phone,
+            consent_to_contact: r.consent_to_contact,
+            status: r.status,
+            case_id: r.case_id,
+            rejected_reason: r.rejected_reason,
+            version: r.version,
+            created_at: r.created_at,
+        })
+    }
+}
+
+pub fn queue(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    status: &str,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> ApiResult<Vec<PublicReportRow>> {
+    let mut q = public_reports::table
+        .filter(public_reports::status.eq(status))
+        .select(PublicReportRow::as_select())
+        .into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(
+            public_reports::created_at
+                .gt(at)
+                .or(public_reports::created_at
+                    .eq(at)
+                    .and(public_reports::id.gt(id))),
+        );
+    }
+    let rows: Vec<PublicReportRow> = q
+        .order((public_reports::created_at, public_reports::id))
+        .limit(limit)
+        .load(conn)?;
+    // Who read reporters' details is on the record.
+    audit::append(
+        conn,
+        &caller.audit,
+        Event::new("public_reports.viewed").after(json!({ "status": status, "count": rows.len() })),
+    )?;
+    Ok(rows)
+}
+
+fn lock_received(conn: &mut PgConnection, id: Uuid) -> ApiResult<PublicReportRow> {
+    let row: PublicReportRow = public_reports::table
+        .find(id)
+        .select(PublicReportRow::as_select())
+        .for_update()
+        .first(conn)
+        .optional()?
+        .ok_or_else(ApiError::not_found)?;
+    if row.status != "received" {
+        return Err(ApiError::new(
+            ErrorCode::WrongState,
+            format!("The report was already {}.", row.status),
+        ));
+    }
+    Ok(row)
+}
+
+/// Accepts a report into a new case in `intake`: its text becomes the summary, a registered
+/// officer named in it becomes the subject of an allegation with the warning signs, and a
+/// reporter who left contact details and consented becomes a party.
+pub fn accept(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    settings: &CaseworkSettings,
+    id: Uuid,
+    category: Category,
+    title: Option<String>,
+) -> ApiResult<Uuid> {
+    let report = lock_received(conn, id)?;
+    let anonymous = report.contact_name.is_none()
+        && report.contact_email.is_none()
+        && report.contact_phone.is_none();
+    let mut summary = report.what_happened.clone();
+    if let Some(when) = &report.happened_when {
+        summary.push_str(&format!("\n\nWhen: {when}"));
+    }
+    if let Some(place) = &report.happened_where {
+        summary.push_str(&format!("\nWhere: {place}"));
+    }
+    let case = case_service::create(
+        conn,
+        caller,
+        NewCase {
+            title: title.unwrap_or_else(|| format!("Public report {}", report.reference)),
+            summary,
+            source: if anonymous {
+                Source::Anonymous
+            } else {
+                Source::PublicReport
+            },
+            category,
+            received_at: report.created_at,
+            came_to_attention_at: report.created_at,
+            restricted: false,
+        },
+    )?;
+    let subject: Option<Uuid> = match (&report.officer_force, &report.officer_collar_number) {
+        (Some(force), Some(collar)) => subjects::table
+            .filter(crate::db::schema::subjects::force.ilike(force.trim()))
+            .filter(crate::db::schema::subjects::collar_number.ilike(collar.trim()))
+            .select(subjects::id)
+            .first(conn)
+            .optional()?,
+        _ => None,
+    };
+    if let Some(subject_id) = subject {
+        records::add_allegation(
+            conn,
+            caller,
+            settings,
+            case.id,
+            subject_id,
+            AllegationFields {
+                standard: Standard::DiscreditableConduct,
+                category,
+                description: report.what_happened.clone(),
+                conduct_from: None,
+                conduct_to: None,
+                warning_signs: report
+                    .warning_signs
+                    .iter()
+                    .filter_map(|w| w.parse().ok())
+                    .collect(),
+            },
+        )?;
+    }
+    if !anonymous && report.consent_to_contact {
+        records::add_party(
+            conn,
+            caller,
+            case.id,
+            PartyFields {
+                role: if report.reporter_is_affected {
+                    PartyRole::Victim
+                } else {
+                    PartyRole::Complainant
+                },
+                name: report
+                    .contact_name
+                    .clone()
+                    .unwrap_or_else(|| "Reporter (name not given)".into()),
+                email: report.contact_email.clone(),
+                phone: report.contact_phone.clone(),
+                address: None,
+                date_of_birth: None,
+                vulnerability_factors: Vec::new(),
+                notes: Some(format!("From public report {}.", report.reference)),
+            },
+        )?;
+    }
+    let now = audit::now();
+    diesel::update(public_reports::table.find(id))
+        .set((
+            public_reports::status.eq("accepted"),
+            public_reports::case_id.eq(Some(case.id)),
+            public_reports::version.eq(public_reports::version + 1),
+            public_reports::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    audit::append(
+        conn,
+        &caller.audit,
+        Event::new("public_report.accepted")
+            .entity("public_report", id)
+            .after(json!({ "case_id": case.id, "reference": report.reference })),
+    )?;
+    Ok(case.id)
+}
+
+pub fn reject(conn: &mut PgConnection, caller: &Caller, id: Uuid, reason: &str) -> ApiResult<()> {
+    let report = lock_received(conn, id)?;
+    diesel::update(public_reports::table.find(id))
+        .set((
+            public_reports::status.eq("rejected"),
+            public_reports::rejected_reason.eq(Some(reason)),
+            public_reports::version.eq(public_reports::version + 1),
+            public_reports::updated_at.eq(audit::now()),
+        ))
+        .execute(conn)?;
+    audit::append(
+        conn,
+        &caller.audit,
+        Event::new("public_report.rejected")
+            .entity("public_report", id)
+            .after(json!({ "reference": report.reference, "reason": reason })),
+    )?;
+    Ok(())
+}

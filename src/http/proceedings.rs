@@ -1,0 +1,624 @@
+//! Proceedings, outcomes, barred/advisory list reports and publications of a case.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::permissions::marker::{ConductProceedings, ManagePublications, ReadCases};
+use crate::casework::Checks;
+use crate::casework::proceedings::{
+    self as service, ListReportView, NewOutcome, NewProceedings, NewPublication, OutcomeView,
+    ProceedingView, PublicationView,
+};
+use crate::domain::proceedings::{Finding, OutcomeAction, ProceedingsKind};
+use crate::domain::text;
+use crate::error::ApiResult;
+use crate::http::case_records::Items;
+use crate::http::cases::caller;
+use crate::http::extract::{ApiJson, IfMatch, RequestMeta, Require, etag, parse_uuid};
+use crate::state::AppState;
+
+const PROBLEM: &str = "application/problem+json";
+
+fn ids(path: &(String, String), second: &str) -> ApiResult<(Uuid, Uuid)> {
+    Ok((parse_uuid("id", &path.0)?, parse_uuid(second, &path.1)?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProceedingsBody {
+    pub kind: ProceedingsKind,
+    pub subject_ids: Vec<Uuid>,
+    pub scheduled_for: DateTime<Utc>,
+    pub venue: String,
+    /// The chair (since May 2024 the chief officer or a delegate, for hearings).
+    pub chair: String,
+    /// Panel members (for hearings: two independent members and a legally qualified adviser).
+    #[serde(default)]
+    pub panel: Vec<String>,
+    /// Default: true for hearings, false for meetings.
+    pub public: Option<bool>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RescheduleBody {
+    pub scheduled_for: DateTime<Utc>,
+    pub venue: Option<String>,
+    pub reason: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonBody {
+    pub reason: String,
+}
+
+/// Schedule proceedings. The kind must fit each subject's case to answer; a public hearing
+/// needs the notice period in working days.
+#[utoipa::path(
+    tag = "proceedings",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case")),
+    request_body = ProceedingsBody,
+    responses(
+        (status = 201, description = "Scheduled", body = ProceedingView, headers(("ETag" = String, description = "The version"))),
+        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 409, description = "`wrong_state`, `rules_broken` (with `unmet`), `notice_period_too_short`", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[post("/cases/{id}/proceedings")]
+pub async fn schedule(
+    user: Require<ConductProceedings>,
+    meta: RequestMeta,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<ProceedingsBody>,
+) -> ApiResult<HttpResponse> {
+    let case_id = parse_uuid("id", &path)?;
+    let mut checks = Checks::default();
+    let venue = checks.take("venue", text::line(&body.venue, 300));
+    let chair = checks.take("chair", text::line(&body.chair, 200));
+    if body.subject_ids.is_empty() {
+        checks.push("subject_ids", "required", "name at least one subject");
+    }
+    for (i, member) in body.panel.iter().enumerate() {
+        checks.take(&format!("panel[{i}]"), text::line(member, 200));
+    }
+    checks.finish()?;
+    let input = NewProceedings {
+        kind: body.kind,
+        subject_ids: body.subject_ids,
+        scheduled_for: body.scheduled_for,
+        venue: venue.unwrap_or_default(),
+        chair: chair.unwrap_or_default(),
+        panel: body.panel,
+        public: body.public,
+    };
+    let caller = caller(&user, &meta);
+    let settings = state.settings.casework.clone();
+    let view = state
+        .db
+        .transaction(move |c| service::schedule(c, &caller, &settings, case_id, input))
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::ETAG, etag(view.version)))
+        .json(view))
+}
+
+/// The case's proceedings.
+#[utoipa::path(
+    tag = "proceedings",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case")),
+    responses(
+        (status = 200, description = "The proceedings", body = Items<ProceedingView>),
+        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[get("/cases/{id}/proceedings")]
+pub async fn list(
+    user: Require<ReadCases>,
+    meta: RequestMeta,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let case_id = parse_uuid("id", &path)?;
+    let caller = caller(&user, &meta);
+    let items = state
+        .db
+        .run(move |c| service::list(c, &caller, case_id))
+        .await?;
+    Ok(HttpResponse::Ok().json(Items { items }))
+}
+
+/// Move proceedings to a new date (and venue), with a reason. Needs `If-Match`.
+#[utoipa::path(
+    tag = "proceedings",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case"), ("proceeding_id" = Uuid, Path, description = "The proceedings"), ("If-Match" = String, Header, description = "The proceedings' ETag")),
+    request_body = RescheduleBody,
+    responses(
+        (status = 200, description = "Moved", body = ProceedingView, headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 409, description = "`wrong_state`, `notice_period_too_short`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 412, description = "`precondition_failed`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 428, description = "`precondition_required`", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[post("/cases/{id}/proceedings/{proceeding_id}/reschedule")]
+pub async fn reschedule(
+    user: Require<ConductProceedings>,
+    meta: RequestMeta,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    if_match: IfMatch,
+    ApiJson(body): ApiJson<RescheduleBody>,
+) -> ApiResult<HttpResponse> {
+    let (case_id, id) = ids(&path, "proceeding_id")?;
+    let mut checks = Checks::default();
+    let reason = checks.take("reason", text::paragraph(&body.reason, 5000));
+    let venue = body
+        .venue
+        .and_then(|v| checks.take("venue", text::line(&v, 300)));
+    checks.finish()?;
+    let caller = caller(&user, &meta);
+    let settings = state.settings.casework.clone();
+    let at = body.scheduled_for;
+    let view = state
+        .db
+        .transaction(move |c| {
+            service::change(
+                c,
+                &caller,
+                &settings,
+                case_id,
+                id,
+                Some((at, venue)),
+                None,
+                &reason.unwrap_or_default(),
+                |v| if_match.require(v),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(view.version)))
+        .json(view))
+}
+
+/// Cancel proceedings, with a reason. Needs `If-Match`.
+#[utoipa::path(
+    tag = "proceedings",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case"), ("proceeding_id" = Uuid, Path, description = "The proceedings"), ("If-Match" = String, Header, description = "The proceedings' ETag")),
+    request_body = ReasonBody,
+    responses(
+        (status = 200, description = "Cancelled", body = ProceedingView),
+        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 409, description = "`wrong_state`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 412, description = "`precondition_failed`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 428, description = "`precondition_required`", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[post("/cases/{id}/proceedings/{proceeding_id}/cancel")]
+pub async fn cancel(
+    user: Require<ConductProceedings>,
+    meta: RequestMeta,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    if_match: IfMatch,
+    ApiJson(body): ApiJson<ReasonBody>,
+) -> ApiResult<HttpResponse> {
+    let (case_id, id) = ids(&path, "proceeding_id")?;
+    let mut checks = Checks::default();
+    let reason = checks
+        .take("reason", text::paragraph(&body.reason, 5000))
+        .unwrap_or_default();
+    checks.finish()?;
+    let caller = caller(&user, &meta);
+    let settings = state.settings.casework.clone();
+    let view = state
+        .db
+        .transaction(move |c| {
+            service::change(
+                c,
+                &caller,
+                &settings,
+                case_id,
+                id,
+                None,
+                Some(reason.clone()),
+                &reason,
+                |v| if_match.require(v),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(view.version)))
+        .json(view))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeBody {
+    pub proceeding_id: Uuid,
+    pub subject_id: Uuid,
+    pub finding: Finding,
+    pub action: OutcomeAction,
+    pub rationale: String,
+    /// The day of the decision (default: today); the barred-list report is due within
+    /// working days of it.
+    pub decided_on: Option<NaiveDate>,
+}
+
+/// Record a subject's outcome. The statutory limits are enforced: a meeting imposes at most a
+/// final written warning; reduction in rank and dismissal need a hearing (and, for
+/// misconduct, a live final written warning); gross misconduct cannot end in a written warning.
+#[utoipa::path(
+    tag = "proceedings",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case")),
+    request_body = OutcomeBody,
+    responses(
+        (status = 201, description = "Recorded", body = OutcomeView),
+        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 409, description = "`wrong_state`, `rules_broken` (with `unmet`), `already_recorded`", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[post("/cases/{id}/outcomes")]
+pub async fn record_outcome(
+    user: Require<ConductProceedings>,
+    meta: RequestMeta,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<OutcomeBody>,
+) -> ApiResult<HttpResponse> {
+    let case_id = parse_uuid("id", &path)?;
+    let mut checks = Checks::default();
+    let rationale = checks.take("rationale", text::paragraph(&body.rationale, 20_000));
+    checks.finish()?;
+    let input = NewOutcome {
+        proceeding_id: body.proceeding_id,
+        subject_id: body.subject_id,
+        finding: body.finding,
+        action: body.action,
+        rationale: rationale.unwrap_or_default(),
+        decided_on: body
+            .decided_on
+            .unwrap_or_else(|| crate::audit::now().date_naive()),
+    };
+    let caller = caller(&user, &meta);
+    let settings = state.settings.casework.clone();
+    let view = state
+        .db
+        .transaction(move |c| service::record_outcome(c, &caller, &settings, case_id, input))
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// The case's outcomes.
+#[utoipa::path(
+    tag = "proceedings",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case")),
+    responses(
+        (status = 200, description = "The outcomes", body = Items<OutcomeView>),
+        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[get("/cases/{id}/outcomes")]
+pub async fn list_outcomes(
+    user: Require<ReadCases>,
+    meta: RequestMeta,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let case_id = parse_uuid("id", &path)?;
+    let caller = caller(&user, &meta);
+    let settings = state.settings.casework.clone();
+    let items = state
+        .db
+        .run(move |c| service::list_outcomes(c, &caller, &settings, case_id))
+        .await?;
+    Ok(HttpResponse::Ok().json(Items { items }))
+}
+
+#[derive(Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ListKind {
+    /// The College of Policing barred list: dismissed officers.
+    Barred,
+    /// The advisory list: those who resigned or retired under investigation.
+    Advisory,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListReportBody {
+    pub subject_id: Uuid,
+    pub list: ListKind,
+    pub reported_on: NaiveDate,
+}
+
+/// Record that a subject was reported to the barred or the advisory list.
+#[utoipa::path(
+    tag = "proceedings",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case")),
+    request_body = ListReportBody,
+    responses(
+        (status = 201, description = "Recorded", body = ListReportView),
+        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 409, description = "`already_recorded`", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[post("/cases/{id}/list-reports")]
+pub async fn record_list_report(
+    user: Require<ConductProceedings>,
+    meta: RequestMeta,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<ListReportBody>,
+) -> ApiResult<HttpResponse> {
+    let case_id = parse_uuid("id", &path)?;
+    let which = match body.list {
+        ListKind::Barred => "barred",
+        ListKind::Advisory => "advisory",
+    };
+    let caller = caller(&user, &meta);
+    let settings = state.settings.casework.clone();
+    let view = state
+        .db
+        .transaction(move |c| {
+            service::record_list_report(
+                c,
+                &caller,
+                &settings,
+                case_id,
+                body.subject_id,
+                which,
+                body.reported_on,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+#[derive(Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PublicationKind {
+    HearingNotice,
+    Outcome,
+}
+
+/// A public text, written for the public: never assembled from case fields.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicationBody {
+    pub kind: PublicationKind,
+    /// The hearing a notice announces (required for `hearing_notice`).
+    pub proceeding_id: Option<Uuid>,
+    pub officer_name: String,
+    pub officer_rank: Option<String>,
+    pub force: String,
+    /// Required for `hearing_notice`.
+    pub hearing_date: Option<DateTime<Utc>>,
+    /// Required for `hearing_notice`.
+    pub venue: Option<String>,
+    pub allegation_summary: String,
+    /// Required for `outcome`.
+    pub outcome: Option<String>,
+    pub publish_from: DateTime<Utc>,
+    /// Default: for outcomes, `publish_from` plus the outcome publication days (at least that);
+    /// for notices, the day after the hearing.
+    pub publish_until: Option<DateTime<Utc>>,
+}
+
+fn publication_from(body: PublicationBody) -> ApiResult<NewPublication> {
+    let mut checks = Checks::default();
+    let name = checks.take("officer_name", text::line(&body.officer_name, 200));
+    let rank = body
+        .officer_rank
+        .and_then(|r| checks.take("officer_rank", text::line(&r, 100)));
+    let force = checks.take("force", text::line(&body.force, 100));
+    let summary = checks.take(
+        "allegation_summary",
+        text::paragraph(&body.allegation_summary, 5000),
+    );
+    let venue = body
+        .venue
+        .and_then(|v| checks.take("venue", text::line(&v, 300)));
+    let outcome = body
+        .outcome
+        .and_then(|o| checks.take("outcome", text::paragraph(&o, 5000)));
+    let kind = match body.kind {
+        PublicationKind::HearingNotice => {
+            if body.proceeding_id.is_none() {
+                checks.push(
+                    "proceeding_id",
+                    "required",
+                    "a hearing notice names its hearing",
+                );
+            }
+            if body.hearing_date.is_none() {
+                checks.push(
+                    "hearing_date",
+                    "required",
+                    "a hearing notice gives the date",
+                );
+            }
+            if venue.is_none() {
+                checks.push("venue", "required", "a hearing notice gives the venue");
+            }
+            "hearing_notice"
+        }
+        PublicationKind::Outcome => {
+            if outcome.is_none() {
+                checks.push(
+                    "outcome",
+                    "required",
+                    "an outcome publication states the outcome",
+                );
+            }
+            "outcome"
+        }
+    };
+    if body.publish_until.is_some_and(|u| u <= body.publish_from) {
+        checks.push(
+            "publish_until",
+            "before_publish_from",
+            "must be after publish_from",
+        );
+    }
+    checks.finish()?;
+    Ok(NewPublication {
+        kind: kind.to_owned(),
+        proceeding_id: body.proceeding_id,
+        officer_name: name.unwrap_or_default(),
+        officer_rank: rank,
+        force: force.unwrap_or_default(),
+        hearing_date: body.hearing_date,
+        venue,
+        allegation_summary: summary.unwrap_or_default(),
+        outcome,
+        publish_from: body.publish_from,
+        publish_until: body.publish_until,
+    })
+}
+
+/// Draft a publication. Only a second supervisor's approval publishes it.
+#[utoipa::path(
+    tag = "publications",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case")),
+    request_body = PublicationBody,
+    responses(
+        (status = 201, description = "Drafted", body = PublicationView, headers(("ETag" = String, description = "The version"))),
+        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[post("/cases/{id}/publications")]
+pub async fn draft(
+    user: Require<ManagePublications>,
+    meta: RequestMeta,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<PublicationBody>,
+) -> ApiResult<HttpResponse> {
+    let case_id = parse_uuid("id", &path)?;
+    let input = publication_from(body)?;
+    let caller = caller(&user, &meta);
+    let settings = state.settings.casework.clone();
+    let view = state
+        .db
+        .transaction(move |c| service::draft(c, &caller, &settings, case_id, input))
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::ETAG, etag(view.version)))
+        .json(view))
+}
+
+/// The case's publications, drafts included.
+#[utoipa::path(
+    tag = "publications",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case")),
+    responses(
+        (status = 200, description = "The publications", body = Items<PublicationView>),
+        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[get("/cases/{id}/publications")]
+pub async fn list_publications(
+    user: Require<ReadCases>,
+    meta: RequestMeta,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let case_id = parse_uuid("id", &path)?;
+    let caller = caller(&user, &meta);
+    let items = state
+        .db
+        .run(move |c| service::list_publications(c, &caller, case_id))
+        .await?;
+    Ok(HttpResponse::Ok().json(Items { items }))
+}
+
+/// Approve (and so publish) a draft: a different supervisor from its author. Needs `If-Match`.
+#[utoipa::path(
+    tag = "publications",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case"), ("publication_id" = Uuid, Path, description = "The publication"), ("If-Match" = String, Header, description = "The publication's ETag")),
+    responses(
+        (status = 200, description = "Published", body = PublicationView),
+        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 409, description = "`author_cannot_approve`, `notice_period_too_short`, `wrong_state`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 412, description = "`precondition_failed`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 428, description = "`precondition_required`", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[post("/cases/{id}/publications/{publication_id}/approve")]
+pub async fn approve(
+    user: Require<ManagePublications>,
+    meta: RequestMeta,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    let (case_id, id) = ids(&path, "publication_id")?;
+    let caller = caller(&user, &meta);
+    let settings = state.settings.casework.clone();
+    let view = state
+        .db
+        .transaction(move |c| {
+            service::approve(c, &caller, &settings, case_id, id, |v| if_match.require(v))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(view.version)))
+        .json(view))
+}
+
+/// Withdraw a publication, with a reason. Needs `If-Match`.
+#[utoipa::path(
+    tag = "publications",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case"), ("publication_id" = Uuid, Path, description = "The publication"), ("If-Match" = String, Header, description = "The publication's ETag")),
+    request_body = ReasonBody,
+    responses(
+        (status = 200, description = "Withdrawn", body = PublicationView),
+        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 409, description = "`wrong_state`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 412, description = "`precondition_failed`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 428, description = "`precondition_required`", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[post("/cases/{id}/publications/{publication_id}/withdraw")]
+pub async fn withdraw(
+    user: Require<ManagePublications>,
+    meta: RequestMeta,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    if_match: IfMatch,
+    ApiJson(body): ApiJson<ReasonBody>,
+) -> ApiResult<HttpResponse> {
+    let (case_id, id) = ids(&path, "publication_id")?;
+    let mut checks = Checks::default();
+    let reason = checks
+        .take("reason", text::paragraph(&body.reason, 5000))
+        .unwrap_or_default();
+    checks.finish()?;
+    let caller = caller(&user, &meta);
+    let view = state
+        .db
+        .transaction(move |c| {
+            service::withdraw(c, &caller, case_id, id, &reason, |v| if_match.require(v))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(view.version)))
+        .json(view))
+}

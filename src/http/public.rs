@@ -1,0 +1,364 @@
+//! What the public reaches without an account: the report form's endpoint, a report's status,
+//! and the published hearing notices and outcomes, as JSON and as plain HTML pages.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::audit::Actor;
+use crate::casework::Checks;
+use crate::casework::proceedings::PublicNotice;
+use crate::casework::public_reports::{self as service, Receipt, Submission};
+use crate::db::proceedings as queries;
+use crate::domain::allegation::WarningSign;
+use crate::domain::text;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::extract::{ApiJsonBytes, ApiQuery, RequestMeta};
+use crate::http::pagination::{self, Page};
+use crate::state::AppState;
+
+const PROBLEM: &str = "application/problem+json";
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PublicList {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+async fn published(
+    state: &AppState,
+    kind: &'static str,
+    q: PublicList,
+) -> ApiResult<Page<PublicNotice>> {
+    let limit = pagination::limit(q.limit)?;
+    let after = pagination::decode_cursor::<(DateTime<Utc>, Uuid)>(q.cursor.as_deref())?;
+    let rows = state
+        .db
+        .run(move |c| {
+            Ok(queries::public(
+                c,
+                kind,
+                crate::audit::now(),
+                after,
+                limit + 1,
+            )?)
+        })
+        .await?;
+    Ok(pagination::page(
+        rows,
+        limit,
+        |r| (r.publish_from, r.id),
+        PublicNotice::from,
+    ))
+}
+
+/// Notices of misconduct hearings still to come.
+#[utoipa::path(
+    tag = "public",
+    params(PublicList),
+    responses((status = 200, description = "Published notices, newest first", body = Page<PublicNotice>))
+)]
+#[get("/public/hearings")]
+pub async fn hearings(
+    state: web::Data<AppState>,
+    ApiQuery(q): ApiQuery<PublicList>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(published(&state, "hearing_notice", q).await?))
+}
+
+/// Outcomes of misconduct hearings, while inside their publication window.
+#[utoipa::path(
+    tag = "public",
+    params(PublicList),
+    responses((status = 200, description = "Published outcomes, newest first", body = Page<PublicNotice>))
+)]
+#[get("/public/outcomes")]
+pub async fn outcomes(
+    state: web::Data<AppState>,
+    ApiQuery(q): ApiQuery<PublicList>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(published(&state, "outcome", q).await?))
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn london_date(t: &DateTime<Utc>) -> String {
+    t.format("%A %-d %B %Y, %H:%M UTC").to_string()
+}
+
+/// A plain, accessible page: no scripts, readable on a phone, linkable from a force's website.
+fn page(title: &str, intro: &str, items: &[PublicNotice]) -> String {
+    let mut body = String::new();
+    if items.is_empty() {
+        body.push_str("<p>There is nothing published at the moment.</p>\n");
+    }
+    for n in items {
+        body.push_str("<article>\n");
+        let rank = n
+            .officer_rank
+            .as_deref()
+            .map(|r| format!("{} ", escape(r)))
+            .unwrap_or_default();
+        body.push_str(&format!(
+            "<h2>{rank}{}</h2>\n<dl>\n",
+            escape(&n.officer_name)
+        ));
+        body.push_str(&format!("<dt>Force</dt><dd>{}</dd>\n", escape(&n.force)));
+        if let Some(date) = &n.hearing_date {
+            body.push_str(&format!(
+                "<dt>Hearing</dt><dd><time datetime=\"{}\">{}</time></dd>\n",
+                date.to_rfc3339(),
+                escape(&london_date(date))
+            ));
+        }
+        if let Some(venue) = &n.venue {
+            body.push_str(&format!("<dt>Venue</dt><dd>{}</dd>\n", escape(venue)));
+        }
+        body.push_str(&format!(
+            "<dt>Allegation</dt><dd>{}</dd>\n",
+            escape(&n.allegation_summary)
+        ));
+        if let Some(outcome) = &n.outcome {
+            body.push_str(&format!("<dt>Outcome</dt><dd>{}</dd>\n", escape(outcome)));
+        }
+        body.push_str("</dl>\n</article>\n");
+    }
+    format!(
+        "<!doctype html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{t}</title>\n\
+         <style>body{{font-family:system-ui,sans-serif;max-width:48rem;margin:0 auto;padding:1rem;line-height:1.5;color:#111}}\
+         article{{border-top:2px solid #444;padding:.5rem 0 1rem}}dt{{font-weight:bold}}dd{{margin:0 0 .5rem}}\
+         h1{{font-size:1.6rem}}h2{{font-size:1.25rem;margin:.5rem 0}}</style>\n</head>\n<body>\n<main>\n\
+         <h1>{t}</h1>\n<p>{intro}</p>\n{body}</main>\n</body>\n</html>\n",
+        t = escape(title),
+        intro = escape(intro),
+    )
+}
+
+fn html(text: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
+        ))
+        .insert_header((
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=60"),
+        ))
+        .body(text)
+}
+
+/// The hearings page (HTML).
+#[utoipa::path(tag = "public", params(PublicList), responses((status = 200, description = "An HTML page", content_type = "text/html", body = String)))]
+#[get("/public/hearings")]
+pub async fn hearings_page(
+    state: web::Data<AppState>,
+    ApiQuery(q): ApiQuery<PublicList>,
+) -> ApiResult<HttpResponse> {
+    let items = published(&state, "hearing_notice", q).await?.items;
+    Ok(html(page(
+        "Misconduct hearings",
+        "Misconduct hearings are held in public. These are the hearings to come.",
+        &items,
+    )))
+}
+
+/// The outcomes page (HTML).
+#[utoipa::path(tag = "public", params(PublicList), responses((status = 200, description = "An HTML page", content_type = "text/html", body = String)))]
+#[get("/public/outcomes")]
+pub async fn outcomes_page(
+    state: web::Data<AppState>,
+    ApiQuery(q): ApiQuery<PublicList>,
+) -> ApiResult<HttpResponse> {
+    let items = published(&state, "outcome", q).await?.items;
+    Ok(html(page(
+        "Misconduct hearing outcomes",
+        "The outcomes of misconduct hearings.",
+        &items,
+    )))
+}
+
+/// A report of abuse of position, from anyone; contact details are optional.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportBody {
+    pub what_happened: String,
+    /// When it happened, in the reporter's words.
+    pub when: Option<String>,
+    /// Where it happened.
+    #[serde(rename = "where")]
+    pub place: Option<String>,
+    pub officer_name: Option<String>,
+    pub officer_collar_number: Option<String>,
+    pub officer_force: Option<String>,
+    /// Whether the reporter is the person affected.
+    pub reporter_is_affected: bool,
+    #[serde(default)]
+    pub warning_signs: Vec<WarningSign>,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    #[serde(default)]
+    pub consent_to_contact: bool,
+}
+
+fn submission(b: ReportBody) -> ApiResult<Submission> {
+    let mut checks = Checks::default();
+    let opt = |checks: &mut Checks, field: &str, v: Option<String>, max: usize| {
+        v.filter(|x| !x.trim().is_empty())
+            .and_then(|x| checks.take(field, text::paragraph(&x, max)))
+    };
+    let what = checks.take("what_happened", text::paragraph(&b.what_happened, 10_000));
+    let s = Submission {
+        what_happened: what.unwrap_or_default(),
+        happened_when: opt(&mut checks, "when", b.when, 200),
+        happened_where: opt(&mut checks, "where", b.place, 500),
+        officer_name: opt(&mut checks, "officer_name", b.officer_name, 200),
+        officer_collar_number: opt(
+            &mut checks,
+            "officer_collar_number",
+            b.officer_collar_number,
+            40,
+        ),
+        officer_force: opt(&mut checks, "officer_force", b.officer_force, 100),
+        reporter_is_affected: b.reporter_is_affected,
+        warning_signs: b.warning_signs,
+        contact_name: opt(&mut checks, "contact_name", b.contact_name, 200),
+        contact_email: opt(&mut checks, "contact_email", b.contact_email, 254),
+        contact_phone: opt(&mut checks, "contact_phone", b.contact_phone, 40),
+        consent_to_contact: b.consent_to_contact,
+    };
+    if s.contact_email.as_ref().is_some_and(|e| !e.contains('@')) {
+        checks.push("contact_email", "invalid_value", "is not an email address");
+    }
+    if s.warning_signs.len() > WarningSign::ALL.len() {
+        checks.push("warning_signs", "too_long", "lists a sign more than once");
+    }
+    checks.finish()?;
+    Ok(s)
+}
+
+/// Report abuse of position. No account needed. Answers a reference and a one-time receipt
+/// token. `Idempotency-Key`: the same key and body replay the first answer. Rate limited per
+/// client address.
+#[utoipa::path(
+    tag = "public",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Up to 200 characters; makes a retry safe")),
+    request_body = ReportBody,
+    responses(
+        (status = 201, description = "Received", body = Receipt),
+        (status = 429, description = "`rate_limited`, with `Retry-After`", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[post("/public/reports")]
+pub async fn submit_report(
+    state: web::Data<AppState>,
+    meta: RequestMeta,
+    req: HttpRequest,
+    ApiJsonBytes(body, raw): ApiJsonBytes<ReportBody>,
+) -> ApiResult<HttpResponse> {
+    let key = match req.headers().get("idempotency-key") {
+        None => None,
+        Some(v) => {
+            let k = v
+                .to_str()
+                .ok()
+                .filter(|k| !k.is_empty() && k.len() <= 200)
+                .ok_or_else(|| {
+                    ApiError::field(
+                        ErrorCode::InvalidParameter,
+                        "Idempotency-Key",
+                        "invalid_value",
+                        "must be 1 to 200 visible characters",
+                    )
+                })?;
+            Some((k.to_owned(), Sha256::digest(&raw).to_vec()))
+        }
+    };
+    let submission = submission(body)?;
+    let settings = state.settings.casework.clone();
+    let client = meta.client_addr.clone().unwrap_or_else(|| "unknown".into());
+    let limited = state
+        .db
+        .transaction(move |c| {
+            service::rate_limit(
+                c,
+                &format!("public_report:{client}"),
+                settings.public_report_limit,
+                settings.public_report_window_secs,
+                crate::audit::now(),
+            )
+        })
+        .await?;
+    if let Err(retry_after) = limited {
+        let value = HeaderValue::from_str(&retry_after.to_string())
+            .unwrap_or(HeaderValue::from_static("60"));
+        return Err(ApiError::new(
+            ErrorCode::RateLimited,
+            "Too many reports from this address; try again later.",
+        )
+        .with_header(header::RETRY_AFTER, value));
+    }
+    let ctx = meta.audit(Actor::Public);
+    let (status, body) = state
+        .db
+        .transaction(move |c| service::submit(c, &ctx, submission, key))
+        .await?;
+    let status = actix_web::http::StatusCode::from_u16(status)
+        .unwrap_or(actix_web::http::StatusCode::CREATED);
+    Ok(HttpResponse::build(status).json(body))
+}
+
+#[derive(serde::Serialize, ToSchema)]
+pub struct ReportStatus {
+    pub reference: String,
+    /// `received`, `under_assessment` or `closed`.
+    pub status: &'static str,
+}
+
+/// A report's status, with its receipt token in `X-Receipt-Token`. Any wrong reference or
+/// token is the same 404.
+#[utoipa::path(
+    tag = "public",
+    params(("reference" = String, Path, description = "The report's reference"), ("X-Receipt-Token" = String, Header, description = "The receipt token")),
+    responses(
+        (status = 200, description = "The status", body = ReportStatus),
+        (status = 404, description = "`not_found`", body = crate::error::Problem, content_type = PROBLEM),
+    )
+)]
+#[get("/public/reports/{reference}")]
+pub async fn report_status(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let reference = path.into_inner();
+    let token = req
+        .headers()
+        .get("x-receipt-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    if token.is_empty() || reference.len() > 40 {
+        return Err(ApiError::not_found());
+    }
+    let r = reference.clone();
+    let status = state
+        .db
+        .run(move |c| service::status(c, &r, &token))
+        .await?;
+    Ok(HttpResponse::Ok().json(ReportStatus { reference, status }))
+}
