@@ -683,3 +683,69 @@ async fn acceptance_statistics_match_a_known_dataset() {
         .await
         .expect(400);
 }
+
+#[actix_web::test]
+async fn a_late_barred_list_report_is_flagged() {
+    let app = TestApp::new().await;
+    let s = staff(&app).await;
+    let (case_id, subject) = apsp_case_in_proceedings(&app, &s).await;
+    let hearing = schedule(
+        &app,
+        &s.supervisor,
+        &case_id,
+        &subject,
+        "misconduct_hearing",
+        14,
+    )
+    .await
+    .expect(201)
+    .json();
+    app.post(&format!("/api/v1/cases/{case_id}/outcomes"))
+        .token(&s.supervisor)
+        .json(&json!({"proceeding_id": hearing["id"], "subject_id": subject, "finding": "gross_misconduct_proven",
+                      "action": "dismissal_without_notice", "rationale": "r", "decided_on": "2026-10-01"}))
+        .send()
+        .await
+        .expect(201);
+    let case = app
+        .get(&format!("/api/v1/cases/{case_id}"))
+        .token(&s.supervisor)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(case["deadlines"]["barred_list_overdue"], true);
+    // Thursday 1 October 2026 + 5 working days = Thursday 8 October.
+    let outcomes = app
+        .get(&format!("/api/v1/cases/{case_id}/outcomes"))
+        .token(&s.supervisor)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(outcomes["items"][0]["barred_list_due_by"], "2026-10-08");
+    let report = app
+        .post(&format!("/api/v1/cases/{case_id}/list-reports"))
+        .token(&s.supervisor)
+        .json(&json!({"subject_id": subject, "list": "barred", "reported_on": "2026-10-12"}))
+        .send()
+        .await
+        .expect(201)
+        .json();
+    assert_eq!(report["late"], true);
+    let case = app
+        .get(&format!("/api/v1/cases/{case_id}"))
+        .token(&s.supervisor)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(case["deadlines"]["barred_list_overdue"], false);
+    // Only a dismissed subject goes on the barred list; twice is refused.
+    app.post(&format!("/api/v1/cases/{case_id}/list-reports"))
+        .token(&s.supervisor)
+        .json(&json!({"subject_id": subject, "list": "barred", "reported_on": "2026-10-12"}))
+        .send()
+        .await
+        .expect(409);
+}
