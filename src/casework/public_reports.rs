@@ -197,7 +197,13 @@ pub fn submit(
                 k::response_body.eq(&body),
                 k::created_at.eq(now),
             ))
-            .execute(conn)?;
+            .execute(conn)
+            .map_err(|e| {
+                crate::db::unique_violation_as(
+                    e,
+                    ApiError::new(ErrorCode::Conflict, "A request with this Idempotency-Key is in progress; retry."),
+                )
+            })?;
     }
     Ok((201, body))
 }
