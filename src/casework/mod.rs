@@ -8,6 +8,7 @@ pub mod proceedings;
 pub mod public_reports;
 pub mod records;
 pub mod subjects;
+pub mod tasks;
 pub mod views;
 
 use serde_json::{Value, json};

@@ -201,7 +201,10 @@ pub fn submit(
             .map_err(|e| {
                 crate::db::unique_violation_as(
                     e,
-                    ApiError::new(ErrorCode::Conflict, "A request with this Idempotency-Key is in progress; retry."),
+                    ApiError::new(
+                        ErrorCode::Conflict,
+                        "A request with this Idempotency-Key is in progress; retry.",
+                    ),
                 )
             })?;
     }

@@ -14,7 +14,8 @@ use crate::db::schema::{case_members, case_reference_counters, cases};
 use crate::domain::case::CaseReference;
 use crate::domain::{Role, Viewer};
 
-pub type CasePredicate = Box<dyn BoxableExpression<cases::table, Pg, SqlType = Bool>>;
+/// A predicate on `cases` for a query over `QS` (the table itself, or a join with it).
+pub type CasePredicate<QS = cases::table> = Box<dyn BoxableExpression<QS, Pg, SqlType = Bool>>;
 
 /// Why a case is being read: its content, or its audit trail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,7 +33,7 @@ pub enum Purpose {
 /// - intake: cases they created, while the case is still in `intake`;
 /// - auditor: no case content, but every case's audit trail;
 /// - admin: nothing.
-pub fn visible_to(viewer: &Viewer, purpose: Purpose) -> CasePredicate {
+pub fn visible_to<QS: 'static>(viewer: &Viewer, purpose: Purpose) -> CasePredicate<QS> {
     let id = viewer.user_id;
     let not_subject = sql::<Bool>(
         "NOT EXISTS (SELECT 1 FROM allegations va JOIN subjects vs ON vs.id = va.subject_id \

@@ -11,6 +11,7 @@ pub mod schema;
 pub mod sessions;
 pub mod stats;
 pub mod subjects;
+pub mod tasks;
 pub mod users;
 
 use std::time::Duration;

@@ -296,3 +296,20 @@ pub struct PublicReportRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::db::schema::tasks, check_for_backend(diesel::pg::Pg))]
+pub struct TaskRow {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub title: String,
+    pub detail: Option<String>,
+    pub assignee_id: Option<Uuid>,
+    pub due_on: Option<chrono::NaiveDate>,
+    pub status: String,
+    pub outcome_note: Option<String>,
+    pub created_by: Uuid,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

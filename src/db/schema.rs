@@ -303,6 +303,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tasks (id) {
+        id -> Uuid,
+        case_id -> Uuid,
+        title -> Text,
+        detail -> Nullable<Text>,
+        assignee_id -> Nullable<Uuid>,
+        due_on -> Nullable<Date>,
+        status -> Text,
+        outcome_note -> Nullable<Text>,
+        created_by -> Uuid,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(tasks -> cases (case_id));
 diesel::joinable!(proceedings -> cases (case_id));
 diesel::joinable!(outcomes -> proceedings (proceeding_id));
 diesel::joinable!(publications -> cases (case_id));
@@ -342,4 +360,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     public_reports,
     rate_limit_buckets,
     idempotency_keys,
+    tasks,
 );

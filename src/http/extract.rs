@@ -195,6 +195,16 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> ApiResult<T> {
     })
 }
 
+/// For `PATCH` fields that can be cleared: absent is `None` (leave as is), `null` is
+/// `Some(None)` (clear), a value is `Some(Some(v))`. Use with `#[serde(default)]`.
+pub fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    serde::Deserialize::deserialize(d).map(Some)
+}
+
 /// A path segment that must be a UUID; anything else is 400 `invalid_parameter`.
 pub fn parse_uuid(name: &str, raw: &str) -> ApiResult<Uuid> {
     Uuid::parse_str(raw).map_err(|_| {

@@ -16,6 +16,7 @@ pub mod public;
 pub mod routes;
 pub mod stats;
 pub mod subjects;
+pub mod tasks;
 pub mod users;
 pub mod workload;
 

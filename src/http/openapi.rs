@@ -36,6 +36,7 @@ use crate::error::{ErrorCode, FieldError, PROBLEM_CONTENT_TYPE, Problem};
         (name = "public", description = "No account needed: reporting, published notices and outcomes"),
         (name = "intake", description = "The queue of reports from the public"),
         (name = "statistics", description = "Figures for oversight"),
+        (name = "tasks", description = "Investigation tasks"),
     )
 )]
 pub struct ApiDoc;

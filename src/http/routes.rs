@@ -6,7 +6,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::http::{
     audit, auth, case_records, cases, health, intake, me, proceedings, public, stats, subjects,
-    users, workload,
+    tasks, users, workload,
 };
 
 pub fn routes(cfg: &mut ServiceConfig<'_>) {
@@ -69,6 +69,10 @@ pub fn routes(cfg: &mut ServiceConfig<'_>) {
                 .service(intake::queue)
                 .service(intake::accept)
                 .service(intake::reject)
-                .service(stats::statistics),
+                .service(stats::statistics)
+                .service(tasks::list)
+                .service(tasks::create)
+                .service(tasks::update)
+                .service(tasks::mine),
         );
 }

@@ -12,4 +12,5 @@ mod openapi;
 mod permissions;
 mod proceedings;
 mod support;
+mod tasks;
 mod users;
