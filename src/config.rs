@@ -128,6 +128,9 @@ pub struct Settings {
     /// not sign (the CLI's verify without a checkpoint).
     pub audit_signing_key: Option<[u8; 32]>,
     pub body_limit_bytes: usize,
+    /// Where documents are stored, and the largest accepted.
+    pub documents_dir: String,
+    pub document_max_bytes: u64,
     pub casework: CaseworkSettings,
     pub log_format: LogFormat,
     pub log_filter: String,
@@ -254,6 +257,9 @@ impl Settings {
             },
             audit_signing_key,
             body_limit_bytes: parse_or(&get, "PROBITY_BODY_LIMIT_BYTES", 1024 * 1024)?,
+            documents_dir: get("PROBITY_DOCUMENTS_DIR")
+                .unwrap_or_else(|| "probity-documents".to_owned()),
+            document_max_bytes: parse_or(&get, "PROBITY_DOCUMENT_MAX_BYTES", 100 * 1024 * 1024)?,
             casework: CaseworkSettings {
                 early_warning_threshold: parse_or(&get, "PROBITY_EARLY_WARNING_THRESHOLD", 1)?,
                 early_warning_window_months: parse_or(

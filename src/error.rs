@@ -76,6 +76,10 @@ crate::text_enum!(
         AuthorCannotApprove = "author_cannot_approve",
         /// This already exists (an outcome for this subject and proceedings, a list report).
         AlreadyRecorded = "already_recorded",
+        /// The multipart body is malformed, lacks the file, or the upload was interrupted.
+        InvalidMultipart = "invalid_multipart",
+        /// The requested byte range is outside the document.
+        RangeNotSatisfiable = "range_not_satisfiable",
         /// Too many requests.
         RateLimited = "rate_limited",
         /// The database is unavailable or busy; retry later.
@@ -89,7 +93,8 @@ impl ErrorCode {
     pub fn status(self) -> StatusCode {
         use ErrorCode::*;
         match self {
-            InvalidJson | InvalidParameter => StatusCode::BAD_REQUEST,
+            InvalidJson | InvalidParameter | InvalidMultipart => StatusCode::BAD_REQUEST,
+            RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
             ValidationFailed | WeakPassword => StatusCode::UNPROCESSABLE_ENTITY,
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -154,6 +159,8 @@ impl ErrorCode {
             NoticePeriodTooShort => "Notice period too short",
             AuthorCannotApprove => "Author cannot approve",
             AlreadyRecorded => "Already recorded",
+            InvalidMultipart => "Invalid multipart body",
+            RangeNotSatisfiable => "Range not satisfiable",
             RateLimited => "Too many requests",
             ServiceUnavailable => "Service unavailable",
             InternalError => "Internal error",

@@ -14,4 +14,5 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod state;
+pub mod storage;
 pub mod telemetry;

@@ -7,6 +7,7 @@ use ed25519_dalek::SigningKey;
 use crate::auth::{PasswordHasher, TokenKeys};
 use crate::config::Settings;
 use crate::db::Db;
+use crate::storage::Storage;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -15,6 +16,7 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub tokens: TokenKeys,
     pub audit_key: Option<SigningKey>,
+    pub storage: Storage,
 }
 
 impl AppState {
@@ -24,12 +26,14 @@ impl AppState {
         let audit_key = settings
             .audit_signing_key
             .map(|seed| SigningKey::from_bytes(&seed));
+        let storage = Storage::local(&settings.documents_dir, settings.document_max_bytes)?;
         Ok(Self {
             settings: Arc::new(settings),
             db,
             hasher,
             tokens,
             audit_key,
+            storage,
         })
     }
 }

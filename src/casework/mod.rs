@@ -3,6 +3,7 @@
 //! case's own chain in that same transaction.
 
 pub mod cases;
+pub mod documents;
 pub mod facts;
 pub mod proceedings;
 pub mod public_reports;

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod case_records;
 pub mod cases;
+pub mod documents;
 pub mod models;
 pub mod proceedings;
 pub mod schema;

@@ -313,3 +313,28 @@ pub struct TaskRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
+
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = crate::db::schema::documents, check_for_backend(diesel::pg::Pg))]
+pub struct DocumentRow {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub title: String,
+    pub kind: String,
+    pub description: Option<String>,
+    pub collected_at: Option<DateTime<Utc>>,
+    pub collected_by: Option<String>,
+    pub source: Option<String>,
+    pub filename: Option<String>,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub object_key: String,
+    pub sensitive: bool,
+    pub supersedes_id: Option<Uuid>,
+    pub uploaded_by: Uuid,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub withdrawn_reason: Option<String>,
+    pub withdrawn_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}

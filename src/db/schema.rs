@@ -320,6 +320,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    documents (id) {
+        id -> Uuid,
+        case_id -> Uuid,
+        title -> Text,
+        kind -> Text,
+        description -> Nullable<Text>,
+        collected_at -> Nullable<Timestamptz>,
+        collected_by -> Nullable<Text>,
+        source -> Nullable<Text>,
+        filename -> Nullable<Text>,
+        content_type -> Text,
+        size_bytes -> Int8,
+        sha256 -> Text,
+        object_key -> Text,
+        sensitive -> Bool,
+        supersedes_id -> Nullable<Uuid>,
+        uploaded_by -> Uuid,
+        withdrawn_at -> Nullable<Timestamptz>,
+        withdrawn_reason -> Nullable<Text>,
+        withdrawn_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(documents -> cases (case_id));
 diesel::joinable!(tasks -> cases (case_id));
 diesel::joinable!(proceedings -> cases (case_id));
 diesel::joinable!(outcomes -> proceedings (proceeding_id));
@@ -361,4 +387,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     rate_limit_buckets,
     idempotency_keys,
     tasks,
+    documents,
 );

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod case_records;
 pub mod cases;
+pub mod documents;
 pub mod extract;
 pub mod health;
 pub mod intake;

@@ -37,6 +37,7 @@ use crate::error::{ErrorCode, FieldError, PROBLEM_CONTENT_TYPE, Problem};
         (name = "intake", description = "The queue of reports from the public"),
         (name = "statistics", description = "Figures for oversight"),
         (name = "tasks", description = "Investigation tasks"),
+        (name = "documents", description = "Evidence and documents with chain of custody"),
     )
 )]
 pub struct ApiDoc;

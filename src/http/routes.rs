@@ -5,8 +5,8 @@ use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::http::{
-    audit, auth, case_records, cases, health, intake, me, proceedings, public, stats, subjects,
-    tasks, users, workload,
+    audit, auth, case_records, cases, documents, health, intake, me, proceedings, public, stats,
+    subjects, tasks, users, workload,
 };
 
 pub fn routes(cfg: &mut ServiceConfig<'_>) {
@@ -73,6 +73,12 @@ pub fn routes(cfg: &mut ServiceConfig<'_>) {
                 .service(tasks::list)
                 .service(tasks::create)
                 .service(tasks::update)
-                .service(tasks::mine),
+                .service(tasks::mine)
+                .service(documents::list)
+                .service(documents::upload)
+                .service(documents::get_one)
+                .service(documents::content)
+                .service(documents::withdraw)
+                .service(documents::custody),
         );
 }

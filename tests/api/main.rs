@@ -6,6 +6,7 @@ mod auth;
 mod bad_input;
 mod casework;
 mod cli;
+mod documents;
 mod health;
 mod logs;
 mod openapi;

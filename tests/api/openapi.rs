@@ -93,5 +93,5 @@ fn every_operation_documents_its_errors_and_security() {
             }
         }
     }
-    assert_eq!(operations, 62);
+    assert_eq!(operations, 68);
 }

@@ -258,7 +258,14 @@ type AppService = BoxService<actix_http::Request, ServiceResponse<BoxBody>, acti
 pub struct TestApp {
     pub db: TestDb,
     pub state: AppState,
+    pub documents_dir: std::path::PathBuf,
     service: AppService,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.documents_dir);
+    }
 }
 
 pub struct Req<'a> {
@@ -327,7 +334,12 @@ impl TestApp {
     /// The application on an existing test database.
     pub async fn on(db: TestDb, overrides: &[(&str, &str)]) -> Self {
         install_log_capture();
-        let settings = settings(&db.url, overrides);
+        let documents_dir =
+            std::env::temp_dir().join(format!("probity-documents-{}", Uuid::new_v4().simple()));
+        let dir = documents_dir.to_string_lossy().into_owned();
+        let mut all: Vec<(&str, &str)> = vec![("PROBITY_DOCUMENTS_DIR", dir.as_str())];
+        all.extend_from_slice(overrides);
+        let settings = settings(&db.url, &all);
         let pool = Db::connect(&settings.database).expect("pool");
         let state = AppState::new(settings, pool).expect("state");
         let service = test::init_service(probity::http::app(state.clone())).await;
@@ -337,6 +349,7 @@ impl TestApp {
         Self {
             db,
             state,
+            documents_dir,
             service: actix_service::boxed::service(service),
         }
     }

@@ -1,0 +1,282 @@
+//! Documents and their chain of custody. Visibility follows the case; a `sensitive` document
+//! (a victim's images, medical records) is seen only by the assigned investigator and the
+//! supervisors who can see the case.
+
+use chrono::{DateTime, Utc};
+use diesel::PgConnection;
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::audit::{self, Event};
+use crate::casework::cases::{case_closed, lock_for_change};
+use crate::casework::{Caller, fingerprint};
+use crate::db::audit::EventFilter;
+use crate::db::models::{AuditEventRow, CaseRow, DocumentRow};
+use crate::db::{cases, documents as queries};
+use crate::domain::{Role, Viewer};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::storage::Stored;
+use crate::text_enum;
+
+text_enum!(
+    DocumentKind {
+        Statement = "statement",
+        MessageCapture = "message_capture",
+        CallRecord = "call_record",
+        DutyRecord = "duty_record",
+        Notice = "notice",
+        Report = "report",
+        Correspondence = "correspondence",
+        Media = "media",
+        Other = "other",
+    }
+);
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentView {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub title: String,
+    pub kind: String,
+    pub description: Option<String>,
+    pub collected_at: Option<DateTime<Utc>>,
+    pub collected_by: Option<String>,
+    pub source: Option<String>,
+    pub filename: Option<String>,
+    /// Detected from the bytes, not taken from the client.
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// hex SHA-256 of the bytes as received; also the content's `ETag`.
+    pub sha256: String,
+    pub sensitive: bool,
+    pub supersedes_id: Option<Uuid>,
+    pub uploaded_by: Uuid,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub withdrawn_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<DocumentRow> for DocumentView {
+    fn from(d: DocumentRow) -> Self {
+        Self {
+            id: d.id,
+            case_id: d.case_id,
+            title: d.title,
+            kind: d.kind,
+            description: d.description,
+            collected_at: d.collected_at,
+            collected_by: d.collected_by,
+            source: d.source,
+            filename: d.filename,
+            content_type: d.content_type,
+            size_bytes: d.size_bytes,
+            sha256: d.sha256,
+            sensitive: d.sensitive,
+            supersedes_id: d.supersedes_id,
+            uploaded_by: d.uploaded_by,
+            withdrawn_at: d.withdrawn_at,
+            withdrawn_reason: d.withdrawn_reason,
+            created_at: d.created_at,
+        }
+    }
+}
+
+/// Whether `viewer`, who can see `case`, may see `doc`.
+fn may_see(doc: &DocumentRow, case: &CaseRow, viewer: &Viewer) -> bool {
+    !doc.sensitive
+        || viewer.role == Role::Supervisor
+        || case.assigned_investigator_id == Some(viewer.user_id)
+}
+
+/// The document, if the caller may see it (404 otherwise).
+pub fn visible_document(
+    conn: &mut PgConnection,
+    viewer: &Viewer,
+    case_id: Uuid,
+    id: Uuid,
+) -> ApiResult<(CaseRow, DocumentRow)> {
+    let case = cases::find_visible(conn, viewer, cases::Purpose::Content, case_id)?
+        .ok_or_else(ApiError::not_found)?;
+    let doc = queries::find(conn, case_id, id)?
+        .filter(|d| may_see(d, &case, viewer))
+        .ok_or_else(ApiError::not_found)?;
+    Ok((case, doc))
+}
+
+/// Checks before an upload is streamed, so nothing is stored for a caller who may not add it.
+pub fn check_can_add(conn: &mut PgConnection, viewer: &Viewer, case_id: Uuid) -> ApiResult<()> {
+    let case = cases::find_visible(conn, viewer, cases::Purpose::Content, case_id)?
+        .ok_or_else(ApiError::not_found)?;
+    if case.state == "closed" {
+        Err(case_closed())
+    } else {
+        Ok(())
+    }
+}
+
+pub struct DocumentMeta {
+    pub title: String,
+    pub kind: DocumentKind,
+    pub description: Option<String>,
+    pub collected_at: Option<DateTime<Utc>>,
+    pub collected_by: Option<String>,
+    pub source: Option<String>,
+    pub filename: Option<String>,
+    pub sensitive: bool,
+    pub supersedes_id: Option<Uuid>,
+}
+
+/// Records a stored upload (the caller deletes the object if this fails).
+pub fn record(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    case_id: Uuid,
+    meta: DocumentMeta,
+    stored: &Stored,
+) -> ApiResult<DocumentView> {
+    let case = lock_for_change(conn, &caller.viewer, case_id, |_| Ok(()))?;
+    if case.state == "closed" {
+        return Err(case_closed());
+    }
+    if let Some(old) = meta.supersedes_id {
+        let found =
+            queries::find(conn, case_id, old)?.filter(|d| may_see(d, &case, &caller.viewer));
+        if found.is_none() {
+            return Err(ApiError::field(
+                ErrorCode::ValidationFailed,
+                "supersedes_id",
+                "unknown_document",
+                "is not a document of this case",
+            ));
+        }
+    }
+    let row = queries::insert(
+        conn,
+        &DocumentRow {
+            id: Uuid::new_v4(),
+            case_id,
+            title: meta.title,
+            kind: meta.kind.as_str().to_owned(),
+            description: meta.description,
+            collected_at: meta.collected_at,
+            collected_by: meta.collected_by,
+            source: meta.source,
+            filename: meta.filename,
+            content_type: stored.content_type.clone(),
+            size_bytes: i64::try_from(stored.size).unwrap_or(i64::MAX),
+            sha256: stored.sha256.clone(),
+            object_key: stored.key.clone(),
+            sensitive: meta.sensitive,
+            supersedes_id: meta.supersedes_id,
+            uploaded_by: caller.viewer.user_id,
+            withdrawn_at: None,
+            withdrawn_reason: None,
+            withdrawn_by: None,
+            created_at: audit::now(),
+        },
+    )?;
+    audit::append(
+        conn,
+        &caller.audit,
+        Event::new("document.uploaded").entity("document", row.id).case(case_id).after(json!({
+            "title": fingerprint(&row.title), "kind": row.kind, "content_type": row.content_type, "size_bytes": row.size_bytes,
+            "sha256": row.sha256, "sensitive": row.sensitive, "supersedes_id": row.supersedes_id,
+        })),
+    )?;
+    if let Some(old) = row.supersedes_id {
+        audit::append(
+            conn,
+            &caller.audit,
+            Event::new("document.superseded")
+                .entity("document", old)
+                .case(case_id)
+                .after(json!({ "superseded_by": row.id })),
+        )?;
+    }
+    Ok(row.into())
+}
+
+pub fn list(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    case_id: Uuid,
+    include_withdrawn: bool,
+) -> ApiResult<Vec<DocumentView>> {
+    let case = cases::find_visible(conn, &caller.viewer, cases::Purpose::Content, case_id)?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(queries::for_case(conn, case_id, include_withdrawn)?
+        .into_iter()
+        .filter(|d| may_see(d, &case, &caller.viewer))
+        .map(DocumentView::from)
+        .collect())
+}
+
+/// Records a download (who, when, from where, which hash, which bytes) before it starts.
+pub fn record_download(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    case_id: Uuid,
+    id: Uuid,
+    range: Option<(u64, u64)>,
+) -> ApiResult<DocumentRow> {
+    let (_, doc) = visible_document(conn, &caller.viewer, case_id, id)?;
+    audit::append(
+        conn,
+        &caller.audit,
+        Event::new("document.downloaded")
+            .entity("document", id)
+            .case(case_id)
+            .after(json!({
+                "sha256": doc.sha256,
+                "range": range.map(|(a, b)| format!("bytes={a}-{b}")),
+            })),
+    )?;
+    Ok(doc)
+}
+
+pub fn withdraw(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    case_id: Uuid,
+    id: Uuid,
+    reason: &str,
+) -> ApiResult<DocumentView> {
+    lock_for_change(conn, &caller.viewer, case_id, |_| Ok(()))?;
+    let (_, doc) = visible_document(conn, &caller.viewer, case_id, id)?;
+    if doc.withdrawn_at.is_some() {
+        return Err(ApiError::new(
+            ErrorCode::WrongState,
+            "The document is already withdrawn.",
+        ));
+    }
+    let after = queries::withdraw(conn, id, caller.viewer.user_id, reason, audit::now())?;
+    audit::append(
+        conn,
+        &caller.audit,
+        Event::new("document.withdrawn")
+            .entity("document", id)
+            .case(case_id)
+            .after(json!({ "reason": reason, "sha256": after.sha256 })),
+    )?;
+    Ok(after.into())
+}
+
+/// Every custody event of one document, oldest first: ready to print for a hearing bundle.
+pub fn custody(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    case_id: Uuid,
+    id: Uuid,
+) -> ApiResult<(DocumentRow, Vec<AuditEventRow>)> {
+    let (_, doc) = visible_document(conn, &caller.viewer, case_id, id)?;
+    let filter = EventFilter {
+        case_id: Some(case_id),
+        entity_type: Some("document".into()),
+        entity_id: Some(id.to_string()),
+        limit: 10_000,
+        ..Default::default()
+    };
+    Ok((doc, crate::db::audit::list(conn, &filter)?))
+}

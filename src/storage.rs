@@ -1,0 +1,177 @@
+//! Object storage for documents, through `object_store`: the local filesystem (a directory from
+//! the settings). Uploads stream through here: hashed and counted on the way in, never held
+//! whole in memory, and aborted (leaving nothing behind) when too large or interrupted.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as ObjectPath;
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMultipart};
+use sha2::{Digest, Sha256};
+
+use crate::error::{ApiError, ApiResult, ErrorCode};
+
+/// How many leading bytes are kept to recognise the content type.
+const SNIFF_BYTES: usize = 8192;
+
+#[derive(Clone)]
+pub struct Storage {
+    store: Arc<dyn ObjectStore>,
+    pub max_bytes: u64,
+}
+
+/// What an upload stored.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub key: String,
+    pub size: u64,
+    pub sha256: String,
+    pub content_type: String,
+}
+
+impl Storage {
+    /// Documents under `dir` on the local filesystem (created if missing).
+    pub fn local(dir: &str, max_bytes: u64) -> Result<Self, String> {
+        std::fs::create_dir_all(dir).map_err(|e| format!("documents directory {dir}: {e}"))?;
+        let store = LocalFileSystem::new_with_prefix(dir)
+            .map_err(|e| format!("documents directory {dir}: {e}"))?;
+        Ok(Self {
+            store: Arc::new(store),
+            max_bytes,
+        })
+    }
+
+    /// Streams `body` to a new object under `key`. Too large: 413 and nothing kept; a read
+    /// error (the client went away): nothing kept.
+    pub async fn put_stream<S, E>(&self, key: &str, mut body: S) -> ApiResult<Stored>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let location = ObjectPath::from(key);
+        let upload = self
+            .store
+            .put_multipart(&location)
+            .await
+            .map_err(|e| ApiError::internal("storage", e))?;
+        let mut writer = WriteMultipart::new(upload);
+        let mut hasher = Sha256::new();
+        let mut size: u64 = 0;
+        let mut head: Vec<u8> = Vec::new();
+        while let Some(chunk) = body.next().await {
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = writer.abort().await;
+                    return Err(ApiError::new(
+                        ErrorCode::InvalidMultipart,
+                        format!("The upload was interrupted: {e}"),
+                    ));
+                }
+            };
+            size += chunk.len() as u64;
+            if size > self.max_bytes {
+                let _ = writer.abort().await;
+                return Err(ApiError::new(
+                    ErrorCode::PayloadTooLarge,
+                    format!("A document may be at most {} bytes.", self.max_bytes),
+                ));
+            }
+            hasher.update(&chunk);
+            if head.len() < SNIFF_BYTES {
+                let take = (SNIFF_BYTES - head.len()).min(chunk.len());
+                head.extend_from_slice(&chunk[..take]);
+            }
+            if let Err(e) = writer.wait_for_capacity(2).await {
+                return Err(ApiError::internal("storage", e));
+            }
+            writer.put(chunk);
+        }
+        writer
+            .finish()
+            .await
+            .map_err(|e| ApiError::internal("storage", e))?;
+        Ok(Stored {
+            key: key.to_owned(),
+            size,
+            sha256: hex::encode(hasher.finalize()),
+            content_type: sniff(&head),
+        })
+    }
+
+    /// The bytes of `key`, all or `range` (start..end, end exclusive), as a stream.
+    pub async fn get(
+        &self,
+        key: &str,
+        range: Option<std::ops::Range<u64>>,
+    ) -> ApiResult<impl Stream<Item = Result<Bytes, object_store::Error>> + use<>> {
+        let options = GetOptions {
+            range: range.map(GetRange::Bounded),
+            ..Default::default()
+        };
+        let result = self
+            .store
+            .get_opts(&ObjectPath::from(key), options)
+            .await
+            .map_err(|e| ApiError::internal("storage", e))?;
+        Ok(result.into_stream())
+    }
+
+    pub async fn delete(&self, key: &str) {
+        if let Err(e) = self.store.delete(&ObjectPath::from(key)).await {
+            tracing::warn!(error = %e, "could not delete a stored object");
+        }
+    }
+
+    /// The SHA-256 of what is stored under `key` now, read as a stream.
+    pub async fn rehash(&self, key: &str) -> Result<String, String> {
+        let result = self
+            .store
+            .get(&ObjectPath::from(key))
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut stream = result.into_stream();
+        let mut hasher = Sha256::new();
+        while let Some(chunk) = stream.next().await {
+            hasher.update(&chunk.map_err(|e| e.to_string())?);
+        }
+        Ok(hex::encode(hasher.finalize()))
+    }
+}
+
+/// The content type from the bytes themselves, never from what the client claims.
+pub fn sniff(head: &[u8]) -> String {
+    if let Some(kind) = infer::get(head) {
+        return kind.mime_type().to_owned();
+    }
+    if !head.is_empty() && (std::str::from_utf8(head).is_ok() || valid_utf8_prefix(head)) {
+        return "text/plain; charset=utf-8".to_owned();
+    }
+    "application/octet-stream".to_owned()
+}
+
+/// UTF-8 cut short in the middle of a character at the end of the sniffed bytes.
+fn valid_utf8_prefix(head: &[u8]) -> bool {
+    match std::str::from_utf8(head) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none() && e.valid_up_to() + 4 > head.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_types_come_from_the_bytes() {
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), "image/png");
+        assert_eq!(sniff(b"%PDF-1.7\n"), "application/pdf");
+        assert_eq!(
+            sniff("Statement of Jane, 3 March".as_bytes()),
+            "text/plain; charset=utf-8"
+        );
+        assert_eq!(sniff(&[0, 159, 146, 150, 1, 2]), "application/octet-stream");
+    }
+}
