@@ -36,7 +36,10 @@ RUN apt-get update \
 
 COPY --from=builder /usr/local/bin/probity /usr/local/bin/probity
 
-ENV PROBITY_BIND=0.0.0.0:8080 \
+RUN mkdir -p /var/lib/probity/documents && chown -R 10001:10001 /var/lib/probity
+
+ENV PROBITY_DOCUMENTS_DIR=/var/lib/probity/documents \
+    PROBITY_BIND=0.0.0.0:8080 \
     PROBITY_LOG_FORMAT=json
 
 USER 10001:10001
