@@ -94,33 +94,59 @@ fn escape(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-fn london_date(t: &DateTime<Utc>) -> String {
-    t.format("%A %-d %B %Y, %H:%M UTC").to_string()
+/// The last Sunday of `month` in `year`, at 01:00 UTC: when UK clocks change.
+fn uk_clock_change(year: i32, month: u32) -> Option<DateTime<Utc>> {
+    use chrono::{Datelike, NaiveDate, TimeZone, Weekday};
+    let next = if month == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)?
+    } else {
+        NaiveDate::from_ymd_opt(year, month + 1, 1)?
+    };
+    let mut day = next.pred_opt()?;
+    while day.weekday() != Weekday::Sun {
+        day = day.pred_opt()?;
+    }
+    Utc.from_local_datetime(&day.and_hms_opt(1, 0, 0)?).single()
+}
+
+/// A time as the UK shows it: GMT in winter, BST (UTC+1) from the last Sunday of March to
+/// the last Sunday of October.
+fn uk_time(t: &DateTime<Utc>) -> String {
+    use chrono::Datelike;
+    let year = t.year();
+    let summer = matches!((uk_clock_change(year, 3), uk_clock_change(year, 10)), (Some(a), Some(b)) if *t >= a && *t < b);
+    let local = *t + chrono::Duration::hours(if summer { 1 } else { 0 });
+    format!(
+        "{} {}",
+        local.format("%A %-d %B %Y, %H:%M"),
+        if summer { "BST" } else { "GMT" }
+    )
 }
 
 /// A plain, accessible page: no scripts, readable on a phone, linkable from a force's website.
-fn page(title: &str, intro: &str, items: &[PublicNotice]) -> String {
+fn page(
+    title: &str,
+    intro: &str,
+    other: (&str, &str),
+    items: &[PublicNotice],
+    next: Option<&str>,
+) -> String {
     let mut body = String::new();
     if items.is_empty() {
         body.push_str("<p>There is nothing published at the moment.</p>\n");
     }
     for n in items {
         body.push_str("<article>\n");
-        let rank = n
-            .officer_rank
-            .as_deref()
-            .map(|r| format!("{} ", escape(r)))
-            .unwrap_or_default();
-        body.push_str(&format!(
-            "<h2>{rank}{}</h2>\n<dl>\n",
-            escape(&n.officer_name)
-        ));
+        body.push_str(&format!("<h2>{}</h2>\n<dl>\n", escape(&n.officer_name)));
+        if let Some(rank) = &n.officer_rank {
+            body.push_str(&format!("<dt>Rank</dt><dd>{}</dd>\n", escape(rank)));
+        }
         body.push_str(&format!("<dt>Force</dt><dd>{}</dd>\n", escape(&n.force)));
         if let Some(date) = &n.hearing_date {
             body.push_str(&format!(
                 "<dt>Hearing</dt><dd><time datetime=\"{}\">{}</time></dd>\n",
                 date.to_rfc3339(),
-                escape(&london_date(date))
+                escape(&uk_time(date))
             ));
         }
         if let Some(venue) = &n.venue {
@@ -133,17 +159,30 @@ fn page(title: &str, intro: &str, items: &[PublicNotice]) -> String {
         if let Some(outcome) = &n.outcome {
             body.push_str(&format!("<dt>Outcome</dt><dd>{}</dd>\n", escape(outcome)));
         }
+        body.push_str(&format!(
+            "<dt>Published</dt><dd><time datetime=\"{}\">{}</time></dd>\n",
+            n.publish_from.to_rfc3339(),
+            escape(&uk_time(&n.publish_from))
+        ));
         body.push_str("</dl>\n</article>\n");
+    }
+    if let Some(cursor) = next {
+        body.push_str(&format!(
+            "<p><a href=\"?cursor={}\">Older entries</a></p>\n",
+            escape(cursor)
+        ));
     }
     format!(
         "<!doctype html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{t}</title>\n\
          <style>body{{font-family:system-ui,sans-serif;max-width:48rem;margin:0 auto;padding:1rem;line-height:1.5;color:#111}}\
          article{{border-top:2px solid #444;padding:.5rem 0 1rem}}dt{{font-weight:bold}}dd{{margin:0 0 .5rem}}\
-         h1{{font-size:1.6rem}}h2{{font-size:1.25rem;margin:.5rem 0}}</style>\n</head>\n<body>\n<main>\n\
-         <h1>{t}</h1>\n<p>{intro}</p>\n{body}</main>\n</body>\n</html>\n",
+         h1{{font-size:1.6rem}}h2{{font-size:1.25rem;margin:.5rem 0}}a{{color:#1d4ed8}}</style>\n</head>\n<body>\n<main>\n\
+         <h1>{t}</h1>\n<p>{intro}</p>\n<p><a href=\"{other_href}\">{other_text}</a></p>\n{body}</main>\n</body>\n</html>\n",
         t = escape(title),
         intro = escape(intro),
+        other_href = escape(other.0),
+        other_text = escape(other.1),
     )
 }
 
@@ -161,34 +200,103 @@ fn html(text: String) -> HttpResponse {
         .body(text)
 }
 
-/// The hearings page (HTML).
-#[utoipa::path(tag = "public", params(PublicList), responses((status = 200, description = "An HTML page", content_type = "text/html", body = String)))]
+/// The pages are linked from websites and shared on social media, which add their own
+/// parameters: only `cursor` is read, and one that does not parse starts from the top.
+fn page_cursor(req: &HttpRequest) -> PublicList {
+    let cursor = form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "cursor")
+        .map(|(_, v)| v.into_owned())
+        .filter(|c| pagination::decode_cursor::<(DateTime<Utc>, Uuid)>(Some(c)).is_ok());
+    PublicList {
+        limit: None,
+        cursor,
+    }
+}
+
+/// The hearings page (HTML). Unknown query parameters are ignored.
+#[utoipa::path(tag = "public", params(("cursor" = Option<String>, Query, description = "From the page's own Older link")),
+    responses((status = 200, description = "An HTML page", content_type = "text/html", body = String)))]
 #[get("/public/hearings")]
 pub async fn hearings_page(
     state: web::Data<AppState>,
-    ApiQuery(q): ApiQuery<PublicList>,
+    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let items = published(&state, "hearing_notice", q).await?.items;
+    let found = published(&state, "hearing_notice", page_cursor(&req)).await?;
     Ok(html(page(
         "Misconduct hearings",
-        "Misconduct hearings are held in public. These are the hearings to come.",
-        &items,
+        "Misconduct hearings are held in public. These are the hearings to come; times are UK time.",
+        ("/public/outcomes", "Outcomes of misconduct hearings"),
+        &found.items,
+        found.next_cursor.as_deref(),
     )))
 }
 
-/// The outcomes page (HTML).
-#[utoipa::path(tag = "public", params(PublicList), responses((status = 200, description = "An HTML page", content_type = "text/html", body = String)))]
+/// The outcomes page (HTML). Unknown query parameters are ignored.
+#[utoipa::path(tag = "public", params(("cursor" = Option<String>, Query, description = "From the page's own Older link")),
+    responses((status = 200, description = "An HTML page", content_type = "text/html", body = String)))]
 #[get("/public/outcomes")]
 pub async fn outcomes_page(
     state: web::Data<AppState>,
-    ApiQuery(q): ApiQuery<PublicList>,
+    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let items = published(&state, "outcome", q).await?.items;
+    let found = published(&state, "outcome", page_cursor(&req)).await?;
     Ok(html(page(
         "Misconduct hearing outcomes",
-        "The outcomes of misconduct hearings.",
-        &items,
+        "The outcomes of misconduct hearings, newest first.",
+        ("/public/hearings", "Misconduct hearings to come"),
+        &found.items,
+        found.next_cursor.as_deref(),
     )))
+}
+
+#[cfg(test)]
+mod page_tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn uk_time_follows_the_clocks() {
+        assert_eq!(
+            uk_time(&Utc.with_ymd_and_hms(2026, 12, 7, 10, 0, 0).unwrap()),
+            "Monday 7 December 2026, 10:00 GMT"
+        );
+        assert_eq!(
+            uk_time(&Utc.with_ymd_and_hms(2026, 7, 1, 9, 0, 0).unwrap()),
+            "Wednesday 1 July 2026, 10:00 BST"
+        );
+        // Clocks go forward at 01:00 UTC on Sunday 29 March 2026.
+        assert_eq!(
+            uk_time(&Utc.with_ymd_and_hms(2026, 3, 29, 0, 59, 0).unwrap()),
+            "Sunday 29 March 2026, 00:59 GMT"
+        );
+        assert_eq!(
+            uk_time(&Utc.with_ymd_and_hms(2026, 3, 29, 1, 0, 0).unwrap()),
+            "Sunday 29 March 2026, 02:00 BST"
+        );
+    }
+
+    #[test]
+    fn pages_escape_what_authors_wrote() {
+        let n = PublicNotice {
+            id: Uuid::nil(),
+            kind: "outcome".into(),
+            officer_name: "<script>x</script>".into(),
+            officer_rank: None,
+            force: "F".into(),
+            hearing_date: None,
+            venue: None,
+            allegation_summary: "a & b".into(),
+            outcome: Some("o".into()),
+            publish_from: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            publish_until: Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap(),
+        };
+        let html = page("T", "I", ("/x", "X"), &[n], None);
+        assert!(
+            !html.contains("<script>")
+                && html.contains("&lt;script&gt;")
+                && html.contains("a &amp; b")
+        );
+    }
 }
 
 /// A report of abuse of position, from anyone; contact details are optional.

@@ -185,6 +185,13 @@ async fn acceptance_apsp_case_to_a_public_hearing_outcome_and_closure() {
         "{html}"
     );
     assert!(!html.contains("<script") && !html.contains("Jane Roe"));
+    // Links shared on social media carry extra parameters: the page still renders.
+    let shared = app
+        .get("/public/hearings?utm_source=twitter&fbclid=abc&cursor=junk")
+        .send()
+        .await
+        .expect(200);
+    assert!(String::from_utf8_lossy(&shared.bytes).contains("PC Alex Smith"));
 
     // The outcome: gross misconduct proven, dismissal without notice.
     let outcome = app
