@@ -258,8 +258,7 @@ fn verify(checkpoint_file: Option<&std::path::Path>) -> Result<i32, String> {
 /// Re-hashes every document's stored bytes against the hash taken at upload.
 fn verify_documents() -> Result<i32, String> {
     let settings = cli_settings()?;
-    let storage =
-        crate::storage::Storage::local(&settings.documents_dir, settings.document_max_bytes)?;
+    let storage = crate::storage::Storage::from_settings(&settings)?;
     let mut conn = PgConnection::establish(&settings.database.url).map_err(|e| {
         format!(
             "cannot connect to {}: {e}",

@@ -96,6 +96,16 @@ impl std::fmt::Debug for AuthSettings {
     }
 }
 
+/// A force's own S3-compatible bucket for documents. Credentials come from the standard
+/// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` variables.
+#[derive(Clone, Debug)]
+pub struct S3Settings {
+    pub bucket: String,
+    /// e.g. `https://s3.eu-west-2.amazonaws.com` or a MinIO address.
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+}
+
 /// The casework rules' numbers, from the domain brief.
 #[derive(Clone, Debug)]
 pub struct CaseworkSettings {
@@ -131,6 +141,8 @@ pub struct Settings {
     /// Where documents are stored, and the largest accepted.
     pub documents_dir: String,
     pub document_max_bytes: u64,
+    /// S3-compatible storage instead of the directory, when a bucket is named.
+    pub s3: Option<S3Settings>,
     pub casework: CaseworkSettings,
     pub log_format: LogFormat,
     pub log_filter: String,
@@ -260,6 +272,11 @@ impl Settings {
             documents_dir: get("PROBITY_DOCUMENTS_DIR")
                 .unwrap_or_else(|| "probity-documents".to_owned()),
             document_max_bytes: parse_or(&get, "PROBITY_DOCUMENT_MAX_BYTES", 100 * 1024 * 1024)?,
+            s3: get("PROBITY_S3_BUCKET").map(|bucket| S3Settings {
+                bucket,
+                endpoint: get("PROBITY_S3_ENDPOINT"),
+                region: get("PROBITY_S3_REGION"),
+            }),
             casework: CaseworkSettings {
                 early_warning_threshold: parse_or(&get, "PROBITY_EARLY_WARNING_THRESHOLD", 1)?,
                 early_warning_window_months: parse_or(

@@ -26,7 +26,7 @@ impl AppState {
         let audit_key = settings
             .audit_signing_key
             .map(|seed| SigningKey::from_bytes(&seed));
-        let storage = Storage::local(&settings.documents_dir, settings.document_max_bytes)?;
+        let storage = Storage::from_settings(&settings)?;
         Ok(Self {
             settings: Arc::new(settings),
             db,

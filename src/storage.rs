@@ -1,5 +1,5 @@
 //! Object storage for documents, through `object_store`: the local filesystem (a directory from
-//! the settings). Uploads stream through here: hashed and counted on the way in, never held
+//! the settings) by default, or a force's own S3-compatible bucket when one is configured. Uploads stream through here: hashed and counted on the way in, never held
 //! whole in memory, and aborted (leaving nothing behind) when too large or interrupted.
 
 use std::sync::Arc;
@@ -32,6 +32,36 @@ pub struct Stored {
 }
 
 impl Storage {
+    /// The store the settings name: an S3-compatible bucket, or the documents directory.
+    pub fn from_settings(settings: &crate::config::Settings) -> Result<Self, String> {
+        match &settings.s3 {
+            Some(s3) => Self::s3(s3, settings.document_max_bytes),
+            None => Self::local(&settings.documents_dir, settings.document_max_bytes),
+        }
+    }
+
+    /// A force's own S3-compatible bucket.
+    pub fn s3(s3: &crate::config::S3Settings, max_bytes: u64) -> Result<Self, String> {
+        use object_store::aws::AmazonS3Builder;
+        let mut builder = AmazonS3Builder::from_env().with_bucket_name(&s3.bucket);
+        if let Some(endpoint) = &s3.endpoint {
+            builder = builder
+                .with_endpoint(endpoint)
+                .with_allow_http(endpoint.starts_with("http://"))
+                .with_virtual_hosted_style_request(false);
+        }
+        if let Some(region) = &s3.region {
+            builder = builder.with_region(region);
+        }
+        let store = builder
+            .build()
+            .map_err(|e| format!("S3 bucket {}: {e}", s3.bucket))?;
+        Ok(Self {
+            store: Arc::new(store),
+            max_bytes,
+        })
+    }
+
     /// Documents under `dir` on the local filesystem (created if missing).
     pub fn local(dir: &str, max_bytes: u64) -> Result<Self, String> {
         std::fs::create_dir_all(dir).map_err(|e| format!("documents directory {dir}: {e}"))?;

@@ -254,7 +254,17 @@ pub fn update(
         restricted: edit.restricted,
         ..Default::default()
     };
-    let after = cases::update(conn, id, &changes, audit::now())?;
+    let now = audit::now();
+    let after = cases::update(conn, id, &changes, now)?;
+    // A supervisor who restricts a case must still see it: they become a member.
+    let assigned_to_caller = after.assigned_investigator_id == Some(caller.viewer.user_id);
+    if after.restricted && !before.restricted && !assigned_to_caller {
+        let mut members = cases::members(conn, id)?;
+        if !members.contains(&caller.viewer.user_id) {
+            members.push(caller.viewer.user_id);
+            cases::replace_members(conn, id, &members, now)?;
+        }
+    }
     audit::append(
         conn,
         &caller.audit,

@@ -30,7 +30,7 @@ pub enum Purpose {
 ///   the assigned investigator;
 /// - investigator: cases assigned to them, and cases where they are a named member
 ///   (for the audit trail: only the assigned investigator);
-/// - intake: cases they created, while the case is still in `intake`;
+/// - intake: cases they created, while the case is still in `intake` and not restricted;
 /// - auditor: no case content, but every case's audit trail;
 /// - admin: nothing.
 pub fn visible_to<QS: 'static>(viewer: &Viewer, purpose: Purpose) -> CasePredicate<QS> {
@@ -69,7 +69,7 @@ pub fn visible_to<QS: 'static>(viewer: &Viewer, purpose: Purpose) -> CasePredica
         ),
         (Role::Intake, Purpose::Content) => Box::new(
             not_subject
-                .sql("cases.state = 'intake' AND cases.created_by = ")
+                .sql("cases.state = 'intake' AND NOT cases.restricted AND cases.created_by = ")
                 .bind::<SqlUuid, _>(id),
         ),
         (Role::Auditor, Purpose::AuditTrail) => Box::new(not_subject.sql("TRUE")),

@@ -1266,3 +1266,55 @@ async fn workload_counts_open_cases_per_investigator() {
         .await
         .expect(403);
 }
+
+#[actix_web::test]
+async fn restricting_a_case_keeps_the_supervisor_and_drops_everyone_else() {
+    let app = TestApp::new().await;
+    let s = staff(&app).await;
+    let case = create_case(&app, &s.intake, "corruption").await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    app.get(&format!("/api/v1/cases/{id}"))
+        .token(&s.intake)
+        .send()
+        .await
+        .expect(200);
+    let tag = etag(&app, &s.supervisor, &id).await;
+    let restricted = app
+        .patch(&format!("/api/v1/cases/{id}"))
+        .token(&s.supervisor)
+        .header("if-match", &tag)
+        .json(&json!({"restricted": true}))
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(restricted["restricted"], true);
+    assert_eq!(restricted["members"].as_array().unwrap().len(), 1);
+    app.get(&format!("/api/v1/cases/{id}"))
+        .token(&s.supervisor)
+        .send()
+        .await
+        .expect(200);
+    app.get(&format!("/api/v1/cases/{id}"))
+        .token(&s.supervisor2)
+        .send()
+        .await
+        .expect(404);
+    // Only members and the assigned investigator see a restricted case: not its creator at intake.
+    app.get(&format!("/api/v1/cases/{id}"))
+        .token(&s.intake)
+        .send()
+        .await
+        .expect(404);
+    // Only supervisors restrict.
+    let other = create_case(&app, &s.intake, "other").await;
+    let other_id = other["id"].as_str().unwrap();
+    let tag = etag(&app, &s.intake, other_id).await;
+    app.patch(&format!("/api/v1/cases/{other_id}"))
+        .token(&s.intake)
+        .header("if-match", &tag)
+        .json(&json!({"restricted": true}))
+        .send()
+        .await
+        .expect(403);
+}

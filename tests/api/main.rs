@@ -4,6 +4,7 @@
 mod audit_log;
 mod auth;
 mod bad_input;
+mod case_matrix;
 mod casework;
 mod cli;
 mod documents;
