@@ -293,10 +293,10 @@ pub fn transition(
     id: Uuid,
     request: TransitionRequest,
     check_version: impl FnOnce(i32) -> ApiResult<()>,
-) -> ApiResult<CaseRow> {
+) -> ApiResult<CaseRecord> {
     let before = lock_for_change(conn, &caller.viewer, id, check_version)?;
     let is_assigned = before.assigned_investigator_id == Some(caller.viewer.user_id);
-    let record = CaseRecord::load(conn, before.clone())?;
+    let mut record = CaseRecord::load(conn, before.clone())?;
     let from = record.state()?;
     let suspended_from: Option<CaseState> =
         before.suspended_from.as_deref().map(stored).transpose()?;
@@ -347,7 +347,9 @@ pub fn transition(
                 "closure_reason": request.closure_reason,
             })),
     )?;
-    Ok(after)
+    // The rest of the record is unchanged: answer from it without reading it again.
+    record.case = after;
+    Ok(record)
 }
 
 /// Whether `user_id` is linked to a subject of the case.

@@ -40,9 +40,20 @@ impl CaseRecord {
         let allegations = case_records::allegations(conn, case.id)?;
         let decisions = case_records::decisions(conn, case.id)?;
         let members = cases::members(conn, case.id)?;
-        let proceedings = proceedings::for_case(conn, case.id)?;
-        let outcomes = proceedings::outcomes_for_case(conn, case.id)?;
-        let list_reports = proceedings::list_reports_for_case(conn, case.id)?;
+        // Proceedings, outcomes and list reports exist only from the `proceedings` state on.
+        let later = matches!(
+            case.state.as_str(),
+            "proceedings" | "outcome" | "closed" | "suspended"
+        );
+        let (proceedings, outcomes, list_reports) = if later {
+            (
+                proceedings::for_case(conn, case.id)?,
+                proceedings::outcomes_for_case(conn, case.id)?,
+                proceedings::list_reports_for_case(conn, case.id)?,
+            )
+        } else {
+            (Vec::new(), Vec::new(), Vec::new())
+        };
         Ok(Self {
             case,
             allegations,

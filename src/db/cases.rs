@@ -352,7 +352,12 @@ pub fn list(conn: &mut PgConnection, viewer: &Viewer, f: &CaseFilter) -> QueryRe
     }
     if let Some(overdue) = f.overdue {
         // The same rule as `ReportSchedule::is_overdue`, in SQL.
-        let expr = sql::<Bool>("(cases.state <> 'closed' AND ")
+        // The cheap, indexable bound first: nothing is overdue before its first report is due.
+        let expr = sql::<Bool>("(cases.state <> 'closed' AND cases.came_to_attention_at < ")
+            .bind::<Timestamptz, _>(f.now)
+            .sql(" - make_interval(months => ")
+            .bind::<Int4, _>(f.report_first_months)
+            .sql(") AND ")
             .bind::<Timestamptz, _>(f.now)
             .sql(" > cases.came_to_attention_at + make_interval(months => ")
             .bind::<Int4, _>(f.report_first_months)

@@ -435,10 +435,15 @@ pub async fn transition(
         closure_reason: body.closure_reason,
     };
     let caller = caller(&user, &meta);
-    change_case(&state, move |c| {
-        service::transition(c, &caller, id, request, |v| if_match.require(v))
-    })
-    .await
+    let settings = state.settings.casework.clone();
+    let view = state
+        .db
+        .transaction(move |c| {
+            let record = service::transition(c, &caller, id, request, |v| if_match.require(v))?;
+            service::build_view(c, record, &settings)
+        })
+        .await?;
+    Ok(case_response(HttpResponse::Ok(), view))
 }
 
 /// Assign the case to an investigator. Needs `If-Match`.
