@@ -696,24 +696,38 @@ async fn early_warning_flags_repeat_subjects_and_cases() {
 
 #[actix_web::test]
 async fn the_twelve_month_report_deadline_and_the_overdue_filter() {
+    use chrono::{Datelike, Months, TimeZone, Utc};
     let app = TestApp::new().await;
     let s = staff(&app).await;
+    // Relative to today, so the test means the same thing whenever it runs: the matter came
+    // to attention 19 months ago, on the 15th (no month-end clamping).
+    let today = Utc::now().date_naive();
+    let base = today.with_day(15).unwrap() - Months::new(19);
+    let at = |months: u32| {
+        let d = base + Months::new(months);
+        Utc.with_ymd_and_hms(d.year(), d.month(), 15, 9, 0, 0)
+            .unwrap()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
     let old = app
         .post("/api/v1/cases")
         .token(&s.supervisor)
         .json(&json!({"title": "Old matter", "summary": "Came to attention long ago.", "source": "internal_referral",
-                      "category": "corruption", "received_at": "2025-03-10T09:00:00Z", "came_to_attention_at": "2025-01-15T09:00:00Z"}))
+                      "category": "corruption", "received_at": at(1), "came_to_attention_at": at(0)}))
         .send()
         .await
         .expect(201)
         .json();
     let old_id = old["id"].as_str().unwrap().to_owned();
-    assert_eq!(
-        old["deadlines"]["twelve_month_report_due"],
-        "2026-01-15T09:00:00Z"
-    );
+    assert_eq!(old["deadlines"]["twelve_month_report_due"], at(12));
     assert_eq!(old["deadlines"]["overdue"], true);
-    create_case(&app, &s.supervisor, "other").await;
+    app.post("/api/v1/cases")
+        .token(&s.supervisor)
+        .json(&json!({"title": "Recent matter", "summary": "Came to attention last month.", "source": "internal_referral",
+                      "category": "other", "received_at": at(18)}))
+        .send()
+        .await
+        .expect(201);
 
     let overdue = app
         .get("/api/v1/cases?overdue=true")
@@ -739,7 +753,7 @@ async fn the_twelve_month_report_deadline_and_the_overdue_filter() {
     assert_eq!(not_overdue["items"].as_array().unwrap().len(), 1);
 
     // One report moves the due date six months on (still past); a second clears it.
-    for reported in ["2026-01-10T09:00:00Z", "2026-07-10T09:00:00Z"] {
+    for reported in [at(11), at(17)] {
         decide(&app, &s.supervisor, &old_id, json!({"kind": "twelve_month_report", "reported_at": reported, "rationale": "Report sent to the PCC and the IOPC."}))
             .await
             .expect(201);
@@ -751,10 +765,7 @@ async fn the_twelve_month_report_deadline_and_the_overdue_filter() {
         .await
         .expect(200)
         .json();
-    assert_eq!(
-        now["deadlines"]["twelve_month_report_due"],
-        "2027-01-15T09:00:00Z"
-    );
+    assert_eq!(now["deadlines"]["twelve_month_report_due"], at(24));
     assert_eq!(now["deadlines"]["reports_made"], 2);
     assert_eq!(now["deadlines"]["overdue"], false);
     let overdue = app
