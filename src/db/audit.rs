@@ -13,18 +13,19 @@ pub fn lock_chain_head(
     chain_id: &str,
     case_id: Option<Uuid>,
 ) -> QueryResult<(i64, String)> {
-    // One statement creates the chain on first use or locks its head row (an upsert that
-    // updates takes the row lock, as SELECT ... FOR UPDATE would).
+    // Both statements are plain enough for diesel to keep them prepared.
     diesel::insert_into(audit_chains::table)
         .values((
             audit_chains::id.eq(chain_id),
             audit_chains::case_id.eq(case_id),
         ))
-        .on_conflict(audit_chains::id)
-        .do_update()
-        .set(audit_chains::id.eq(diesel::upsert::excluded(audit_chains::id)))
-        .returning((audit_chains::head_seq, audit_chains::head_hash))
-        .get_result(conn)
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    audit_chains::table
+        .find(chain_id)
+        .select((audit_chains::head_seq, audit_chains::head_hash))
+        .for_update()
+        .first(conn)
 }
 
 pub fn insert_event(conn: &mut PgConnection, row: &AuditEventRow) -> QueryResult<()> {

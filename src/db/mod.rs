@@ -31,7 +31,7 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 pub type PgPool = Pool<ConnectionManager<PgConnection>>;
 pub type PgPooled = PooledConnection<ConnectionManager<PgConnection>>;
 
-/// Sets the per-connection settings every time the pool hands a connection out.
+/// Sets the per-connection settings when the pool opens a connection.
 #[derive(Debug)]
 struct SessionSettings {
     statement_timeout: Duration,
@@ -60,6 +60,9 @@ impl Db {
             .max_size(settings.pool_size)
             .min_idle(Some(0))
             .connection_timeout(settings.acquire_timeout)
+            // No `SELECT 1` round trip on every checkout: a broken connection is noticed by
+            // diesel itself and replaced, and a query on it fails as any database error does.
+            .test_on_check_out(false)
             .connection_customizer(Box::new(SessionSettings {
                 statement_timeout: settings.statement_timeout,
             }))

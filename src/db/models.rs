@@ -76,7 +76,9 @@ pub struct RefreshTokenRow {
 }
 
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = audit_events, check_for_backend(diesel::pg::Pg))]
+// `None` is bound as NULL rather than written as DEFAULT, so the insert's SQL never varies
+// and diesel keeps it prepared: it runs on every change.
+#[diesel(table_name = audit_events, check_for_backend(diesel::pg::Pg), treat_none_as_default_value = false)]
 pub struct AuditEventRow {
     #[diesel(skip_insertion)]
     pub position: i64,

@@ -1,0 +1,40 @@
+-- EXPLAIN (ANALYZE, BUFFERS, TIMING OFF) of the list queries the benchmark measures, as the
+-- server sends them for the supervisor (src/db/cases.rs `list` with `visible_to`; captured
+-- with log_statement = 'all' at commit 1b5cecb, parameters written in, `now()` for the
+-- request time). Run by load.py after the read phases;
+-- the output goes to bench/out/casework-explain.txt. TIMING OFF: per-node timing costs a clock
+-- read per row and loop, which on a virtual machine can triple the run time of a plan with
+-- tens of thousands of subplan loops; row counts and loops are what the plans are read for.
+-- psql variables: me (the supervisor's user id), q (the search term).
+\set ON_ERROR_STOP 1
+SET TIME ZONE 'UTC';
+\pset pager off
+
+\echo '==== GET /api/v1/cases?state=investigation&category=apsp&limit=50'
+EXPLAIN (ANALYZE, BUFFERS, TIMING OFF)
+SELECT "cases"."id", "cases"."reference", "cases"."title", "cases"."summary", "cases"."source", "cases"."category", "cases"."received_at", "cases"."came_to_attention_at", "cases"."state", "cases"."suspended_from", "cases"."closure_reason", "cases"."restricted", "cases"."assigned_investigator_id", "cases"."created_by", "cases"."flagged", "cases"."flag_reasons", "cases"."version", "cases"."created_at", "cases"."updated_at"
+FROM "cases"
+WHERE ((NOT EXISTS (SELECT 1 FROM allegations va JOIN subjects vs ON vs.id = va.subject_id WHERE va.case_id = cases.id AND vs.user_id = :'me')
+        AND (NOT cases.restricted OR cases.assigned_investigator_id = :'me' OR EXISTS (SELECT 1 FROM case_members vm WHERE vm.case_id = cases.id AND vm.user_id = :'me'))
+        AND ("cases"."state" = 'investigation')) AND ("cases"."category" = 'apsp'))
+ORDER BY "cases"."received_at" DESC, "cases"."id" DESC LIMIT 51;
+
+\set title '==== GET /api/v1/cases?q=' :q '&limit=50'
+\echo :title
+EXPLAIN (ANALYZE, BUFFERS, TIMING OFF)
+SELECT "cases"."id", "cases"."reference", "cases"."title", "cases"."summary", "cases"."source", "cases"."category", "cases"."received_at", "cases"."came_to_attention_at", "cases"."state", "cases"."suspended_from", "cases"."closure_reason", "cases"."restricted", "cases"."assigned_investigator_id", "cases"."created_by", "cases"."flagged", "cases"."flag_reasons", "cases"."version", "cases"."created_at", "cases"."updated_at"
+FROM "cases"
+WHERE (NOT EXISTS (SELECT 1 FROM allegations va JOIN subjects vs ON vs.id = va.subject_id WHERE va.case_id = cases.id AND vs.user_id = :'me')
+       AND (NOT cases.restricted OR cases.assigned_investigator_id = :'me' OR EXISTS (SELECT 1 FROM case_members vm WHERE vm.case_id = cases.id AND vm.user_id = :'me'))
+       AND (to_tsvector('english', cases.title || ' ' || cases.summary) @@ websearch_to_tsquery('english', :'q')
+            OR EXISTS (SELECT 1 FROM allegations a WHERE a.case_id = cases.id AND to_tsvector('english', a.description) @@ websearch_to_tsquery('english', :'q'))))
+ORDER BY "cases"."received_at" DESC, "cases"."id" DESC LIMIT 51;
+
+\echo '==== GET /api/v1/cases?overdue=true&limit=50'
+EXPLAIN (ANALYZE, BUFFERS, TIMING OFF)
+SELECT "cases"."id", "cases"."reference", "cases"."title", "cases"."summary", "cases"."source", "cases"."category", "cases"."received_at", "cases"."came_to_attention_at", "cases"."state", "cases"."suspended_from", "cases"."closure_reason", "cases"."restricted", "cases"."assigned_investigator_id", "cases"."created_by", "cases"."flagged", "cases"."flag_reasons", "cases"."version", "cases"."created_at", "cases"."updated_at"
+FROM "cases"
+WHERE (NOT EXISTS (SELECT 1 FROM allegations va JOIN subjects vs ON vs.id = va.subject_id WHERE va.case_id = cases.id AND vs.user_id = :'me')
+       AND (NOT cases.restricted OR cases.assigned_investigator_id = :'me' OR EXISTS (SELECT 1 FROM case_members vm WHERE vm.case_id = cases.id AND vm.user_id = :'me'))
+       AND (cases.state <> 'closed' AND cases.came_to_attention_at < now() - make_interval(months => 12) AND now() > cases.came_to_attention_at + make_interval(months => 12 + 6 * (SELECT count(*)::int FROM decisions d WHERE d.case_id = cases.id AND d.kind = 'twelve_month_report'))))
+ORDER BY "cases"."received_at" DESC, "cases"."id" DESC LIMIT 51;

@@ -1,0 +1,769 @@
+#!/usr/bin/env python3
+"""Load generator for the probity casework benchmark (bench/casework/run).
+
+Standard library only. Every client owns one keep-alive HTTP/1.1 connection (http.client,
+TCP_NODELAY). Concurrent clients run in separate processes (fork), so no client's timings
+are stretched by another holding the Python interpreter lock.
+
+Phases:
+  reads        GET /api/v1/cases/{id} over random seeded cases, and three filtered lists
+               (state + category, full-text q, overdue): each first by one client in
+               sequence, then by N concurrent clients, for a fixed duration
+  (pools)      the transition pools are seeded (bench/casework/seed_pools.sql) after the reads
+  transitions  N clients move intake cases to assessment through the API for a fixed
+               duration (each case once); then pgbench, N clients for the same duration,
+               runs the same transaction as SQL, twice: every statement the app sends, and
+               the write path only (lock, update, audit append)
+
+Only loopback targets are accepted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import ipaddress
+import json
+import math
+import multiprocessing as mp
+import os
+import platform
+import random
+import re
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from collections import Counter
+
+LOGIN_PATH = "/api/v1/auth/login"
+CASES_PATH = "/api/v1/cases"
+TIMEOUT_S = 30.0
+HERE = os.path.dirname(os.path.abspath(__file__))
+TARGET_P99_MS = 50.0
+TARGET_RATIO = 0.5
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+class Client:
+    """One keep-alive connection; reconnects after a transport error."""
+
+    def __init__(self, host: str, port: int, token: str | None = None):
+        self.host = host
+        self.port = port
+        self.token = token
+        self.conn: http.client.HTTPConnection | None = None
+
+    def _connect(self) -> http.client.HTTPConnection:
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=TIMEOUT_S)
+        conn.connect()
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return conn
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict | None = None) -> tuple[int, bytes, float]:
+        """Returns (status, body, seconds). Status 0 means a transport error."""
+        h = {"Accept": "application/json"}
+        if self.token:
+            h["Authorization"] = f"Bearer {self.token}"
+        if body is not None:
+            h["Content-Type"] = "application/json"
+        if headers:
+            h.update(headers)
+        if self.conn is None:
+            self.conn = self._connect()
+        start = time.perf_counter()
+        try:
+            self.conn.request(method, path, body=body, headers=h)
+            resp = self.conn.getresponse()
+            data = resp.read()
+            elapsed = time.perf_counter() - start
+            if resp.will_close:
+                self.close()
+            return resp.status, data, elapsed
+        except (OSError, http.client.HTTPException):
+            elapsed = time.perf_counter() - start
+            self.close()
+            return 0, b"", elapsed
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            finally:
+                self.conn = None
+
+
+def status_counts(c: Counter) -> dict:
+    return {("transport_error" if k == 0 else str(k)): v for k, v in sorted(c.items())}
+
+
+# --------------------------------------------------------------------------- CPU accounting
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _machine_busy_s() -> float | None:
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / CLK_TCK
+
+
+def _process_cpu_s(pid: int | None) -> float | None:
+    if not pid:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            rest = f.read().rsplit(")", 1)[1].split()
+        return (int(rest[11]) + int(rest[12])) / CLK_TCK
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _postgres_cpu_s() -> dict[int, float]:
+    out = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                raw = f.read()
+        except OSError:
+            continue
+        if raw[raw.find("(") + 1: raw.rfind(")")] != "postgres":
+            continue
+        rest = raw.rsplit(")", 1)[1].split()
+        out[int(name)] = (int(rest[11]) + int(rest[12])) / CLK_TCK
+    return out
+
+
+def _own_cpu_s() -> float:
+    """This process and its waited-for children (worker processes, pgbench)."""
+    s = resource.getrusage(resource.RUSAGE_SELF)
+    c = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+
+
+class CpuMeter:
+    """Where the machine's CPU time went during a phase (Linux /proc).
+
+    PostgreSQL backends are sampled every 0.2 s by a thread, so the CPU of a backend that
+    exits during the phase (pgbench's connections close at its end) is still counted up to
+    its last sample."""
+
+    def __init__(self, server_pid: int | None):
+        self.server_pid = server_pid
+        self.t0 = time.perf_counter()
+        self.m0 = _machine_busy_s()
+        self.s0 = _process_cpu_s(server_pid)
+        self.pg0 = _postgres_cpu_s()
+        self.pg_last = dict(self.pg0)
+        self.p0 = _own_cpu_s()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.2):
+            self.pg_last.update(_postgres_cpu_s())
+
+    def stop(self) -> dict:
+        self._stop.set()
+        self._thread.join()
+        wall = time.perf_counter() - self.t0
+        m1, s1 = _machine_busy_s(), _process_cpu_s(self.server_pid)
+        self.pg_last.update(_postgres_cpu_s())
+        out = {"wall_s": wall, "cpus": os.cpu_count() or 1}
+        if self.m0 is not None and m1 is not None:
+            out["machine_busy_s"] = m1 - self.m0
+        if self.s0 is not None and s1 is not None:
+            out["server_s"] = s1 - self.s0
+        out["load_generator_s"] = _own_cpu_s() - self.p0
+        # Processes that started during the phase count from zero.
+        out["postgres_s"] = sum(v - self.pg0.get(pid, 0.0) for pid, v in self.pg_last.items())
+        if "machine_busy_s" in out:
+            out["other_s"] = max(0.0, out["machine_busy_s"] - out.get("server_s", 0.0)
+                                 - out["load_generator_s"] - out["postgres_s"])
+        return out
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    """Nearest-rank percentile of an ascending list."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, math.ceil(p / 100.0 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def summarise_ms(seconds: list[float]) -> dict:
+    values = sorted(s * 1000.0 for s in seconds)
+    if not values:
+        return {"count": 0}
+    return {
+        "count": len(values),
+        "mean_ms": statistics.fmean(values),
+        "stdev_ms": statistics.stdev(values) if len(values) > 1 else 0.0,
+        "min_ms": values[0],
+        "p50_ms": percentile(values, 50),
+        "p95_ms": percentile(values, 95),
+        "p99_ms": percentile(values, 99),
+        "max_ms": values[-1],
+    }
+
+
+# --------------------------------------------------------------------------- reads
+
+
+def _read_loop(client: Client, paths: list[str], rng: random.Random, deadline: float):
+    statuses: Counter = Counter()
+    latencies: list[float] = []
+    last_end = time.perf_counter()
+    while time.perf_counter() < deadline:
+        status, _, elapsed = client.request("GET", rng.choice(paths))
+        last_end = time.perf_counter()
+        statuses[status] += 1
+        latencies.append(elapsed)
+    return statuses, latencies, last_end
+
+
+def _reader_process(host, port, token, paths, seed, start_at, deadline, conn):
+    try:
+        client = Client(host, port, token)
+        # Connect before the start line so connection set-up is not timed.
+        client.request("GET", paths[0])
+        while time.perf_counter() < start_at:
+            time.sleep(0.001)
+        statuses, latencies, last_end = _read_loop(client, paths, random.Random(seed), deadline)
+        client.close()
+        conn.send({"statuses": dict(statuses), "latencies": latencies, "last_end": last_end})
+    except Exception as e:  # report, do not hang the parent
+        conn.send({"error": repr(e)})
+    finally:
+        conn.close()
+
+
+def read_phase(host, port, token, paths, clients, duration, warmup, seed, server_pid) -> dict:
+    """`clients` == 1: sequential in this process; otherwise one process per client."""
+    meter = None
+    if clients == 1:
+        client = Client(host, port, token)
+        rng = random.Random(seed)
+        for _ in range(warmup):
+            client.request("GET", rng.choice(paths))
+        meter = CpuMeter(server_pid)
+        start = time.perf_counter()
+        statuses, latencies, last_end = _read_loop(client, paths, rng, start + duration)
+        client.close()
+        wall = last_end - start
+    else:
+        ctx = mp.get_context("fork")
+        start = time.perf_counter() + 0.5
+        deadline = start + duration
+        procs, pipes = [], []
+        for i in range(clients):
+            parent, child = ctx.Pipe(duplex=False)
+            p = ctx.Process(target=_reader_process,
+                            args=(host, port, token, paths, seed * 1000 + i, start, deadline, child),
+                            daemon=True)
+            p.start()
+            child.close()
+            procs.append(p)
+            pipes.append(parent)
+        # Started after the fork: the meter's sampling thread must not be running at fork time.
+        meter = CpuMeter(server_pid)
+        statuses, latencies, last_end = Counter(), [], start
+        for p, pipe in zip(procs, pipes):
+            if not pipe.poll(duration + TIMEOUT_S + 10):
+                raise RuntimeError("a reader process did not report")
+            r = pipe.recv()
+            p.join(5)
+            if "error" in r:
+                raise RuntimeError(f"a reader process failed: {r['error']}")
+            statuses.update({int(k): v for k, v in r["statuses"].items()})
+            latencies.extend(r["latencies"])
+            last_end = max(last_end, r["last_end"])
+        wall = last_end - start
+    cpu = meter.stop()
+    total = sum(statuses.values())
+    ok = statuses.get(200, 0)
+    return {
+        "clients": clients,
+        "duration_s": duration,
+        "wall_s": wall,
+        "requests": total,
+        "ok_200": ok,
+        "non_200": total - ok,
+        "status_counts": status_counts(statuses),
+        "requests_per_s": total / wall if wall > 0 else 0.0,
+        # Every response, whatever its status, so a fast error cannot flatter the figures.
+        "latency": summarise_ms(latencies),
+        "cpu": cpu,
+    }
+
+
+# --------------------------------------------------------------------------- transitions
+
+
+def _transition_process(host, port, token, cases, start_at, deadline, conn):
+    try:
+        client = Client(host, port, token)
+        client.request("GET", "/readyz")
+        while time.perf_counter() < start_at:
+            time.sleep(0.001)
+        body = json.dumps({"to": "assessment", "reason": "bench"}).encode()
+        statuses: Counter = Counter()
+        latencies: list[float] = []
+        last_end = time.perf_counter()
+        used = 0
+        for case_id, version in cases:
+            if time.perf_counter() >= deadline:
+                break
+            status, _, elapsed = client.request(
+                "POST", f"{CASES_PATH}/{case_id}/transitions", body, {"If-Match": f'"{version}"'})
+            last_end = time.perf_counter()
+            used += 1
+            statuses[status] += 1
+            latencies.append(elapsed)
+        client.close()
+        conn.send({"statuses": dict(statuses), "latencies": latencies, "last_end": last_end,
+                   "exhausted": used == len(cases) and time.perf_counter() < deadline})
+    except Exception as e:
+        conn.send({"error": repr(e)})
+    finally:
+        conn.close()
+
+
+def api_transitions(host, port, token, pool, clients, duration, server_pid) -> dict:
+    """Each client moves the cases of its own slice of the pool, each once, until the deadline."""
+    per = len(pool) // clients
+    ctx = mp.get_context("fork")
+    start = time.perf_counter() + 0.5
+    deadline = start + duration
+    procs, pipes = [], []
+    for i in range(clients):
+        parent, child = ctx.Pipe(duplex=False)
+        p = ctx.Process(target=_transition_process,
+                        args=(host, port, token, pool[i * per:(i + 1) * per], start, deadline, child),
+                        daemon=True)
+        p.start()
+        child.close()
+        procs.append(p)
+        pipes.append(parent)
+    meter = CpuMeter(server_pid)  # after the fork, as in read_phase
+    statuses, latencies, last_end, exhausted = Counter(), [], start, 0
+    for p, pipe in zip(procs, pipes):
+        if not pipe.poll(duration + TIMEOUT_S + 10):
+            raise RuntimeError("a transition process did not report")
+        r = pipe.recv()
+        p.join(5)
+        if "error" in r:
+            raise RuntimeError(f"a transition process failed: {r['error']}")
+        statuses.update({int(k): v for k, v in r["statuses"].items()})
+        latencies.extend(r["latencies"])
+        last_end = max(last_end, r["last_end"])
+        exhausted += 1 if r["exhausted"] else 0
+    cpu = meter.stop()
+    wall = last_end - start
+    ok = statuses.get(200, 0)
+    total = sum(statuses.values())
+    return {
+        "clients": clients,
+        "duration_s": duration,
+        "wall_s": wall,
+        "cases_per_client": per,
+        "clients_that_ran_out_of_cases": exhausted,
+        "requests": total,
+        "ok_200": ok,
+        "non_200": total - ok,
+        "status_counts": status_counts(statuses),
+        # Successful transitions divided by the wall time until the last one returned.
+        "transitions_per_s": ok / wall if wall > 0 else 0.0,
+        "latency": summarise_ms(latencies),
+        "cpu": cpu,
+    }
+
+
+def psql(pg_url: str, *args: str, capture: bool = True) -> str:
+    r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", pg_url, *args],
+                       capture_output=capture, text=True, check=False)
+    if r.returncode != 0:
+        raise RuntimeError(f"psql failed: {r.stderr.strip()}")
+    return r.stdout
+
+
+def count_statements(path: str) -> int:
+    """SQL statements in a pgbench script: each ends with `;` or `\\gset` (comments and
+    meta-commands aside)."""
+    n = 0
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("--") or line.startswith("\\"):
+                continue
+            if line.endswith(";") or re.search(r"\\gset(\s+\w+)?$", line):
+                n += 1
+    return n
+
+
+def pgbench_phase(args, script: str, variables: dict, server_pid) -> dict:
+    jobs = max(1, min(args.clients, os.cpu_count() or 1))
+    cmd = [args.pgbench, "-n", "-M", "prepared", "-c", str(args.clients), "-j", str(jobs),
+           "-T", str(int(round(args.transition_duration)))]
+    for k, v in variables.items():
+        cmd += ["-D", f"{k}={v}"]
+    cmd += ["-f", os.path.join(HERE, script), args.pg_url]
+    meter = CpuMeter(server_pid)
+    r = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    cpu = meter.stop()
+    out = r.stdout + r.stderr
+
+    def grab(pattern, cast=float):
+        m = re.search(pattern, out)
+        return cast(m.group(1)) if m else None
+
+    result = {
+        "script": f"bench/casework/{script}",
+        "statements": count_statements(os.path.join(HERE, script)),
+        "command": " ".join(c if c != args.pg_url else "$PG_URL" for c in cmd),
+        "clients": args.clients,
+        "threads": jobs,
+        "duration_s": args.transition_duration,
+        "exit_code": r.returncode,
+        "transactions": grab(r"number of transactions actually processed: (\d+)", int),
+        "failed": grab(r"number of failed transactions: (\d+)", int),
+        "latency_avg_ms": grab(r"latency average = ([\d.]+) ms"),
+        "tps": grab(r"tps = ([\d.]+) \(without initial connection time\)"),
+        "cpu": cpu,
+    }
+    errors = [line for line in out.splitlines() if "error" in line.lower() or "abort" in line.lower()]
+    if errors:
+        result["errors"] = errors[:10]
+    if r.returncode != 0 or result["tps"] is None:
+        sys.stderr.write(out)
+        raise RuntimeError(f"pgbench failed ({script}, exit {r.returncode})")
+    return result
+
+
+def audit_verify(probity_bin: str, pg_url: str) -> dict:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DATABASE_URL": pg_url, "PROBITY_LOG": "warn"}
+    t0 = time.perf_counter()
+    r = subprocess.run([probity_bin, "audit", "verify"], capture_output=True, text=True, env=env,
+                       cwd="/", check=False)
+    line = next((l for l in r.stderr.splitlines() if "audit log" in l), r.stderr.strip()[-300:])
+    return {"exit_code": r.returncode, "intact": r.returncode == 0, "message": line,
+            "seconds": time.perf_counter() - t0}
+
+
+# --------------------------------------------------------------------------- output
+
+
+def fmt(v, digits=1) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    return f"{v:.{digits}f}"
+
+
+def cpu_line(cpu, indent="    ", generator="load generator"):
+    if not cpu or "machine_busy_s" not in cpu:
+        return
+    cap = cpu["wall_s"] * cpu["cpus"]
+
+    def pct(k):
+        return f"{100.0 * cpu[k] / cap:.0f}%" if k in cpu else "-"
+
+    print(f"{indent}CPU, % of {cpu['cpus']} CPUs: busy {pct('machine_busy_s')} = server {pct('server_s')}"
+          f" + PostgreSQL {pct('postgres_s')} + {generator} {pct('load_generator_s')} + other {pct('other_s')}")
+
+
+def print_report(res: dict) -> None:
+    env = res["environment"]
+    data = res["data"]
+    print()
+    print("probity casework benchmark")
+    print("=" * 100)
+    print(f"target            {res['target']}  (PROBITY_DB_POOL_SIZE={env.get('db_pool_size')})")
+    print(f"machine           {env['cpus']} CPUs, Python {env['python']}, {env['platform']}")
+    print(f"PostgreSQL        {env.get('postgres')}")
+    print("                  (server, PostgreSQL and the load generator share these CPUs)")
+    print(f"seeded data       {data['cases']:,} cases, {data['subjects']:,} subjects, "
+          f"{data['allegations']:,} allegations, {data['decisions']:,} decisions "
+          f"(seeded in {fmt(data.get('seed_s'), 0)} s)")
+    print(f"                  states: " + ", ".join(f"{k} {v:,}" for k, v in data["states"].items()))
+    print()
+    print("Reads, as the supervisor. Latency is client-side, every response counted, nearest-rank percentiles.")
+    print(f"  {'request':<58}{'clients':>8}{'n':>7}{'non200':>7}{'req/s':>8}"
+          f"{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}  p99<{TARGET_P99_MS:.0f}ms")
+    for r in res["reads"]:
+        for key in ("sequential", "concurrent"):
+            ph = r[key]
+            lat = ph["latency"]
+            ok = lat.get("p99_ms", float("inf")) < TARGET_P99_MS and ph["non_200"] == 0
+            label = r["label"] if key == "sequential" else ""
+            print(f"  {label:<58}{ph['clients']:>8}{ph['requests']:>7}{ph['non_200']:>7}"
+                  f"{ph['requests_per_s']:>8.0f}{fmt(lat.get('p50_ms')):>8}{fmt(lat.get('p95_ms')):>8}"
+                  f"{fmt(lat.get('p99_ms')):>8}{fmt(lat.get('max_ms')):>8}  {'met' if ok else 'MISSED'}")
+        if r.get("items") is not None:
+            print(f"  {'':<58}(one page: {r['items']} items, more pages: {r['more']})")
+    print("  CPU during the concurrent phases:")
+    for r in res["reads"]:
+        print(f"    {r['label']}")
+        cpu_line(r["concurrent"].get("cpu"), indent="      ")
+    print()
+    t = res["transitions"]
+    api, full, write = t["api"], t["pgbench_app_statements"], t["pgbench_write_path"]
+    print(f"Transitions intake -> assessment, {api['clients']} clients, {api['duration_s']:.0f} s each "
+          f"(each a case update plus an audit append)")
+    codes = ", ".join(f"{k}: {v}" for k, v in api["status_counts"].items())
+    lat = api["latency"]
+    print(f"  {'API  POST /api/v1/cases/{id}/transitions':<58}{api['transitions_per_s']:>9.1f} /s"
+          f"   ({api['ok_200']} x 200 in {api['wall_s']:.1f} s; {codes})")
+    print(f"  {'':<58}latency ms p50 {fmt(lat.get('p50_ms'))}  p95 {fmt(lat.get('p95_ms'))}"
+          f"  p99 {fmt(lat.get('p99_ms'))}  max {fmt(lat.get('max_ms'))}")
+    if api["clients_that_ran_out_of_cases"]:
+        print(f"  {'':<58}WARNING: {api['clients_that_ran_out_of_cases']} clients ran out of cases; "
+              f"raise --api-pool")
+    cpu_line(api.get("cpu"))
+    for label, ph in ((f"pgbench, every statement the app sends ({full['statements']})", full),
+                      (f"pgbench, write path only ({write['statements']})", write)):
+        print(f"  {label:<58}{ph['tps']:>9.1f} /s   ({ph['transactions']} transactions, "
+              f"{ph['failed']} failed, latency avg {fmt(ph['latency_avg_ms'], 2)} ms)")
+        if ph.get("wrapped"):
+            print(f"  {'':<58}(more transactions than cases: some cases were moved twice)")
+        cpu_line(ph.get("cpu"), generator="pgbench")
+    print(f"  moved to assessment, checked in the database: API {t['moved']['api']}, "
+          f"pgbench {t['moved']['pgbench_app_statements']} + {t['moved']['pgbench_write_path']}")
+    v = t.get("audit_verify_before_pgbench")
+    if v:
+        print(f"  probity audit verify after the reads and API transitions, before pgbench: "
+              f"{'intact' if v['intact'] else 'FAILED'} ({v['message'].removeprefix('probity: ')})")
+    print()
+    for key, label in (("ratio_to_app_statements", "API rate / pgbench rate, every statement the app sends"),
+                       ("ratio_to_write_path", "API rate / pgbench rate, write path only")):
+        v = t[key]
+        print(f"  {label:<72}{100 * v:>6.1f} %   target >= {100 * TARGET_RATIO:.0f} %: "
+              f"{'met' if v >= TARGET_RATIO else 'MISSED'}")
+    print("=" * 100)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def loopback_only(url: str) -> tuple[str, int]:
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme != "http" or not parsed.hostname or not parsed.port:
+        sys.exit(f"load.py: --base-url must look like http://127.0.0.1:PORT, got {url!r}")
+    try:
+        if not ipaddress.ip_address(parsed.hostname).is_loopback:
+            raise ValueError
+    except ValueError:
+        sys.exit(f"load.py: refusing to target {parsed.hostname!r}: only loopback addresses are allowed")
+    return parsed.hostname, parsed.port
+
+
+def jwt_claims(token: str) -> dict:
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def scalar(pg_url: str, sql: str) -> str:
+    return psql(pg_url, "-At", "-c", sql).strip()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--base-url", default="http://127.0.0.1:18090")
+    ap.add_argument("--pg-url", required=True, help="the benchmark database (pgbench, checks)")
+    ap.add_argument("--pgbench", default="pgbench")
+    ap.add_argument("--username", default="bench-supervisor")
+    ap.add_argument("--password", default=os.environ.get("BENCH_PASSWORD", "bench password for probity"))
+    ap.add_argument("--clients", type=int, default=8, help="concurrent clients (reads, transitions)")
+    ap.add_argument("--seq-duration", type=float, default=10.0, help="seconds of each sequential read phase")
+    ap.add_argument("--duration", type=float, default=10.0, help="seconds of each concurrent read phase")
+    ap.add_argument("--transition-duration", type=float, default=10.0, help="seconds of each transition phase")
+    ap.add_argument("--warmup", type=int, default=50, help="requests before each sequential phase")
+    ap.add_argument("--q", default="Folkestone", help="the full-text search term")
+    ap.add_argument("--read-ids", type=int, default=20000, help="random seeded cases the GETs pick from")
+    ap.add_argument("--api-pool", type=int, default=12000, help="intake cases for the API transitions")
+    ap.add_argument("--pg-pool", type=int, default=60000, help="intake cases for each pgbench script")
+    ap.add_argument("--probity-bin", default="", help="run `probity audit verify` before pgbench")
+    ap.add_argument("--server-pid", type=int, default=0)
+    ap.add_argument("--db-pool-size", default="")
+    ap.add_argument("--seed-seconds", type=float, default=None)
+    ap.add_argument("--out", default=os.path.join(HERE, "..", "out", "casework.json"))
+    ap.add_argument("--explain-out", default=os.path.join(HERE, "..", "out", "casework-explain.txt"))
+    args = ap.parse_args()
+    host, port = loopback_only(args.base_url)
+    if args.clients < 1:
+        sys.exit("load.py: --clients must be at least 1")
+
+    # Log in.
+    c = Client(host, port)
+    status, body, _ = c.request("POST", LOGIN_PATH,
+                                json.dumps({"username": args.username, "password": args.password}).encode())
+    c.close()
+    if status != 200:
+        sys.exit(f"load.py: login failed with status {status}: {body[:200]!r}")
+    token = json.loads(body)["access_token"]
+    claims = jwt_claims(token)
+    me, sid = claims["sub"], claims["sid"]
+
+    def count(sql):
+        return int(scalar(args.pg_url, sql))
+
+    states = dict(
+        line.split("|") for line in
+        scalar(args.pg_url, "SELECT state || '|' || count(*) FROM cases GROUP BY state ORDER BY count(*) DESC").splitlines()
+    )
+    results: dict = {
+        "target": f"http://{host}:{port}",
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "environment": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "postgres": scalar(args.pg_url, "SELECT version()").split(" on ")[0],
+            "db_pool_size": args.db_pool_size or None,
+        },
+        "settings": {k: getattr(args, k) for k in
+                     ("clients", "seq_duration", "duration", "transition_duration", "warmup", "q",
+                      "read_ids", "api_pool", "pg_pool")},
+        "data": {
+            "cases": count("SELECT count(*) FROM cases"),
+            "subjects": count("SELECT count(*) FROM subjects"),
+            "allegations": count("SELECT count(*) FROM allegations"),
+            "decisions": count("SELECT count(*) FROM decisions"),
+            "states": {k: int(v) for k, v in states.items()},
+            "seed_s": args.seed_seconds,
+        },
+    }
+
+    # ---- reads
+    ids = scalar(args.pg_url, f"""
+        SELECT id FROM cases c
+        WHERE NOT c.restricted
+           OR EXISTS (SELECT 1 FROM case_members m WHERE m.case_id = c.id AND m.user_id = '{me}')
+        ORDER BY md5(c.id::text || 'read') LIMIT {int(args.read_ids)}""").split()
+    q = urllib.parse.quote(args.q)
+    reads = [
+        ("GET /api/v1/cases/{id} (random seeded case)", [f"{CASES_PATH}/{i}" for i in ids], False),
+        ("GET /api/v1/cases?state=investigation&category=apsp&limit=50",
+         [f"{CASES_PATH}?state=investigation&category=apsp&limit=50"], True),
+        (f"GET /api/v1/cases?q={args.q}&limit=50", [f"{CASES_PATH}?q={q}&limit=50"], True),
+        ("GET /api/v1/cases?overdue=true&limit=50", [f"{CASES_PATH}?overdue=true&limit=50"], True),
+    ]
+    results["reads"] = []
+    for n, (label, paths, is_list) in enumerate(reads):
+        entry = {"label": label, "path": paths[0] if is_list else f"{CASES_PATH}/{{id}}"}
+        c = Client(host, port, token)
+        status, body, _ = c.request("GET", paths[0])
+        c.close()
+        if status != 200:
+            sys.exit(f"load.py: sanity {label} answered {status}: {body[:300]!r}")
+        if is_list:
+            page = json.loads(body)
+            entry["items"] = len(page.get("items", []))
+            entry["more"] = page.get("next_cursor") is not None
+        print(f"reads: {label}: 1 client for {args.seq_duration:.0f} s ...", file=sys.stderr, flush=True)
+        entry["sequential"] = read_phase(host, port, token, paths, 1, args.seq_duration, args.warmup,
+                                         seed=n + 1, server_pid=args.server_pid)
+        time.sleep(0.5)
+        print(f"reads: {label}: {args.clients} clients for {args.duration:.0f} s ...", file=sys.stderr, flush=True)
+        entry["concurrent"] = read_phase(host, port, token, paths, args.clients, args.duration, 0,
+                                         seed=n + 101, server_pid=args.server_pid)
+        results["reads"].append(entry)
+        time.sleep(0.5)
+
+    # The plans of the list queries, as they ran on this data.
+    print("reads: EXPLAIN ANALYZE of the list queries ...", file=sys.stderr, flush=True)
+    explain = psql(args.pg_url, "-v", f"me={me}", "-v", f"q={args.q}", "-f", os.path.join(HERE, "explain_lists.sql"))
+    os.makedirs(os.path.dirname(os.path.abspath(args.explain_out)), exist_ok=True)
+    with open(args.explain_out, "w") as f:
+        f.write(explain)
+    results["explain_file"] = os.path.relpath(os.path.abspath(args.explain_out), os.path.join(HERE, "..", ".."))
+
+    # ---- transition pools, seeded only now so the reads ran on the seeded cases alone
+    per_api = args.api_pool // args.clients
+    per_pg = args.pg_pool // args.clients
+    api_pool_n, pg_half = per_api * args.clients, per_pg * args.clients
+    print(f"transitions: seeding {api_pool_n} + 2 x {pg_half} intake cases ...", file=sys.stderr, flush=True)
+    t0 = time.perf_counter()
+    psql(args.pg_url, "-v", f"api_pool={api_pool_n}", "-v", f"pg_pool={2 * pg_half}",
+         "-v", f"supervisor_id={me}", "-f", os.path.join(HERE, "seed_pools.sql"))
+    pool_seed_s = time.perf_counter() - t0
+    pool = [tuple(line.split("|")) for line in scalar(args.pg_url, f"""
+        SELECT c.id || '|' || c.version FROM generate_series(1, {api_pool_n}) k
+        JOIN cases c ON c.id = md5('api-' || k)::uuid ORDER BY k""").splitlines()]
+    if len(pool) != api_pool_n:
+        sys.exit(f"load.py: expected {api_pool_n} API pool cases, found {len(pool)}")
+
+    def moved(prefix, lo, hi):
+        return count(f"""SELECT count(*) FROM cases WHERE state = 'assessment'
+                         AND id IN (SELECT md5('{prefix}' || k)::uuid FROM generate_series({lo}, {hi}) k)""")
+
+    t = {"pool_seed_s": pool_seed_s}
+    psql(args.pg_url, "-c", "CHECKPOINT")
+    print(f"transitions: API, {args.clients} clients for {args.transition_duration:.0f} s ...", file=sys.stderr, flush=True)
+    t["api"] = api_transitions(host, port, token, pool, args.clients, args.transition_duration, args.server_pid)
+    time.sleep(0.5)
+
+    # The seeded data wrote no audit events and every event so far came from the server:
+    # the log must verify. (pgbench's events, next, will not.)
+    if args.probity_bin:
+        print("transitions: probity audit verify (before pgbench) ...", file=sys.stderr, flush=True)
+        t["audit_verify_before_pgbench"] = audit_verify(args.probity_bin, args.pg_url)
+
+    psql(args.pg_url, "-c", "CHECKPOINT")
+    print(f"transitions: pgbench, every statement the app sends, {args.clients} clients for "
+          f"{args.transition_duration:.0f} s ...", file=sys.stderr, flush=True)
+    t["pgbench_app_statements"] = pgbench_phase(
+        args, "transition_app_sql.pgbench",
+        {"k": 0, "base": 0, "per_client": per_pg, "me": me, "sid": sid}, args.server_pid)
+    time.sleep(0.5)
+
+    psql(args.pg_url, "-c", "CHECKPOINT")
+    print(f"transitions: pgbench, write path only, {args.clients} clients for "
+          f"{args.transition_duration:.0f} s ...", file=sys.stderr, flush=True)
+    t["pgbench_write_path"] = pgbench_phase(
+        args, "transition_sql.pgbench",
+        {"k": 0, "base": pg_half, "per_client": per_pg, "actor": me}, args.server_pid)
+
+    for key in ("pgbench_app_statements", "pgbench_write_path"):
+        t[key]["cases"] = pg_half
+        t[key]["wrapped"] = (t[key]["transactions"] or 0) > pg_half
+    t["moved"] = {
+        "api": moved("api-", 1, api_pool_n),
+        "pgbench_app_statements": moved("pg-", 1, pg_half),
+        "pgbench_write_path": moved("pg-", pg_half + 1, 2 * pg_half),
+    }
+    api_rate = t["api"]["transitions_per_s"]
+    t["ratio_to_app_statements"] = api_rate / t["pgbench_app_statements"]["tps"]
+    t["ratio_to_write_path"] = api_rate / t["pgbench_write_path"]["tps"]
+    results["transitions"] = t
+    results["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+    print_report(results)
+    print(f"plans of the list queries: {results['explain_file']}")
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump(results, f, indent=2)
+        f.write("\n")
+    print(f"results written to {os.path.relpath(os.path.abspath(args.out), os.path.join(HERE, '..', '..'))}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
