@@ -99,6 +99,52 @@ pub fn insert(conn: &mut PgConnection, row: &CaseRow) -> QueryResult<CaseRow> {
         .get_result(conn)
 }
 
+/// The need-to-know rule of [`visible_to`], for one case already read (by id, a statement
+/// PostgreSQL keeps prepared), so the hot single-case paths do not re-plan the list
+/// predicate on every request. The two must agree: the authorization matrix and the
+/// need-to-know tests drive both (lists through `visible_to`, single cases through this).
+fn may_see(
+    conn: &mut PgConnection,
+    viewer: &Viewer,
+    purpose: Purpose,
+    case: &CaseRow,
+) -> QueryResult<bool> {
+    let me = viewer.user_id;
+    let assigned = case.assigned_investigator_id == Some(me);
+    let role_allows = match (viewer.role, purpose) {
+        (Role::Supervisor, _) => !case.restricted || assigned || is_member(conn, case.id, me)?,
+        (Role::Investigator, Purpose::Content) => assigned || is_member(conn, case.id, me)?,
+        (Role::Investigator, Purpose::AuditTrail) => assigned,
+        (Role::Intake, Purpose::Content) => {
+            case.state == "intake" && !case.restricted && case.created_by == me
+        }
+        (Role::Auditor, Purpose::AuditTrail) => true,
+        _ => false,
+    };
+    Ok(role_allows && !linked_to_subject(conn, case.id, me)?)
+}
+
+fn is_member(conn: &mut PgConnection, case_id: Uuid, user_id: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        case_members::table
+            .filter(case_members::case_id.eq(case_id))
+            .filter(case_members::user_id.eq(user_id)),
+    ))
+    .get_result(conn)
+}
+
+/// Whether `user_id` is linked to a subject with an allegation on the case.
+fn linked_to_subject(conn: &mut PgConnection, case_id: Uuid, user_id: Uuid) -> QueryResult<bool> {
+    use crate::db::schema::{allegations, subjects};
+    diesel::select(diesel::dsl::exists(
+        allegations::table
+            .inner_join(subjects::table)
+            .filter(allegations::case_id.eq(case_id))
+            .filter(subjects::user_id.eq(user_id)),
+    ))
+    .get_result(conn)
+}
+
 /// The case if `viewer` may see it for `purpose`.
 pub fn find_visible(
     conn: &mut PgConnection,
@@ -106,12 +152,15 @@ pub fn find_visible(
     purpose: Purpose,
     id: Uuid,
 ) -> QueryResult<Option<CaseRow>> {
-    cases::table
-        .filter(cases::id.eq(id))
-        .filter(visible_to(viewer, purpose))
+    let case = cases::table
+        .find(id)
         .select(CaseRow::as_select())
         .first(conn)
-        .optional()
+        .optional()?;
+    match case {
+        Some(c) if may_see(conn, viewer, purpose, &c)? => Ok(Some(c)),
+        _ => Ok(None),
+    }
 }
 
 /// Like [`find_visible`], locking the row until the transaction ends: changes to one case
@@ -121,13 +170,16 @@ pub fn lock_visible(
     viewer: &Viewer,
     id: Uuid,
 ) -> QueryResult<Option<CaseRow>> {
-    cases::table
-        .filter(cases::id.eq(id))
-        .filter(visible_to(viewer, Purpose::Content))
+    let case = cases::table
+        .find(id)
         .select(CaseRow::as_select())
         .for_update()
         .first(conn)
-        .optional()
+        .optional()?;
+    match case {
+        Some(c) if may_see(conn, viewer, Purpose::Content, &c)? => Ok(Some(c)),
+        _ => Ok(None),
+    }
 }
 
 #[derive(AsChangeset, Default)]
