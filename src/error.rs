@@ -316,6 +316,17 @@ impl From<DieselError> for ApiError {
                 ErrorCode::Conflict,
                 "A concurrent change won; retry the request.",
             ),
+            // PostgreSQL text cannot hold NUL: a client that sends one gets a clear 400.
+            DieselError::DatabaseError(_, ref info)
+                if info
+                    .message()
+                    .contains("invalid byte sequence for encoding") =>
+            {
+                Self::new(
+                    ErrorCode::InvalidParameter,
+                    "Text may not contain NUL characters.",
+                )
+            }
             DieselError::DatabaseError(_, ref info)
                 if info.message().contains("deadlock detected") =>
             {

@@ -228,3 +228,23 @@ async fn every_response_carries_the_envelope_headers() {
     assert!(resp.header("x-request-id").is_some());
     assert_eq!(resp.header("cache-control").as_deref(), Some("no-store"));
 }
+
+#[actix_web::test]
+async fn nul_characters_are_a_4xx_not_a_500() {
+    let app = TestApp::new().await;
+    let (_, auditor) = app.user_token("auditor.one", Role::Auditor).await;
+    let resp = app.login_as("a\u{0}b", "whatever password here").await;
+    assert!(resp.status.is_client_error(), "{}", resp.status);
+    let resp = app
+        .get("/api/v1/audit?action=a%00b")
+        .token(&auditor)
+        .send()
+        .await;
+    problem(&resp, 400, "invalid_parameter");
+    let resp = app
+        .get("/api/v1/public/reports/PR-A%00")
+        .header("x-receipt-token", "t")
+        .send()
+        .await;
+    assert!(resp.status.is_client_error(), "{}", resp.status);
+}
