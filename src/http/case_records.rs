@@ -1,7 +1,6 @@
 //! What a case holds: parties, allegations, notes and decisions. Every handler first
 //! establishes that the caller may see the case (404 otherwise), inside the casework layer.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -19,7 +18,7 @@ use crate::domain::party::{PartyRole, VulnerabilityFactor};
 use crate::domain::text;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::cases::caller;
-use crate::http::extract::{ApiJson, IfMatch, RequestMeta, Require, etag, parse_uuid};
+use crate::http::extract::{ApiJson, IfMatch, RequestMeta, Require, parse_uuid, versioned};
 use crate::state::AppState;
 
 const PROBLEM: &str = "application/problem+json";
@@ -127,9 +126,7 @@ pub async fn add_party(
         .db
         .transaction(move |c| service::add_party(c, &caller, case_id, fields))
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::ETAG, etag(view.version)))
-        .json(view))
+    Ok(versioned(HttpResponse::Created(), view.version, &view))
 }
 
 /// The parties of a case. The read is recorded (`parties.viewed`).
@@ -196,9 +193,7 @@ pub async fn update_party(
             })
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(view.version)))
-        .json(view))
+    Ok(versioned(HttpResponse::Ok(), view.version, &view))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -293,9 +288,7 @@ pub async fn add_allegation(
             service::add_allegation(c, &caller, &settings, case_id, subject_id, fields)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::ETAG, etag(view.version)))
-        .json(view))
+    Ok(versioned(HttpResponse::Created(), view.version, &view))
 }
 
 /// The allegations on a case.
@@ -362,9 +355,7 @@ pub async fn update_allegation(
             })
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(view.version)))
-        .json(view))
+    Ok(versioned(HttpResponse::Ok(), view.version, &view))
 }
 
 // ---------------------------------------------------------------------------------------

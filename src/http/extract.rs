@@ -391,6 +391,17 @@ impl FromRequest for RequestMeta {
 // ---------------------------------------------------------------------------------------
 // Optimistic concurrency
 
+/// A response carrying a versioned resource and its `ETag`.
+pub fn versioned<T: serde::Serialize>(
+    mut builder: actix_web::HttpResponseBuilder,
+    version: i32,
+    body: &T,
+) -> actix_web::HttpResponse {
+    builder
+        .insert_header((header::ETAG, etag(version)))
+        .json(body)
+}
+
 /// The strong ETag of a versioned resource.
 pub fn etag(version: i32) -> String {
     format!("\"{version}\"")

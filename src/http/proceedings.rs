@@ -1,6 +1,5 @@
 //! Proceedings, outcomes, barred/advisory list reports and publications of a case.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
@@ -18,7 +17,7 @@ use crate::domain::text;
 use crate::error::ApiResult;
 use crate::http::case_records::Items;
 use crate::http::cases::caller;
-use crate::http::extract::{ApiJson, IfMatch, RequestMeta, Require, etag, parse_uuid};
+use crate::http::extract::{ApiJson, IfMatch, RequestMeta, Require, parse_uuid, versioned};
 use crate::state::AppState;
 
 const PROBLEM: &str = "application/problem+json";
@@ -104,9 +103,7 @@ pub async fn schedule(
         .db
         .transaction(move |c| service::schedule(c, &caller, &settings, case_id, input))
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::ETAG, etag(view.version)))
-        .json(view))
+    Ok(versioned(HttpResponse::Created(), view.version, &view))
 }
 
 /// The case's proceedings.
@@ -184,9 +181,7 @@ pub async fn reschedule(
             )
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(view.version)))
-        .json(view))
+    Ok(versioned(HttpResponse::Ok(), view.version, &view))
 }
 
 /// Cancel proceedings, with a reason. Needs `If-Match`.
@@ -236,9 +231,7 @@ pub async fn cancel(
             )
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(view.version)))
-        .json(view))
+    Ok(versioned(HttpResponse::Ok(), view.version, &view))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -516,9 +509,7 @@ pub async fn draft(
         .db
         .transaction(move |c| service::draft(c, &caller, &settings, case_id, input))
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::ETAG, etag(view.version)))
-        .json(view))
+    Ok(versioned(HttpResponse::Created(), view.version, &view))
 }
 
 /// The case's publications, drafts included.
@@ -577,9 +568,7 @@ pub async fn approve(
             service::approve(c, &caller, &settings, case_id, id, |v| if_match.require(v))
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(view.version)))
-        .json(view))
+    Ok(versioned(HttpResponse::Ok(), view.version, &view))
 }
 
 /// Withdraw a publication, with a reason. Needs `If-Match`.
@@ -618,7 +607,5 @@ pub async fn withdraw(
             service::withdraw(c, &caller, case_id, id, &reason, |v| if_match.require(v))
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(view.version)))
-        .json(view))
+    Ok(versioned(HttpResponse::Ok(), view.version, &view))
 }

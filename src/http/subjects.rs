@@ -14,7 +14,7 @@ use crate::db::subjects::{self as queries, SubjectFilter};
 use crate::domain::text;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::cases::caller;
-use crate::http::extract::{ApiJson, ApiQuery, RequestMeta, Require, etag, parse_uuid};
+use crate::http::extract::{ApiJson, ApiQuery, RequestMeta, Require, etag, parse_uuid, versioned};
 use crate::http::pagination::{self, Page};
 use crate::state::AppState;
 
@@ -156,9 +156,7 @@ pub async fn get_subject(
     let id = parse_uuid("id", &path)?;
     let caller = caller(&user, &meta);
     let view = state.db.run(move |c| service::get(c, &caller, id)).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(view.version)))
-        .json(view))
+    Ok(versioned(HttpResponse::Ok(), view.version, &view))
 }
 
 /// Every case and allegation about this person that the caller may see.

@@ -1,6 +1,5 @@
 //! Investigation tasks: a case's plan, and each user's own open tasks.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -16,7 +15,7 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::case_records::Items;
 use crate::http::cases::caller;
 use crate::http::extract::{
-    ApiJson, ApiQuery, IfMatch, RequestMeta, Require, etag, nullable, parse_uuid,
+    ApiJson, ApiQuery, IfMatch, RequestMeta, Require, nullable, parse_uuid, versioned,
 };
 use crate::http::pagination;
 use crate::state::AppState;
@@ -109,9 +108,7 @@ pub async fn create(
         .db
         .transaction(move |c| service::create(c, &caller, case_id, fields))
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::ETAG, etag(view.version)))
-        .json(view))
+    Ok(versioned(HttpResponse::Created(), view.version, &view))
 }
 
 /// The case's tasks.
@@ -189,9 +186,7 @@ pub async fn update(
             service::update(c, &caller, case_id, id, fields, |v| if_match.require(v))
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag(view.version)))
-        .json(view))
+    Ok(versioned(HttpResponse::Ok(), view.version, &view))
 }
 
 #[derive(Deserialize, IntoParams)]
