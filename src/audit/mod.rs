@@ -1,5 +1,6 @@
 //! The audit log: every state change appends an event, in the same transaction as the
-//! change, to a hash chain (one per case, one `system` chain). Events are never updated or
+//! change, to a hash chain (one per case, one `system` chain). The chain's row is locked for
+//! the append, so a chain never forks and its sequence has no gaps. Events are never updated or
 //! deleted; the database refuses it.
 
 pub mod checkpoint;
@@ -152,7 +153,6 @@ pub fn append(
     };
     row.hash = hash::event_hash(&row);
     db::audit::insert_event(conn, &row)?;
-    db::audit::advance_chain_head(conn, &row.chain_id, row.seq, &row.hash)?;
     Ok(row)
 }
 

@@ -8,44 +8,46 @@ use crate::db::models::AuditEventRow;
 use crate::db::schema::{audit_chains, audit_events};
 
 /// Locks the chain's head row (creating it on first use) and returns its head.
+/// Locks the chain (creating it on first use) and returns its head: the last event's
+/// sequence number and hash, or 0 and the genesis hash for an empty chain. Every statement
+/// here stays prepared, and the chain row is never rewritten.
 pub fn lock_chain_head(
     conn: &mut PgConnection,
     chain_id: &str,
     case_id: Option<Uuid>,
 ) -> QueryResult<(i64, String)> {
-    // Both statements are plain enough for diesel to keep them prepared.
-    diesel::insert_into(audit_chains::table)
-        .values((
-            audit_chains::id.eq(chain_id),
-            audit_chains::case_id.eq(case_id),
-        ))
-        .on_conflict_do_nothing()
-        .execute(conn)?;
-    audit_chains::table
+    let locked = audit_chains::table
         .find(chain_id)
-        .select((audit_chains::head_seq, audit_chains::head_hash))
+        .select(audit_chains::id)
         .for_update()
-        .first(conn)
+        .first::<String>(conn)
+        .optional()?;
+    if locked.is_none() {
+        diesel::insert_into(audit_chains::table)
+            .values((
+                audit_chains::id.eq(chain_id),
+                audit_chains::case_id.eq(case_id),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+        audit_chains::table
+            .find(chain_id)
+            .select(audit_chains::id)
+            .for_update()
+            .first::<String>(conn)?;
+    }
+    let head = audit_events::table
+        .filter(audit_events::chain_id.eq(chain_id))
+        .order(audit_events::seq.desc())
+        .select((audit_events::seq, audit_events::hash))
+        .first::<(i64, String)>(conn)
+        .optional()?;
+    Ok(head.unwrap_or_else(|| (0, crate::audit::hash::GENESIS_HASH.to_owned())))
 }
 
 pub fn insert_event(conn: &mut PgConnection, row: &AuditEventRow) -> QueryResult<()> {
     diesel::insert_into(audit_events::table)
         .values(row)
-        .execute(conn)
-        .map(|_| ())
-}
-
-pub fn advance_chain_head(
-    conn: &mut PgConnection,
-    chain_id: &str,
-    seq: i64,
-    hash: &str,
-) -> QueryResult<()> {
-    diesel::update(audit_chains::table.find(chain_id))
-        .set((
-            audit_chains::head_seq.eq(seq),
-            audit_chains::head_hash.eq(hash),
-        ))
         .execute(conn)
         .map(|_| ())
 }

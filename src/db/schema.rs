@@ -42,8 +42,6 @@ diesel::table! {
     audit_chains (id) {
         id -> Text,
         case_id -> Nullable<Uuid>,
-        head_seq -> Int8,
-        head_hash -> Text,
         created_at -> Timestamptz,
     }
 }
