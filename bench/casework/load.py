@@ -597,7 +597,7 @@ def main() -> int:
     ap.add_argument("--warmup", type=int, default=50, help="requests before each sequential phase")
     ap.add_argument("--q", default="Folkestone", help="the full-text search term")
     ap.add_argument("--read-ids", type=int, default=20000, help="random seeded cases the GETs pick from")
-    ap.add_argument("--api-pool", type=int, default=12000, help="intake cases for the API transitions")
+    ap.add_argument("--api-pool", type=int, default=20000, help="intake cases for the API transitions")
     ap.add_argument("--pg-pool", type=int, default=60000, help="intake cases for each pgbench script")
     ap.add_argument("--probity-bin", default="", help="run `probity audit verify` before pgbench")
     ap.add_argument("--server-pid", type=int, default=0)
