@@ -56,7 +56,9 @@ fn template_name() -> &'static str {
         entries.sort();
         let mut hasher = Sha256::new();
         for path in entries {
-            hasher.update(path.to_string_lossy().as_bytes());
+            // Relative names: every checkout of the same migrations shares one template.
+            let name = path.strip_prefix(&dir).unwrap_or(&path);
+            hasher.update(name.to_string_lossy().as_bytes());
             hasher.update(std::fs::read(&path).unwrap_or_default());
         }
         let name = format!(
