@@ -316,6 +316,13 @@ impl From<DieselError> for ApiError {
                 ErrorCode::Conflict,
                 "A concurrent change won; retry the request.",
             ),
+            // A date or number PostgreSQL cannot store (year 200000): the client's value, a 400.
+            DieselError::DatabaseError(_, ref info) if info.message().contains("out of range") => {
+                Self::new(
+                    ErrorCode::InvalidParameter,
+                    "A date or number is out of the range that can be stored.",
+                )
+            }
             // PostgreSQL text cannot hold NUL: a client that sends one gets a clear 400.
             DieselError::DatabaseError(_, ref info)
                 if info

@@ -248,3 +248,33 @@ async fn nul_characters_are_a_4xx_not_a_500() {
         .await;
     assert!(resp.status.is_client_error(), "{}", resp.status);
 }
+
+#[actix_web::test]
+async fn dates_beyond_what_the_database_stores_are_a_4xx() {
+    let app = TestApp::new().await;
+    let (_, sup) = app.user_token("sup.one", Role::Supervisor).await;
+    for when in [
+        "+200000-01-01T00:00:00Z",
+        "-5000-01-01T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+    ] {
+        let resp = app
+            .post("/api/v1/cases")
+            .token(&sup)
+            .json(&json!({"title": "T", "summary": "S", "source": "other", "category": "other", "received_at": when}))
+            .send()
+            .await;
+        assert!(
+            resp.status.as_u16() < 500,
+            "{when}: {} {}",
+            resp.status,
+            String::from_utf8_lossy(&resp.bytes)
+        );
+    }
+    let resp = app
+        .get("/api/v1/cases?received_from=%2B200000-01-01T00:00:00Z")
+        .token(&sup)
+        .send()
+        .await;
+    assert!(resp.status.as_u16() < 500, "{}", resp.status);
+}
