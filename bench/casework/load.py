@@ -36,6 +36,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -47,6 +48,13 @@ TIMEOUT_S = 30.0
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGET_P99_MS = 50.0
 TARGET_RATIO = 0.5
+# The pgbench scripts the API's transitions are compared with: (name, file, label).
+PGBENCH_SCRIPTS = [
+    ("pgbench_app_statements", "transition_app_sql.pgbench",
+     "every statement the server sends (session lookup + transaction)"),
+    ("pgbench_transaction", "transition_tx_sql.pgbench", "the server's transaction, BEGIN to COMMIT"),
+    ("pgbench_write_path", "transition_sql.pgbench", "the bare write path (lock, update, audit append)"),
+]
 
 
 # --------------------------------------------------------------------------- HTTP
@@ -318,81 +326,49 @@ def read_phase(host, port, token, paths, clients, duration, warmup, seed, server
 # --------------------------------------------------------------------------- transitions
 
 
-def _transition_process(host, port, token, cases, start_at, deadline, conn):
-    try:
-        client = Client(host, port, token)
-        client.request("GET", "/readyz")
-        while time.perf_counter() < start_at:
-            time.sleep(0.001)
-        body = json.dumps({"to": "assessment", "reason": "bench"}).encode()
-        statuses: Counter = Counter()
-        latencies: list[float] = []
-        last_end = time.perf_counter()
-        used = 0
-        for case_id, version in cases:
-            if time.perf_counter() >= deadline:
-                break
-            status, _, elapsed = client.request(
-                "POST", f"{CASES_PATH}/{case_id}/transitions", body, {"If-Match": f'"{version}"'})
-            last_end = time.perf_counter()
-            used += 1
-            statuses[status] += 1
-            latencies.append(elapsed)
-        client.close()
-        conn.send({"statuses": dict(statuses), "latencies": latencies, "last_end": last_end,
-                   "exhausted": used == len(cases) and time.perf_counter() < deadline})
-    except Exception as e:
-        conn.send({"error": repr(e)})
-    finally:
-        conn.close()
+def api_transitions(args, host, port, token, pool, server_pid) -> dict:
+    """Each client moves the cases of its own slice of the pool, each once, until the deadline.
 
-
-def api_transitions(host, port, token, pool, clients, duration, server_pid) -> dict:
-    """Each client moves the cases of its own slice of the pool, each once, until the deadline."""
+    The clients are bench/loadgen.rs (one thread and one keep-alive connection each): a
+    client in Python costs about 0.2 ms of CPU a request, which on this machine is taken from
+    the server and PostgreSQL it measures, and pgbench, on the other side of the comparison,
+    is C."""
+    clients, duration = args.clients, args.transition_duration
     per = len(pool) // clients
-    ctx = mp.get_context("fork")
-    start = time.perf_counter() + 0.5
-    deadline = start + duration
-    procs, pipes = [], []
-    for i in range(clients):
-        parent, child = ctx.Pipe(duplex=False)
-        p = ctx.Process(target=_transition_process,
-                        args=(host, port, token, pool[i * per:(i + 1) * per], start, deadline, child),
-                        daemon=True)
-        p.start()
-        child.close()
-        procs.append(p)
-        pipes.append(parent)
-    meter = CpuMeter(server_pid)  # after the fork, as in read_phase
-    statuses, latencies, last_end, exhausted = Counter(), [], start, 0
-    for p, pipe in zip(procs, pipes):
-        if not pipe.poll(duration + TIMEOUT_S + 10):
-            raise RuntimeError("a transition process did not report")
-        r = pipe.recv()
-        p.join(5)
-        if "error" in r:
-            raise RuntimeError(f"a transition process failed: {r['error']}")
-        statuses.update({int(k): v for k, v in r["statuses"].items()})
-        latencies.extend(r["latencies"])
-        last_end = max(last_end, r["last_end"])
-        exhausted += 1 if r["exhausted"] else 0
-    cpu = meter.stop()
-    wall = last_end - start
+    with tempfile.TemporaryDirectory(prefix="probity-bench-") as tmp:
+        cases_file = os.path.join(tmp, "cases")
+        token_file = os.path.join(tmp, "token")
+        with open(cases_file, "w") as f:
+            f.writelines(f"{case_id} {version}\n" for case_id, version in pool)
+        fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(token)
+        cmd = [args.loadgen, "transitions", "--addr", f"{host}:{port}", "--token-file", token_file,
+               "--cases", cases_file, "--clients", str(clients), "--duration", str(duration)]
+        meter = CpuMeter(server_pid)
+        r = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        cpu = meter.stop()
+    if r.returncode != 0:
+        raise RuntimeError(f"loadgen failed (exit {r.returncode}): {r.stderr.strip()}")
+    out = json.loads(r.stdout)
+    statuses = Counter({int(k): v for k, v in out["statuses"].items()})
+    wall = out["wall_s"]
     ok = statuses.get(200, 0)
     total = sum(statuses.values())
     return {
+        "client": "bench/loadgen.rs",
         "clients": clients,
         "duration_s": duration,
         "wall_s": wall,
         "cases_per_client": per,
-        "clients_that_ran_out_of_cases": exhausted,
+        "clients_that_ran_out_of_cases": out["exhausted"],
         "requests": total,
         "ok_200": ok,
         "non_200": total - ok,
         "status_counts": status_counts(statuses),
         # Successful transitions divided by the wall time until the last one returned.
         "transitions_per_s": ok / wall if wall > 0 else 0.0,
-        "latency": summarise_ms(latencies),
+        "latency": summarise_ms(out["latencies_s"]),
         "cpu": cpu,
     }
 
@@ -524,37 +500,44 @@ def print_report(res: dict) -> None:
         cpu_line(r["concurrent"].get("cpu"), indent="      ")
     print()
     t = res["transitions"]
-    api, full, write = t["api"], t["pgbench_app_statements"], t["pgbench_write_path"]
-    print(f"Transitions intake -> assessment, {api['clients']} clients, {api['duration_s']:.0f} s each "
-          f"(each a case update plus an audit append)")
-    codes = ", ".join(f"{k}: {v}" for k, v in api["status_counts"].items())
-    lat = api["latency"]
-    print(f"  {'API  POST /api/v1/cases/{id}/transitions':<58}{api['transitions_per_s']:>9.1f} /s"
-          f"   ({api['ok_200']} x 200 in {api['wall_s']:.1f} s; {codes})")
-    print(f"  {'':<58}latency ms p50 {fmt(lat.get('p50_ms'))}  p95 {fmt(lat.get('p95_ms'))}"
-          f"  p99 {fmt(lat.get('p99_ms'))}  max {fmt(lat.get('max_ms'))}")
-    if api["clients_that_ran_out_of_cases"]:
-        print(f"  {'':<58}WARNING: {api['clients_that_ran_out_of_cases']} clients ran out of cases; "
-              f"raise --api-pool")
-    cpu_line(api.get("cpu"))
-    for label, ph in ((f"pgbench, every statement the app sends ({full['statements']})", full),
-                      (f"pgbench, write path only ({write['statements']})", write)):
-        print(f"  {label:<58}{ph['tps']:>9.1f} /s   ({ph['transactions']} transactions, "
-              f"{ph['failed']} failed, latency avg {fmt(ph['latency_avg_ms'], 2)} ms)")
-        if ph.get("wrapped"):
-            print(f"  {'':<58}(more transactions than cases: some cases were moved twice)")
-        cpu_line(ph.get("cpu"), generator="pgbench")
-    print(f"  moved to assessment, checked in the database: API {t['moved']['api']}, "
-          f"pgbench {t['moved']['pgbench_app_statements']} + {t['moved']['pgbench_write_path']}")
+    phases = t["phases"]
+    first_api = next(ph for ph in phases if ph["name"] == "api")
+    print(f"Transitions intake -> assessment, {first_api['clients']} clients, "
+          f"{first_api['duration_s']:.0f} s a phase, {t['rounds']} rounds in mirrored order "
+          f"(each transition a case update plus an audit append)")
+    labels = {"api": "API  POST /api/v1/cases/{id}/transitions"}
+    labels.update({n: f"pgbench, {l}" for n, _, l in PGBENCH_SCRIPTS})
+    for ph in phases:
+        if ph["name"] == "api":
+            codes = ", ".join(f"{k}: {v}" for k, v in ph["status_counts"].items())
+            lat = ph["latency"]
+            print(f"  {ph['round']}. {labels['api']:<55}{ph['transitions_per_s']:>9.1f} /s"
+                  f"   ({ph['ok_200']} x 200 in {ph['wall_s']:.1f} s; {codes}; moved {ph['moved']})")
+            print(f"     {'':<55}latency ms p50 {fmt(lat.get('p50_ms'))}  p95 {fmt(lat.get('p95_ms'))}"
+                  f"  p99 {fmt(lat.get('p99_ms'))}  max {fmt(lat.get('max_ms'))}")
+            if ph["clients_that_ran_out_of_cases"]:
+                print(f"     {'':<55}WARNING: {ph['clients_that_ran_out_of_cases']} clients ran out of "
+                      f"cases; raise --api-pool")
+            cpu_line(ph.get("cpu"), indent="       ")
+        else:
+            print(f"  {ph['round']}. {labels[ph['name']] + ' (' + str(ph['statements']) + ')':<55}"
+                  f"{ph['tps']:>9.1f} /s   ({ph['transactions']} transactions, {ph['failed']} failed, "
+                  f"latency avg {fmt(ph['latency_avg_ms'], 2)} ms; moved {ph['moved']})")
+            if ph.get("wrapped"):
+                print(f"     {'':<55}(more transactions than cases: some cases were moved twice)")
+            cpu_line(ph.get("cpu"), indent="       ", generator="pgbench")
     v = t.get("audit_verify_before_pgbench")
     if v:
-        print(f"  probity audit verify after the reads and API transitions, before pgbench: "
+        print(f"  probity audit verify after the reads and the first API phase, before pgbench: "
               f"{'intact' if v['intact'] else 'FAILED'} ({v['message'].removeprefix('probity: ')})")
     print()
-    for key, label in (("ratio_to_app_statements", "API rate / pgbench rate, every statement the app sends"),
-                       ("ratio_to_write_path", "API rate / pgbench rate, write path only")):
-        v = t[key]
-        print(f"  {label:<72}{100 * v:>6.1f} %   target >= {100 * TARGET_RATIO:.0f} %: "
+    print(f"  {'mean rate of the rounds':<58}{t['mean_per_s']['api']:>9.1f} /s  API")
+    for name, _, label in PGBENCH_SCRIPTS:
+        print(f"  {'':<58}{t['mean_per_s'][name]:>9.1f} /s  pgbench, {label}")
+    print()
+    for name, _, label in PGBENCH_SCRIPTS:
+        v = t["ratios"][name]
+        print(f"  API / pgbench, {label:<56}{100 * v:>6.1f} %   target >= {100 * TARGET_RATIO:.0f} %: "
               f"{'met' if v >= TARGET_RATIO else 'MISSED'}")
     print("=" * 100)
 
@@ -597,9 +580,11 @@ def main() -> int:
     ap.add_argument("--warmup", type=int, default=50, help="requests before each sequential phase")
     ap.add_argument("--q", default="Folkestone", help="the full-text search term")
     ap.add_argument("--read-ids", type=int, default=20000, help="random seeded cases the GETs pick from")
-    ap.add_argument("--api-pool", type=int, default=20000, help="intake cases for the API transitions")
-    ap.add_argument("--pg-pool", type=int, default=60000, help="intake cases for each pgbench script")
+    ap.add_argument("--rounds", type=int, default=2, help="rounds of transition phases (mirrored order)")
+    ap.add_argument("--api-pool", type=int, default=30000, help="intake cases for each API transition phase")
+    ap.add_argument("--pg-pool", type=int, default=50000, help="intake cases for each pgbench phase")
     ap.add_argument("--probity-bin", default="", help="run `probity audit verify` before pgbench")
+    ap.add_argument("--loadgen", required=True, help="the transition clients (bench/loadgen.rs, built as an example)")
     ap.add_argument("--server-pid", type=int, default=0)
     ap.add_argument("--db-pool-size", default="")
     ap.add_argument("--seed-seconds", type=float, default=None)
@@ -609,6 +594,8 @@ def main() -> int:
     host, port = loopback_only(args.base_url)
     if args.clients < 1:
         sys.exit("load.py: --clients must be at least 1")
+    if args.rounds < 1:
+        sys.exit("load.py: --rounds must be at least 1")
 
     # Log in.
     c = Client(host, port)
@@ -640,7 +627,7 @@ def main() -> int:
         },
         "settings": {k: getattr(args, k) for k in
                      ("clients", "seq_duration", "duration", "transition_duration", "warmup", "q",
-                      "read_ids", "api_pool", "pg_pool")},
+                      "read_ids", "rounds", "api_pool", "pg_pool")},
         "data": {
             "cases": count("SELECT count(*) FROM cases"),
             "subjects": count("SELECT count(*) FROM subjects"),
@@ -696,62 +683,67 @@ def main() -> int:
     results["explain_file"] = os.path.relpath(os.path.abspath(args.explain_out), os.path.join(HERE, "..", ".."))
 
     # ---- transition pools, seeded only now so the reads ran on the seeded cases alone
+    rounds = args.rounds
     per_api = args.api_pool // args.clients
     per_pg = args.pg_pool // args.clients
-    api_pool_n, pg_half = per_api * args.clients, per_pg * args.clients
-    print(f"transitions: seeding {api_pool_n} + 2 x {pg_half} intake cases ...", file=sys.stderr, flush=True)
+    api_n, pg_n = per_api * args.clients, per_pg * args.clients
+    scripts = [name for name, _, _ in PGBENCH_SCRIPTS]
+    print(f"transitions: seeding {rounds} x {api_n} + {rounds} x {len(scripts)} x {pg_n} intake cases ...",
+          file=sys.stderr, flush=True)
     t0 = time.perf_counter()
-    psql(args.pg_url, "-v", f"api_pool={api_pool_n}", "-v", f"pg_pool={2 * pg_half}",
+    psql(args.pg_url, "-v", f"api_pool={rounds * api_n}", "-v", f"pg_pool={rounds * len(scripts) * pg_n}",
          "-v", f"supervisor_id={me}", "-f", os.path.join(HERE, "seed_pools.sql"))
     pool_seed_s = time.perf_counter() - t0
     pool = [tuple(line.split("|")) for line in scalar(args.pg_url, f"""
-        SELECT c.id || '|' || c.version FROM generate_series(1, {api_pool_n}) k
+        SELECT c.id || '|' || c.version FROM generate_series(1, {rounds * api_n}) k
         JOIN cases c ON c.id = md5('api-' || k)::uuid ORDER BY k""").splitlines()]
-    if len(pool) != api_pool_n:
-        sys.exit(f"load.py: expected {api_pool_n} API pool cases, found {len(pool)}")
+    if len(pool) != rounds * api_n:
+        sys.exit(f"load.py: expected {rounds * api_n} API pool cases, found {len(pool)}")
 
     def moved(prefix, lo, hi):
         return count(f"""SELECT count(*) FROM cases WHERE state = 'assessment'
                          AND id IN (SELECT md5('{prefix}' || k)::uuid FROM generate_series({lo}, {hi}) k)""")
 
-    t = {"pool_seed_s": pool_seed_s}
-    psql(args.pg_url, "-c", "CHECKPOINT")
-    print(f"transitions: API, {args.clients} clients for {args.transition_duration:.0f} s ...", file=sys.stderr, flush=True)
-    t["api"] = api_transitions(host, port, token, pool, args.clients, args.transition_duration, args.server_pid)
-    time.sleep(0.5)
+    # Rounds in mirrored order (API, then each pgbench script; then the same backwards), so
+    # that whatever drifts during the run (the audit log and the tables grow, autovacuum
+    # wakes) weighs on every phase alike. Each phase moves cases of its own, each once.
+    order = ["api"] + scripts
+    t = {"pool_seed_s": pool_seed_s, "rounds": rounds, "phases": []}
+    next_pg_slice = 0
+    for r in range(rounds):
+        for name in (order if r % 2 == 0 else list(reversed(order))):
+            psql(args.pg_url, "-c", "CHECKPOINT")
+            if name == "api":
+                print(f"transitions: round {r + 1}: API, {args.clients} clients for "
+                      f"{args.transition_duration:.0f} s ...", file=sys.stderr, flush=True)
+                phase = api_transitions(args, host, port, token, pool[r * api_n:(r + 1) * api_n],
+                                        args.server_pid)
+                phase["moved"] = moved("api-", r * api_n + 1, (r + 1) * api_n)
+            else:
+                script, label = next((f, l) for n, f, l in PGBENCH_SCRIPTS if n == name)
+                base = next_pg_slice * pg_n
+                next_pg_slice += 1
+                print(f"transitions: round {r + 1}: pgbench, {label}, {args.clients} clients for "
+                      f"{args.transition_duration:.0f} s ...", file=sys.stderr, flush=True)
+                phase = pgbench_phase(args, script, {"k": 0, "base": base, "per_client": per_pg,
+                                                     "me": me, "sid": sid}, args.server_pid)
+                phase["cases"] = pg_n
+                phase["wrapped"] = (phase["transactions"] or 0) > pg_n
+                phase["moved"] = moved("pg-", base + 1, base + pg_n)
+            t["phases"].append({"name": name, "round": r + 1, **phase})
+            time.sleep(0.5)
+            # The seeded data wrote no audit events and every event so far came from the
+            # server: the log must verify. (pgbench's events, from now on, will not.)
+            if r == 0 and name == "api" and args.probity_bin:
+                print("transitions: probity audit verify (before pgbench) ...", file=sys.stderr, flush=True)
+                t["audit_verify_before_pgbench"] = audit_verify(args.probity_bin, args.pg_url)
 
-    # The seeded data wrote no audit events and every event so far came from the server:
-    # the log must verify. (pgbench's events, next, will not.)
-    if args.probity_bin:
-        print("transitions: probity audit verify (before pgbench) ...", file=sys.stderr, flush=True)
-        t["audit_verify_before_pgbench"] = audit_verify(args.probity_bin, args.pg_url)
+    def rate(ph):
+        return ph["transitions_per_s"] if ph["name"] == "api" else ph["tps"]
 
-    psql(args.pg_url, "-c", "CHECKPOINT")
-    print(f"transitions: pgbench, every statement the app sends, {args.clients} clients for "
-          f"{args.transition_duration:.0f} s ...", file=sys.stderr, flush=True)
-    t["pgbench_app_statements"] = pgbench_phase(
-        args, "transition_app_sql.pgbench",
-        {"k": 0, "base": 0, "per_client": per_pg, "me": me, "sid": sid}, args.server_pid)
-    time.sleep(0.5)
-
-    psql(args.pg_url, "-c", "CHECKPOINT")
-    print(f"transitions: pgbench, write path only, {args.clients} clients for "
-          f"{args.transition_duration:.0f} s ...", file=sys.stderr, flush=True)
-    t["pgbench_write_path"] = pgbench_phase(
-        args, "transition_sql.pgbench",
-        {"k": 0, "base": pg_half, "per_client": per_pg, "actor": me}, args.server_pid)
-
-    for key in ("pgbench_app_statements", "pgbench_write_path"):
-        t[key]["cases"] = pg_half
-        t[key]["wrapped"] = (t[key]["transactions"] or 0) > pg_half
-    t["moved"] = {
-        "api": moved("api-", 1, api_pool_n),
-        "pgbench_app_statements": moved("pg-", 1, pg_half),
-        "pgbench_write_path": moved("pg-", pg_half + 1, 2 * pg_half),
-    }
-    api_rate = t["api"]["transitions_per_s"]
-    t["ratio_to_app_statements"] = api_rate / t["pgbench_app_statements"]["tps"]
-    t["ratio_to_write_path"] = api_rate / t["pgbench_write_path"]["tps"]
+    t["mean_per_s"] = {name: statistics.fmean(rate(ph) for ph in t["phases"] if ph["name"] == name)
+                       for name in order}
+    t["ratios"] = {name: t["mean_per_s"]["api"] / t["mean_per_s"][name] for name in scripts}
     results["transitions"] = t
     results["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
 

@@ -16,7 +16,7 @@ use crate::casework::views::{
 use crate::casework::{Caller, fingerprint, forbidden};
 use crate::config::CaseworkSettings;
 use crate::db::models::CaseRow;
-use crate::db::{cases, subjects, users};
+use crate::db::{cases, users};
 use crate::domain::case::{CaseState, Category, ClosureReason, Source};
 use crate::domain::deadlines::ReportSchedule;
 use crate::domain::decision::DecisionDetails;
@@ -104,26 +104,20 @@ pub fn view(
     settings: &CaseworkSettings,
     id: Uuid,
 ) -> ApiResult<CaseView> {
-    let case = cases::find_visible(conn, &caller.viewer, cases::Purpose::Content, id)?
-        .ok_or_else(ApiError::not_found)?;
+    let record =
+        CaseRecord::find_visible(conn, &caller.viewer, id)?.ok_or_else(ApiError::not_found)?;
     audit::append(
         conn,
         &caller.audit,
         Event::new("case.viewed").entity("case", id).case(id),
     )?;
-    let record = CaseRecord::load(conn, case)?;
-    build_view(conn, record, settings)
+    build_view(record, settings)
 }
 
-pub fn build_view(
-    conn: &mut PgConnection,
-    record: CaseRecord,
-    settings: &CaseworkSettings,
-) -> ApiResult<CaseView> {
+pub fn build_view(mut record: CaseRecord, settings: &CaseworkSettings) -> ApiResult<CaseView> {
     let subject_ids = record.subject_ids();
-    let subject_rows = subjects::find_many(conn, &subject_ids)?;
     let mut per_subject: HashMap<Uuid, CaseSubject> = HashMap::new();
-    for s in subject_rows {
+    for s in std::mem::take(&mut record.subjects) {
         per_subject.insert(
             s.id,
             CaseSubject {
@@ -294,12 +288,17 @@ pub fn transition(
     request: TransitionRequest,
     check_version: impl FnOnce(i32) -> ApiResult<()>,
 ) -> ApiResult<CaseRecord> {
-    let before = lock_for_change(conn, &caller.viewer, id, check_version)?;
-    let is_assigned = before.assigned_investigator_id == Some(caller.viewer.user_id);
-    let mut record = CaseRecord::load(conn, before.clone())?;
+    let mut record =
+        CaseRecord::lock_visible(conn, &caller.viewer, id)?.ok_or_else(ApiError::not_found)?;
+    check_version(record.case.version)?;
+    let is_assigned = record.case.assigned_investigator_id == Some(caller.viewer.user_id);
     let from = record.state()?;
-    let suspended_from: Option<CaseState> =
-        before.suspended_from.as_deref().map(stored).transpose()?;
+    let suspended_from: Option<CaseState> = record
+        .case
+        .suspended_from
+        .as_deref()
+        .map(stored)
+        .transpose()?;
     let mut facts = record.facts()?;
     facts.closure_reason = request.closure_reason;
     let Plan::Move { mover, unmet } = workflow::plan(from, request.to, suspended_from, &facts)
@@ -324,16 +323,16 @@ pub fn transition(
         err.unmet = unmet;
         return Err(err);
     }
-    let changes = cases::CaseChanges {
-        state: Some(request.to.as_str().to_owned()),
-        suspended_from: Some(
-            (request.to == CaseState::Suspended).then(|| from.as_str().to_owned()),
-        ),
-        closure_reason: (request.to == CaseState::Closed)
-            .then(|| request.closure_reason.map(|r| r.as_str().to_owned())),
-        ..Default::default()
+    let change = cases::StateChange {
+        state: request.to.as_str().to_owned(),
+        suspended_from: (request.to == CaseState::Suspended).then(|| from.as_str().to_owned()),
+        closure_reason: if request.to == CaseState::Closed {
+            request.closure_reason.map(|r| r.as_str().to_owned())
+        } else {
+            record.case.closure_reason.clone()
+        },
     };
-    let after = cases::update(conn, id, &changes, audit::now())?;
+    let after = cases::set_state(conn, &record.case, change, audit::now())?;
     audit::append(
         conn,
         &caller.audit,

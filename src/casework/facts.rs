@@ -9,10 +9,13 @@ use crate::casework::views::stored;
 use chrono::NaiveDate;
 
 use crate::config::CaseworkSettings;
+use crate::db::case_bundle::{self, CaseBundle};
+use crate::db::cases::{Purpose, may_see_case};
 use crate::db::models::{
-    AllegationRow, CaseRow, DecisionRow, ListReportRow, OutcomeRow, ProceedingRow,
+    AllegationRow, CaseRow, DecisionRow, ListReportRow, OutcomeRow, ProceedingRow, SubjectRow,
 };
-use crate::db::{case_records, cases, proceedings};
+use crate::db::proceedings;
+use crate::domain::Viewer;
 use crate::domain::case::{CaseState, Category};
 use crate::domain::decision::{DecisionDetails, DecisionKind};
 use crate::domain::workflow::CaseFacts;
@@ -30,16 +33,69 @@ pub struct CaseRecord {
     pub allegations: Vec<AllegationRow>,
     pub decisions: Vec<DecisionRow>,
     pub members: Vec<Uuid>,
+    /// The subjects with an allegation on the case.
+    pub subjects: Vec<SubjectRow>,
     pub proceedings: Vec<ProceedingRow>,
     pub outcomes: Vec<OutcomeRow>,
     pub list_reports: Vec<ListReportRow>,
 }
 
 impl CaseRecord {
+    /// The case and what it holds, if `viewer` may see its content (the need-to-know rule
+    /// of `db::cases`, decided from what was read with the case).
+    pub fn find_visible(
+        conn: &mut PgConnection,
+        viewer: &Viewer,
+        id: Uuid,
+    ) -> ApiResult<Option<Self>> {
+        let bundle = case_bundle::find(conn, id)?;
+        Self::visible(conn, viewer, bundle)
+    }
+
+    /// Like [`CaseRecord::find_visible`], the case row locked until the transaction ends:
+    /// changes to one case queue, and each sees what the one before it left.
+    pub fn lock_visible(
+        conn: &mut PgConnection,
+        viewer: &Viewer,
+        id: Uuid,
+    ) -> ApiResult<Option<Self>> {
+        let bundle = case_bundle::lock(conn, id)?;
+        Self::visible(conn, viewer, bundle)
+    }
+
+    fn visible(
+        conn: &mut PgConnection,
+        viewer: &Viewer,
+        bundle: Option<CaseBundle>,
+    ) -> ApiResult<Option<Self>> {
+        let Some(bundle) = bundle else {
+            return Ok(None);
+        };
+        let me = viewer.user_id;
+        let allowed = may_see_case(
+            viewer,
+            Purpose::Content,
+            &bundle.case,
+            |_: &mut ()| Ok(bundle.members.contains(&me)),
+            |_: &mut ()| Ok(bundle.subjects.iter().any(|s| s.user_id == Some(me))),
+            &mut (),
+        )?;
+        if !allowed {
+            return Ok(None);
+        }
+        Self::complete(conn, bundle).map(Some)
+    }
+
+    /// What `case` holds, read afresh in the caller's transaction; `case` is the row as the
+    /// caller has it (already checked as visible, perhaps just changed).
     pub fn load(conn: &mut PgConnection, case: CaseRow) -> ApiResult<Self> {
-        let allegations = case_records::allegations(conn, case.id)?;
-        let decisions = case_records::decisions(conn, case.id)?;
-        let members = cases::members(conn, case.id)?;
+        let mut bundle = case_bundle::find(conn, case.id)?.ok_or_else(ApiError::not_found)?;
+        bundle.case = case;
+        Self::complete(conn, bundle)
+    }
+
+    fn complete(conn: &mut PgConnection, bundle: CaseBundle) -> ApiResult<Self> {
+        let case = bundle.case;
         // Proceedings, outcomes and list reports exist only from the `proceedings` state on.
         let later = matches!(
             case.state.as_str(),
@@ -56,9 +112,10 @@ impl CaseRecord {
         };
         Ok(Self {
             case,
-            allegations,
-            decisions,
-            members,
+            allegations: bundle.allegations,
+            decisions: bundle.decisions,
+            members: bundle.members,
+            subjects: bundle.subjects,
             proceedings,
             outcomes,
             list_reports,

@@ -109,11 +109,33 @@ fn may_see(
     purpose: Purpose,
     case: &CaseRow,
 ) -> QueryResult<bool> {
+    let id = case.id;
+    may_see_case(
+        viewer,
+        purpose,
+        case,
+        |conn: &mut PgConnection| is_member(conn, id, viewer.user_id),
+        |conn: &mut PgConnection| linked_to_subject(conn, id, viewer.user_id),
+        conn,
+    )
+}
+
+/// The single-case rule itself. Whether the viewer is a named member of the case, and
+/// whether they are linked to one of its subjects, are asked only when the answer depends
+/// on them: from the database, or (`CaseRecord`) from what was already read with the case.
+pub fn may_see_case<C>(
+    viewer: &Viewer,
+    purpose: Purpose,
+    case: &CaseRow,
+    is_member: impl FnOnce(&mut C) -> QueryResult<bool>,
+    linked_to_subject: impl FnOnce(&mut C) -> QueryResult<bool>,
+    source: &mut C,
+) -> QueryResult<bool> {
     let me = viewer.user_id;
     let assigned = case.assigned_investigator_id == Some(me);
     let role_allows = match (viewer.role, purpose) {
-        (Role::Supervisor, _) => !case.restricted || assigned || is_member(conn, case.id, me)?,
-        (Role::Investigator, Purpose::Content) => assigned || is_member(conn, case.id, me)?,
+        (Role::Supervisor, _) => !case.restricted || assigned || is_member(source)?,
+        (Role::Investigator, Purpose::Content) => assigned || is_member(source)?,
         (Role::Investigator, Purpose::AuditTrail) => assigned,
         (Role::Intake, Purpose::Content) => {
             case.state == "intake" && !case.restricted && case.created_by == me
@@ -121,7 +143,7 @@ fn may_see(
         (Role::Auditor, Purpose::AuditTrail) => true,
         _ => false,
     };
-    Ok(role_allows && !linked_to_subject(conn, case.id, me)?)
+    Ok(role_allows && !linked_to_subject(source)?)
 }
 
 fn is_member(conn: &mut PgConnection, case_id: Uuid, user_id: Uuid) -> QueryResult<bool> {
@@ -215,6 +237,79 @@ pub fn update(
         ))
         .returning(CaseRow::as_returning())
         .get_result(conn)
+}
+
+/// Moves a locked case to another state, bumping its version and stamping `updated_at`, and
+/// returns the row as it now stands (computed, not read back: the caller holds the row lock,
+/// so nothing else can have changed it). Workflow transitions are the busiest change of all,
+/// so this is a statement of fixed text that diesel keeps prepared (it never caches its own
+/// `UPDATE`s, whose text depends on the changeset); `suspended_from` and `closure_reason`
+/// are always written, so `change` carries the values that stay.
+pub fn set_state(
+    conn: &mut PgConnection,
+    locked: &CaseRow,
+    change: StateChange,
+    now: DateTime<Utc>,
+) -> QueryResult<CaseRow> {
+    let mut after = locked.clone();
+    after.state.clone_from(&change.state);
+    after.suspended_from.clone_from(&change.suspended_from);
+    after.closure_reason.clone_from(&change.closure_reason);
+    after.version = locked.version + 1;
+    after.updated_at = now;
+    let update = SetState {
+        id: locked.id,
+        version: locked.version,
+        change,
+        now,
+    };
+    match update.execute(conn)? {
+        1 => Ok(after),
+        // The row lock makes this unreachable; if it ever happens, nothing may be written.
+        _ => Err(diesel::result::Error::RollbackTransaction),
+    }
+}
+
+pub struct StateChange {
+    pub state: String,
+    pub suspended_from: Option<String>,
+    pub closure_reason: Option<String>,
+}
+
+struct SetState {
+    id: Uuid,
+    /// The version the caller locked: the update touches the row only if it is unchanged.
+    version: i32,
+    change: StateChange,
+    now: DateTime<Utc>,
+}
+
+impl diesel::query_builder::QueryId for SetState {
+    type QueryId = Self;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl RunQueryDsl<PgConnection> for SetState {}
+
+impl diesel::query_builder::QueryFragment<Pg> for SetState {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, Pg>,
+    ) -> QueryResult<()> {
+        use diesel::sql_types::{Integer, Nullable, Text, Timestamptz};
+        out.push_sql("UPDATE cases SET state = ");
+        out.push_bind_param::<Text, _>(&self.change.state)?;
+        out.push_sql(", suspended_from = ");
+        out.push_bind_param::<Nullable<Text>, _>(&self.change.suspended_from)?;
+        out.push_sql(", closure_reason = ");
+        out.push_bind_param::<Nullable<Text>, _>(&self.change.closure_reason)?;
+        out.push_sql(", version = version + 1, updated_at = ");
+        out.push_bind_param::<Timestamptz, _>(&self.now)?;
+        out.push_sql(" WHERE id = ");
+        out.push_bind_param::<SqlUuid, _>(&self.id)?;
+        out.push_sql(" AND version = ");
+        out.push_bind_param::<Integer, _>(&self.version)
+    }
 }
 
 pub fn members(conn: &mut PgConnection, case_id: Uuid) -> QueryResult<Vec<Uuid>> {

@@ -3,6 +3,7 @@
 //! [`Db::transaction`], never on the async executor.
 
 pub mod audit;
+pub mod case_bundle;
 pub mod case_records;
 pub mod cases;
 pub mod documents;

@@ -100,7 +100,8 @@ pub struct AuditEventRow {
     pub hash: String,
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+// Deserialize: also read as JSON rows, in one statement with their case (db::case_bundle).
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Deserialize)]
 #[diesel(table_name = crate::db::schema::subjects, check_for_backend(diesel::pg::Pg))]
 pub struct SubjectRow {
     pub id: Uuid,
@@ -140,7 +141,8 @@ pub struct CaseRow {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+// Deserialize: also read as JSON rows, in one statement with their case (db::case_bundle).
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Deserialize)]
 #[diesel(table_name = crate::db::schema::allegations, check_for_backend(diesel::pg::Pg))]
 pub struct AllegationRow {
     pub id: Uuid,
@@ -186,7 +188,8 @@ pub struct NoteRow {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+// Deserialize: also read as JSON rows, in one statement with their case (db::case_bundle).
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Deserialize)]
 #[diesel(table_name = crate::db::schema::decisions, check_for_backend(diesel::pg::Pg))]
 pub struct DecisionRow {
     pub id: Uuid,

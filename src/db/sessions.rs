@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::db::models::{RefreshTokenRow, SessionRow, UserRow};
+use crate::db::models::{RefreshTokenRow, SessionRow};
 use crate::db::schema::{refresh_tokens, sessions, users};
 
 pub fn create(
@@ -112,18 +112,48 @@ pub fn revoke_all_for_user(
         .execute(conn)
 }
 
+/// Who is behind an access token: what an authenticated request needs of the user and the
+/// session, and no more (never the password hash).
+#[derive(Queryable)]
+pub struct Principal {
+    pub user_id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub active: bool,
+    pub session_id: Uuid,
+    pub expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl Principal {
+    /// An active user on a session neither revoked nor expired.
+    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
+        self.active && self.revoked_at.is_none() && self.expires_at > now
+    }
+}
+
 /// The user and session behind an access token, read on every authenticated request so
 /// that deactivation, role changes and logouts take effect at once.
 pub fn load_principal(
     conn: &mut PgConnection,
     user_id: Uuid,
     session_id: Uuid,
-) -> QueryResult<Option<(UserRow, SessionRow)>> {
+) -> QueryResult<Option<Principal>> {
     sessions::table
         .inner_join(users::table)
         .filter(sessions::id.eq(session_id))
         .filter(sessions::user_id.eq(user_id))
-        .select((UserRow::as_select(), SessionRow::as_select()))
+        .select((
+            users::id,
+            users::username,
+            users::display_name,
+            users::role,
+            users::active,
+            sessions::id,
+            sessions::expires_at,
+            sessions::revoked_at,
+        ))
         .first(conn)
         .optional()
 }

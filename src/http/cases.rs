@@ -58,7 +58,7 @@ fn view_after(
     settings: &crate::config::CaseworkSettings,
 ) -> ApiResult<CaseView> {
     let record = crate::casework::facts::CaseRecord::load(c, row)?;
-    service::build_view(c, record, settings)
+    service::build_view(record, settings)
 }
 
 /// Runs a change to a case in one transaction and answers with the case as it then stands.
@@ -440,7 +440,7 @@ pub async fn transition(
         .db
         .transaction(move |c| {
             let record = service::transition(c, &caller, id, request, |v| if_match.require(v))?;
-            service::build_view(c, record, &settings)
+            service::build_view(record, &settings)
         })
         .await?;
     Ok(case_response(HttpResponse::Ok(), view))

@@ -1,0 +1,344 @@
+//! Load generator for the casework benchmark's transition phase (bench/casework/load.py runs
+//! it): N clients, each a thread with one keep-alive HTTP/1.1 connection, move cases through
+//! `POST /api/v1/cases/{id}/transitions`, each case once, until a deadline.
+//!
+//! Written against the standard library only, so that the client's own CPU time, which
+//! shares the machine with the server and PostgreSQL, stays small next to theirs (pgbench,
+//! the other side of the comparison, is C); the Python client cost about 0.2 ms of CPU a
+//! request.
+//!
+//! ```text
+//! cargo run --release --example loadgen -- transitions --addr 127.0.0.1:18090 \
+//!     --token-file TOKEN --cases FILE --clients 8 --duration 10 [--to assessment]
+//! ```
+//! FILE has one case a line: `<uuid> <version>`. Client i takes the i-th of N equal slices.
+//! Prints one JSON object: status counts, every latency in seconds, the wall time from the
+//! common start to the last answer, and how many clients ran out of cases.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+struct Options {
+    addr: String,
+    token: String,
+    cases: Vec<(String, String)>,
+    clients: usize,
+    duration: Duration,
+    to: String,
+}
+
+fn main() {
+    match run() {
+        Ok(json) => println!("{json}"),
+        Err(e) => {
+            eprintln!("loadgen: {e}");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn run() -> Result<String, String> {
+    let options = parse_options(std::env::args().skip(1).collect())?;
+    transitions(options)
+}
+
+fn parse_options(args: Vec<String>) -> Result<Options, String> {
+    let mut args = args.into_iter();
+    match args.next().as_deref() {
+        Some("transitions") => {}
+        other => return Err(format!("expected the `transitions` command, got {other:?}")),
+    }
+    let (mut addr, mut token_file, mut cases_file) = (None, None, None);
+    let (mut clients, mut duration, mut to) = (8usize, 10.0f64, "assessment".to_owned());
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--addr" => addr = Some(value),
+            "--token-file" => token_file = Some(value),
+            "--cases" => cases_file = Some(value),
+            "--clients" => clients = value.parse().map_err(|_| "--clients: a number")?,
+            "--duration" => duration = value.parse().map_err(|_| "--duration: seconds")?,
+            "--to" => to = value,
+            _ => return Err(format!("unknown option {flag}")),
+        }
+    }
+    let addr = addr.ok_or("--addr is required")?;
+    if !(addr.starts_with("127.") || addr.starts_with("[::1]") || addr.starts_with("localhost:")) {
+        return Err("only loopback targets are accepted".into());
+    }
+    let read = |path: Option<String>, what: &str| -> Result<String, String> {
+        let path = path.ok_or_else(|| format!("--{what} is required"))?;
+        std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))
+    };
+    let token = read(token_file, "token-file")?.trim().to_owned();
+    let cases = read(cases_file, "cases")?
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let mut parts = l.split_whitespace();
+            match (parts.next(), parts.next()) {
+                (Some(id), Some(v)) => Ok((id.to_owned(), v.to_owned())),
+                _ => Err(format!("bad case line: {l:?}")),
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if clients == 0 || cases.len() < clients {
+        return Err("need at least one case per client".into());
+    }
+    Ok(Options {
+        addr,
+        token,
+        cases,
+        clients,
+        duration: Duration::from_secs_f64(duration),
+        to,
+    })
+}
+
+/// What one client did.
+#[derive(Default)]
+struct Tally {
+    statuses: BTreeMap<u16, u64>,
+    latencies: Vec<f64>,
+    last_end: Option<Instant>,
+    exhausted: bool,
+    error: Option<String>,
+}
+
+fn transitions(o: Options) -> Result<String, String> {
+    let per = o.cases.len() / o.clients;
+    let body = format!(r#"{{"to":"{}","reason":"bench"}}"#, o.to);
+    // Every client connects and warms up, then all start together.
+    let barrier = Arc::new(Barrier::new(o.clients + 1));
+    let start_cell = Arc::new(std::sync::OnceLock::<Instant>::new());
+    let mut handles = Vec::new();
+    for slice in o.cases.chunks(per).take(o.clients) {
+        let (slice, addr, token, body) = (
+            slice.to_vec(),
+            o.addr.clone(),
+            o.token.clone(),
+            body.clone(),
+        );
+        let (barrier, start_cell, duration) = (barrier.clone(), start_cell.clone(), o.duration);
+        handles.push(std::thread::spawn(move || {
+            let mut tally = Tally::default();
+            let connected = Connection::open(&addr)
+                .and_then(|mut c| c.send("GET", "/readyz", &[], None).map(|_| c));
+            barrier.wait();
+            let mut conn = match connected {
+                Ok(c) => c,
+                Err(e) => {
+                    tally.error = Some(e);
+                    return tally;
+                }
+            };
+            let start = start_cell.get().copied().unwrap_or_else(Instant::now);
+            std::thread::sleep(start.saturating_duration_since(Instant::now()));
+            let deadline = start + duration;
+            let auth = format!("Bearer {token}");
+            let mut used = 0;
+            for (id, version) in &slice {
+                if Instant::now() >= deadline {
+                    break;
+                }
+                let path = format!("/api/v1/cases/{id}/transitions");
+                let if_match = format!("\"{version}\"");
+                let headers = [
+                    ("Authorization", auth.as_str()),
+                    ("If-Match", if_match.as_str()),
+                ];
+                let t0 = Instant::now();
+                let status = match conn.send("POST", &path, &headers, Some(body.as_bytes())) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tally.error = Some(e);
+                        break;
+                    }
+                };
+                let t1 = Instant::now();
+                tally.latencies.push((t1 - t0).as_secs_f64());
+                tally.last_end = Some(t1);
+                *tally.statuses.entry(status).or_default() += 1;
+                used += 1;
+            }
+            tally.exhausted = used == slice.len() && Instant::now() < deadline;
+            tally
+        }));
+    }
+    let start = Instant::now() + Duration::from_millis(200);
+    let _ = start_cell.set(start);
+    barrier.wait();
+    let tallies: Vec<Tally> = handles
+        .into_iter()
+        .map(|h| h.join().map_err(|_| "a client thread panicked".to_owned()))
+        .collect::<Result<_, _>>()?;
+    if let Some(e) = tallies.iter().find_map(|t| t.error.clone()) {
+        return Err(format!("a client failed: {e}"));
+    }
+    Ok(report(&tallies, start, per))
+}
+
+fn report(tallies: &[Tally], start: Instant, per: usize) -> String {
+    let mut statuses = BTreeMap::<u16, u64>::new();
+    for t in tallies {
+        for (s, n) in &t.statuses {
+            *statuses.entry(*s).or_default() += n;
+        }
+    }
+    let last = tallies
+        .iter()
+        .filter_map(|t| t.last_end)
+        .max()
+        .unwrap_or(start);
+    let wall = last.saturating_duration_since(start).as_secs_f64();
+    let statuses = statuses
+        .iter()
+        .map(|(s, n)| format!("\"{s}\":{n}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let latencies = tallies
+        .iter()
+        .flat_map(|t| t.latencies.iter())
+        .map(|l| format!("{l:.7}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let exhausted = tallies.iter().filter(|t| t.exhausted).count();
+    format!(
+        "{{\"statuses\":{{{statuses}}},\"wall_s\":{wall:.6},\"cases_per_client\":{per},\
+         \"exhausted\":{exhausted},\"latencies_s\":[{latencies}]}}"
+    )
+}
+
+/// One keep-alive HTTP/1.1 connection, enough of the protocol for this server's answers.
+struct Connection {
+    host: String,
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+    buf: Vec<u8>,
+    /// The server said `Connection: close`: the next request opens a new connection.
+    closed: bool,
+}
+
+impl Connection {
+    fn open(addr: &str) -> Result<Self, String> {
+        let stream = TcpStream::connect(addr).map_err(|e| format!("connect {addr}: {e}"))?;
+        stream.set_nodelay(true).map_err(|e| e.to_string())?;
+        stream
+            .set_read_timeout(Some(TIMEOUT))
+            .map_err(|e| e.to_string())?;
+        let writer = stream.try_clone().map_err(|e| e.to_string())?;
+        Ok(Self {
+            host: addr.to_owned(),
+            reader: BufReader::with_capacity(64 * 1024, stream),
+            writer,
+            buf: Vec::with_capacity(1024),
+            closed: false,
+        })
+    }
+
+    /// Sends one request and reads the whole answer; returns its status.
+    fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Result<u16, String> {
+        if self.closed {
+            *self = Self::open(&self.host)?;
+        }
+        self.buf.clear();
+        let head = &mut self.buf;
+        let _ = write!(
+            head,
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\n",
+            self.host
+        );
+        for (name, value) in headers {
+            let _ = write!(head, "{name}: {value}\r\n");
+        }
+        if let Some(body) = body {
+            let _ = write!(
+                head,
+                "Content-Type: application/json\r\nContent-Length: {}\r\n",
+                body.len()
+            );
+        }
+        head.extend_from_slice(b"\r\n");
+        if let Some(body) = body {
+            head.extend_from_slice(body);
+        }
+        self.writer
+            .write_all(&self.buf)
+            .map_err(|e| format!("write: {e}"))?;
+        self.read_response()
+    }
+
+    fn read_response(&mut self) -> Result<u16, String> {
+        let mut line = String::new();
+        self.read_line(&mut line)?;
+        let status: u16 = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| format!("bad status line {line:?}"))?;
+        let (mut length, mut chunked, mut close) = (0usize, false, false);
+        loop {
+            line.clear();
+            self.read_line(&mut line)?;
+            let header = line.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            let Some((name, value)) = header.split_once(':') else {
+                return Err(format!("bad header {header:?}"));
+            };
+            let value = value.trim();
+            match name.to_ascii_lowercase().as_str() {
+                "content-length" => length = value.parse().map_err(|_| "bad content-length")?,
+                "transfer-encoding" => chunked = value.eq_ignore_ascii_case("chunked"),
+                "connection" => close = value.eq_ignore_ascii_case("close"),
+                _ => {}
+            }
+        }
+        if chunked {
+            loop {
+                line.clear();
+                self.read_line(&mut line)?;
+                let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or(""), 16)
+                    .map_err(|_| format!("bad chunk size {line:?}"))?;
+                self.skip(size + 2)?;
+                if size == 0 {
+                    break;
+                }
+            }
+        } else {
+            self.skip(length)?;
+        }
+        self.closed = close;
+        Ok(status)
+    }
+
+    fn read_line(&mut self, line: &mut String) -> Result<(), String> {
+        match self.reader.read_line(line) {
+            Ok(0) => Err("the server closed the connection".into()),
+            Ok(_) => Ok(()),
+            Err(e) => Err(format!("read: {e}")),
+        }
+    }
+
+    fn skip(&mut self, n: usize) -> Result<(), String> {
+        let copied = std::io::copy(&mut (&mut self.reader).take(n as u64), &mut std::io::sink())
+            .map_err(|e| format!("read: {e}"))?;
+        if copied as usize == n {
+            Ok(())
+        } else {
+            Err("short body".into())
+        }
+    }
+}

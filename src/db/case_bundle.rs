@@ -1,0 +1,132 @@
+//! A case with what its views and workflow rules read (members, allegations, decisions and
+//! the subjects alleged against), in one statement: one round trip to PostgreSQL instead of
+//! five, on the paths every change and every read of a case takes. The rows of the other
+//! tables come back as JSON arrays of whole rows (`json_agg`, `json_build_array`), whose
+//! keys are the column names, so they deserialize into the structs diesel reads them into.
+//!
+//! The statement's text never varies, so diesel keeps it prepared on each connection: it is
+//! a query type of its own (diesel never caches raw SQL).
+
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::dsl::{AsSelect, SqlTypeOf};
+use diesel::pg::{Pg, PgValue};
+use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{Array, Json, Uuid as SqlUuid};
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use crate::db::models::{AllegationRow, CaseRow, DecisionRow, SubjectRow};
+
+pub struct CaseBundle {
+    pub case: CaseRow,
+    /// Named members, by user id, ascending.
+    pub members: Vec<Uuid>,
+    /// Oldest first (created, then id), as `case_records::allegations`.
+    pub allegations: Vec<AllegationRow>,
+    /// Oldest first (created, then id), as `case_records::decisions`.
+    pub decisions: Vec<DecisionRow>,
+    /// Every subject with an allegation on the case, by id.
+    pub subjects: Vec<SubjectRow>,
+}
+
+/// The case and what it holds, if it exists.
+pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CaseBundle>> {
+    BundleQuery::<false>::new(id)
+        .get_result(conn)
+        .optional()
+        .map(|r| r.map(bundle))
+}
+
+/// Like [`find`], locking the case row (only it) until the transaction ends.
+pub fn lock(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CaseBundle>> {
+    BundleQuery::<true>::new(id)
+        .get_result(conn)
+        .optional()
+        .map(|r| r.map(bundle))
+}
+
+type BundleRow = (
+    CaseRow,
+    Vec<Uuid>,
+    JsonRows<(AllegationRow, SubjectRow)>,
+    JsonRows<DecisionRow>,
+);
+
+fn bundle((case, members, alleged, decisions): BundleRow) -> CaseBundle {
+    let mut subjects: Vec<SubjectRow> = Vec::new();
+    let mut allegations = Vec::with_capacity(alleged.0.len());
+    for (allegation, subject) in alleged.0 {
+        if !subjects.iter().any(|s| s.id == subject.id) {
+            subjects.push(subject);
+        }
+        allegations.push(allegation);
+    }
+    subjects.sort_by_key(|s| s.id);
+    CaseBundle {
+        case,
+        members,
+        allegations,
+        decisions: decisions.0,
+        subjects,
+    }
+}
+
+/// `SELECT <case>, <members>, <[allegation, its subject] pairs>, <decisions> FROM cases
+/// WHERE id = $1`, with `FOR UPDATE OF cases` when `LOCK`.
+struct BundleQuery<const LOCK: bool> {
+    id: Uuid,
+    columns: AsSelect<CaseRow, Pg>,
+}
+
+impl<const LOCK: bool> BundleQuery<LOCK> {
+    fn new(id: Uuid) -> Self {
+        Self {
+            id,
+            columns: CaseRow::as_select(),
+        }
+    }
+}
+
+impl<const LOCK: bool> QueryId for BundleQuery<LOCK> {
+    type QueryId = Self;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl<const LOCK: bool> Query for BundleQuery<LOCK> {
+    type SqlType = (SqlTypeOf<AsSelect<CaseRow, Pg>>, Array<SqlUuid>, Json, Json);
+}
+
+impl<const LOCK: bool> RunQueryDsl<PgConnection> for BundleQuery<LOCK> {}
+
+impl<const LOCK: bool> QueryFragment<Pg> for BundleQuery<LOCK> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("SELECT ");
+        self.columns.walk_ast(out.reborrow())?;
+        out.push_sql(
+            ", ARRAY(SELECT m.user_id FROM case_members m WHERE m.case_id = cases.id \
+               ORDER BY m.user_id), \
+             (SELECT coalesce(json_agg(json_build_array(a, s) ORDER BY a.created_at, a.id), '[]') \
+               FROM allegations a JOIN subjects s ON s.id = a.subject_id \
+               WHERE a.case_id = cases.id), \
+             (SELECT coalesce(json_agg(d ORDER BY d.created_at, d.id), '[]') \
+               FROM decisions d WHERE d.case_id = cases.id) \
+             FROM cases WHERE cases.id = ",
+        );
+        out.push_bind_param::<SqlUuid, _>(&self.id)?;
+        if LOCK {
+            out.push_sql(" FOR UPDATE OF cases");
+        }
+        Ok(())
+    }
+}
+
+/// A JSON array of rows, read straight into their structs.
+#[derive(FromSqlRow)]
+struct JsonRows<T>(Vec<T>);
+
+impl<T: DeserializeOwned> FromSql<Json, Pg> for JsonRows<T> {
+    fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
+        Ok(Self(serde_json::from_slice(value.as_bytes())?))
+    }
+}
