@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Load generator for the probity casework benchmark (bench/casework/run).
 
-Standard library only. Every client owns one keep-alive HTTP/1.1 connection (http.client,
+Standard library only. Every read client owns one keep-alive HTTP/1.1 connection (http.client,
 TCP_NODELAY). Concurrent clients run in separate processes (fork), so no client's timings
 are stretched by another holding the Python interpreter lock.
 
@@ -10,10 +10,11 @@ Phases:
                (state + category, full-text q, overdue): each first by one client in
                sequence, then by N concurrent clients, for a fixed duration
   (pools)      the transition pools are seeded (bench/casework/seed_pools.sql) after the reads
-  transitions  N clients move intake cases to assessment through the API for a fixed
-               duration (each case once); then pgbench, N clients for the same duration,
-               runs the same transaction as SQL, twice: every statement the app sends, and
-               the write path only (lock, update, audit append)
+  transitions  rounds of phases in mirrored order (API, then pgbench running every statement
+               the server sends, the server's transaction, the bare write path; then the
+               same backwards), each after VACUUM ANALYZE and CHECKPOINT: N clients for a
+               fixed duration, each moving its own intake cases to assessment, each once.
+               The API's clients are bench/loadgen.rs (built as the example `loadgen`).
 
 Only loopback targets are accepted.
 """
@@ -324,6 +325,11 @@ def read_phase(host, port, token, paths, clients, duration, warmup, seed, server
 
 
 # --------------------------------------------------------------------------- transitions
+
+
+def settle(pg_url: str) -> None:
+    """VACUUM ANALYZE of the tables a transition writes, then CHECKPOINT."""
+    psql(pg_url, "-c", "VACUUM (ANALYZE) cases, audit_events, audit_chains", "-c", "CHECKPOINT")
 
 
 def api_transitions(args, host, port, token, pool, server_pid) -> dict:
@@ -712,7 +718,9 @@ def main() -> int:
     next_pg_slice = 0
     for r in range(rounds):
         for name in (order if r % 2 == 0 else list(reversed(order))):
-            psql(args.pg_url, "-c", "CHECKPOINT")
+            # Every phase starts clean: the dead rows of the phases before it vacuumed (not
+            # left for autovacuum to clear while this one runs) and their writes flushed.
+            settle(args.pg_url)
             if name == "api":
                 print(f"transitions: round {r + 1}: API, {args.clients} clients for "
                       f"{args.transition_duration:.0f} s ...", file=sys.stderr, flush=True)
