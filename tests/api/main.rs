@@ -16,3 +16,4 @@ mod proceedings;
 mod support;
 mod tasks;
 mod users;
+mod visibility;
