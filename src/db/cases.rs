@@ -204,6 +204,8 @@ pub fn lock_visible(
     }
 }
 
+/// What a change other than a workflow transition may set (a transition goes through
+/// [`set_state`], the only writer of `state`, `suspended_from` and `closure_reason`).
 #[derive(AsChangeset, Default)]
 #[diesel(table_name = cases)]
 pub struct CaseChanges {
@@ -214,9 +216,6 @@ pub struct CaseChanges {
     pub received_at: Option<DateTime<Utc>>,
     pub came_to_attention_at: Option<DateTime<Utc>>,
     pub restricted: Option<bool>,
-    pub state: Option<String>,
-    pub suspended_from: Option<Option<String>>,
-    pub closure_reason: Option<Option<String>>,
     pub assigned_investigator_id: Option<Option<Uuid>>,
     pub flagged: Option<bool>,
     pub flag_reasons: Option<serde_json::Value>,
