@@ -10,8 +10,8 @@ Phases:
                (state + category, full-text q, overdue): each first by one client in
                sequence, then by N concurrent clients, for a fixed duration
   (pools)      the transition pools are seeded (bench/casework/seed_pools.sql) after the reads
-  transitions  rounds of phases in mirrored order (API, then pgbench running every statement
-               the server sends, the server's transaction, the bare write path; then the
+  transitions  rounds of phases in mirrored order (API, then pgbench running the bare write
+               path, the server's transaction, every statement the server sends; then the
                same backwards), each after VACUUM ANALYZE and CHECKPOINT: N clients for a
                fixed duration, each moving its own intake cases to assessment, each once.
                The API's clients are bench/loadgen.rs (built as the example `loadgen`).
@@ -710,10 +710,11 @@ def main() -> int:
         return count(f"""SELECT count(*) FROM cases WHERE state = 'assessment'
                          AND id IN (SELECT md5('{prefix}' || k)::uuid FROM generate_series({lo}, {hi}) k)""")
 
-    # Rounds in mirrored order (API, then each pgbench script; then the same backwards), so
-    # that whatever drifts during the run (the audit log and the tables grow, autovacuum
-    # wakes) weighs on every phase alike. Each phase moves cases of its own, each once.
-    order = ["api"] + scripts
+    # Rounds in mirrored order (the API, then the pgbench scripts from the strictest to the
+    # loosest; then the same backwards), so that whatever drifts during the run (the audit
+    # log and the tables grow) weighs on every phase alike, and the API and the strictest
+    # comparison run back to back in every round. Each phase moves cases of its own, each once.
+    order = ["api"] + list(reversed(scripts))
     t = {"pool_seed_s": pool_seed_s, "rounds": rounds, "phases": []}
     next_pg_slice = 0
     for r in range(rounds):
