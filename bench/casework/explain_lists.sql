@@ -26,7 +26,7 @@ SELECT "cases"."id", "cases"."reference", "cases"."title", "cases"."summary", "c
 FROM "cases"
 WHERE (NOT EXISTS (SELECT 1 FROM allegations va JOIN subjects vs ON vs.id = va.subject_id WHERE va.case_id = cases.id AND vs.user_id = :'me')
        AND (NOT cases.restricted OR cases.assigned_investigator_id = :'me' OR EXISTS (SELECT 1 FROM case_members vm WHERE vm.case_id = cases.id AND vm.user_id = :'me'))
-       AND (to_tsvector('english', cases.title || ' ' || cases.summary) @@ websearch_to_tsquery('english', :'q')
+       AND (cases.search @@ websearch_to_tsquery('english', :'q')
             OR EXISTS (SELECT 1 FROM allegations a WHERE a.case_id = cases.id AND to_tsvector('english', a.description) @@ websearch_to_tsquery('english', :'q'))))
 ORDER BY "cases"."received_at" DESC, "cases"."id" DESC LIMIT 51;
 

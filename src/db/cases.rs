@@ -527,7 +527,7 @@ pub fn list(conn: &mut PgConnection, viewer: &Viewer, f: &CaseFilter) -> QueryRe
     }
     if let Some(text) = &f.q {
         q = q.filter(
-            sql::<Bool>("(to_tsvector('english', cases.title || ' ' || cases.summary) @@ websearch_to_tsquery('english', ")
+            sql::<Bool>("(cases.search @@ websearch_to_tsquery('english', ")
                 .bind::<Text, _>(text.clone())
                 .sql(") OR EXISTS (SELECT 1 FROM allegations a WHERE a.case_id = cases.id AND to_tsvector('english', a.description) @@ websearch_to_tsquery('english', ")
                 .bind::<Text, _>(text.clone())
