@@ -213,6 +213,12 @@ pub fn lock_for_change(
     Ok(case)
 }
 
+/// Locks a case the caller may see, read with what it holds (one statement), for a change
+/// whose rules need the record.
+pub fn lock_record(conn: &mut PgConnection, caller: &Caller, id: Uuid) -> ApiResult<CaseRecord> {
+    CaseRecord::lock_visible(conn, &caller.viewer, id)?.ok_or_else(ApiError::not_found)
+}
+
 #[derive(Default)]
 pub struct CaseEdit {
     pub title: Option<String>,
@@ -288,8 +294,7 @@ pub fn transition(
     request: TransitionRequest,
     check_version: impl FnOnce(i32) -> ApiResult<()>,
 ) -> ApiResult<CaseRecord> {
-    let mut record =
-        CaseRecord::lock_visible(conn, &caller.viewer, id)?.ok_or_else(ApiError::not_found)?;
+    let mut record = lock_record(conn, caller, id)?;
     check_version(record.case.version)?;
     let is_assigned = record.case.assigned_investigator_id == Some(caller.viewer.user_id);
     let from = record.state()?;

@@ -8,8 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::{self, Event};
-use crate::casework::cases::lock_for_change;
-use crate::casework::facts::CaseRecord;
+use crate::casework::cases::{lock_for_change, lock_record};
 use crate::casework::views::stored;
 use crate::casework::{Caller, fingerprint};
 use crate::config::CaseworkSettings;
@@ -287,9 +286,8 @@ pub fn schedule(
     case_id: Uuid,
     input: NewProceedings,
 ) -> ApiResult<ProceedingView> {
-    let case = lock_for_change(conn, &caller.viewer, case_id, |_| Ok(()))?;
-    require_state(&case, CaseState::Proceedings)?;
-    let record = CaseRecord::load(conn, case)?;
+    let record = lock_record(conn, caller, case_id)?;
+    require_state(&record.case, CaseState::Proceedings)?;
     let mut answers = std::collections::HashMap::new();
     for current in record.current_details()? {
         if let (DecisionDetails::CaseToAnswer(d), Some(s)) = (current.details, current.subject_id) {
@@ -555,8 +553,7 @@ pub fn record_list_report(
     list: &str,
     reported_on: NaiveDate,
 ) -> ApiResult<ListReportView> {
-    let case = lock_for_change(conn, &caller.viewer, case_id, |_| Ok(()))?;
-    let record = CaseRecord::load(conn, case)?;
+    let record = lock_record(conn, caller, case_id)?;
     if !record.subject_ids().contains(&subject_id) {
         return Err(ApiError::field(
             ErrorCode::ValidationFailed,

@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::audit::{self, Event};
-use crate::casework::cases::{case_closed, lock_for_change};
-use crate::casework::facts::{CaseRecord, current_ids};
+use crate::casework::cases::{case_closed, lock_for_change, lock_record};
+use crate::casework::facts::current_ids;
 use crate::casework::views::{
     AllegationView, DecisionView, FlagReason, NoteView, PartyView, flag_reasons,
 };
@@ -434,14 +434,16 @@ pub fn add_decision(
     case_id: Uuid,
     d: NewDecision,
 ) -> ApiResult<DecisionView> {
-    let case = lock_open(conn, caller, case_id)?;
-    let is_assigned = case.assigned_investigator_id == Some(caller.viewer.user_id);
+    let record = lock_record(conn, caller, case_id)?;
+    if record.case.state == CaseState::Closed.as_str() {
+        return Err(case_closed());
+    }
+    let is_assigned = record.case.assigned_investigator_id == Some(caller.viewer.user_id);
     if !d.kind.recorded_by().allows(caller.viewer.role, is_assigned) {
         return Err(forbidden(
             "You may not record this kind of decision on this case.",
         ));
     }
-    let record = CaseRecord::load(conn, case)?;
     match (d.kind.per_subject(), d.subject_id) {
         (true, None) => {
             return Err(ApiError::field(
