@@ -190,6 +190,7 @@ fn create_user(username: &str, display_name: &str, role: &str) -> Result<(), Str
         display_name,
         role,
         password_hash,
+        staff: None,
     };
     let row = conn
         .transaction(|c| accounts::create(c, &AuditContext::system(), &account))
@@ -343,6 +344,7 @@ fn bootstrap_dev_admin(conn: &mut PgConnection, hasher: &PasswordHasher) -> Resu
         display_name: DisplayName::parse("Administrator").map_err(|(_, m)| m.to_owned())?,
         role: Role::Admin,
         password_hash: hasher.hash_blocking(&password)?,
+        staff: None,
     };
     conn.transaction(|c| accounts::create(c, &AuditContext::system(), &account))
         .map_err(|e| e.detail.clone())?;

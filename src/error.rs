@@ -60,6 +60,11 @@ crate::text_enum!(
         PreconditionsUnmet = "preconditions_unmet",
         /// The person is linked to a subject of the case.
         ConflictOfInterest = "conflict_of_interest",
+        /// The allegation would leave no active supervisor, unlinked to its subjects, able to
+        /// see the case: refer the matter to another force or the IOPC instead.
+        NoOversightLeft = "no_oversight_left",
+        /// The force and collar number are already another account's staff identity.
+        StaffIdentityTaken = "staff_identity_taken",
         /// The user is not an active investigator (or, for members, not active case staff).
         InvestigatorUnavailable = "investigator_unavailable",
         /// A subject with this force and collar number is already registered.
@@ -110,6 +115,8 @@ impl ErrorCode {
             | TransitionNotAllowed
             | PreconditionsUnmet
             | ConflictOfInterest
+            | NoOversightLeft
+            | StaffIdentityTaken
             | InvestigatorUnavailable
             | SubjectExists
             | CaseClosed
@@ -151,6 +158,8 @@ impl ErrorCode {
             TransitionNotAllowed => "Transition not allowed",
             PreconditionsUnmet => "Preconditions not met",
             ConflictOfInterest => "Conflict of interest",
+            NoOversightLeft => "No oversight left",
+            StaffIdentityTaken => "Staff identity taken",
             InvestigatorUnavailable => "Investigator unavailable",
             SubjectExists => "Subject already registered",
             CaseClosed => "Case closed",

@@ -8,17 +8,24 @@ use uuid::Uuid;
 use crate::audit::{self, AuditContext, Event};
 use crate::db::models::{NewUserRow, UserRow};
 use crate::db::{sessions, unique_violation_as, users};
-use crate::domain::{DisplayName, Role, Username};
+use crate::domain::{DisplayName, Role, StaffIdentity, Username};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// What the audit log records of an account: never the password hash or lockout counters.
 pub fn audit_view(row: &UserRow) -> Value {
-    json!({
+    let mut view = json!({
         "username": row.username,
         "display_name": row.display_name,
         "role": row.role,
         "active": row.active,
-    })
+    });
+    // The staff identity, when there is one: who is linked to which subjects is an admin's
+    // act, and auditors watch it.
+    if let (Some(force), Some(collar)) = (&row.force, &row.collar_number) {
+        view["force"] = json!(force);
+        view["collar_number"] = json!(collar);
+    }
+    view
 }
 
 pub struct NewAccount {
@@ -26,6 +33,7 @@ pub struct NewAccount {
     pub display_name: DisplayName,
     pub role: Role,
     pub password_hash: String,
+    pub staff: Option<StaffIdentity>,
 }
 
 pub fn create(
@@ -45,10 +53,17 @@ pub fn create(
             active: true,
             created_at: now,
             updated_at: now,
+            force: account.staff.as_ref().map(StaffIdentity::force),
+            collar_number: account.staff.as_ref().map(StaffIdentity::collar_number),
         },
     )
-    .map_err(|e| {
-        unique_violation_as(
+    .map_err(|e| match &e {
+        diesel::result::Error::DatabaseError(_, info)
+            if info.constraint_name() == Some("users_staff_key_key") =>
+        {
+            staff_identity_taken()
+        }
+        _ => unique_violation_as(
             e,
             ApiError::field(
                 ErrorCode::UsernameTaken,
@@ -56,7 +71,7 @@ pub fn create(
                 "taken",
                 "is already in use",
             ),
-        )
+        ),
     })?;
     audit::append(
         conn,
@@ -68,11 +83,22 @@ pub fn create(
     Ok(row)
 }
 
+fn staff_identity_taken() -> ApiError {
+    ApiError::field(
+        ErrorCode::StaffIdentityTaken,
+        "collar_number",
+        "taken",
+        "is already another account's staff identity in this force",
+    )
+}
+
 #[derive(Default)]
 pub struct AccountChanges {
     pub display_name: Option<DisplayName>,
     pub role: Option<Role>,
     pub active: Option<bool>,
+    /// `Some(None)` clears the staff identity.
+    pub staff: Option<Option<StaffIdentity>>,
 }
 
 /// Applies `changes` if `check_version` accepts the current version. Refuses to leave no
@@ -114,9 +140,18 @@ pub fn update(
             role: changes.role.map(Role::as_str),
             active: changes.active,
             password_hash: None,
+            force: changes
+                .staff
+                .as_ref()
+                .map(|s| s.as_ref().map(StaffIdentity::force)),
+            collar_number: changes
+                .staff
+                .as_ref()
+                .map(|s| s.as_ref().map(StaffIdentity::collar_number)),
         },
         now,
-    )?;
+    )
+    .map_err(|e| unique_violation_as(e, staff_identity_taken()))?;
     if before.active && !after.active {
         sessions::revoke_all_for_user(conn, id, None, now, "deactivated")?;
     }

@@ -1,5 +1,6 @@
 //! Who is calling and what they may do: password hashing, tokens, sessions, permissions.
 
+pub mod access;
 pub mod accounts;
 pub mod hasher;
 pub mod jwt;

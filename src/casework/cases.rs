@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::audit::{self, Event};
+use crate::auth::access::{self, CaseScope, LockedCase};
 use crate::auth::permissions::Permission;
 use crate::casework::facts::CaseRecord;
 use crate::casework::views::{
@@ -52,13 +53,13 @@ pub struct NewCase {
     pub restricted: bool,
 }
 
-pub fn create(conn: &mut PgConnection, caller: &Caller, input: NewCase) -> ApiResult<CaseRow> {
+pub fn create(conn: &mut PgConnection, caller: &Caller, input: NewCase) -> ApiResult<LockedCase> {
     if input.restricted {
         caller.require(Permission::ManageCases)?;
     }
     let now = audit::now();
     let reference = cases::next_reference(conn, now)?;
-    let row = cases::insert(
+    let case = access::create(
         conn,
         &CaseRow {
             id: Uuid::new_v4(),
@@ -83,18 +84,18 @@ pub fn create(conn: &mut PgConnection, caller: &Caller, input: NewCase) -> ApiRe
         },
     )?;
     // A supervisor who restricts a case must still see it.
-    if row.restricted {
-        cases::replace_members(conn, row.id, &[caller.viewer.user_id], now)?;
+    if case.restricted {
+        cases::replace_members(conn, &case, &[caller.viewer.user_id], now)?;
     }
     audit::append(
         conn,
         &caller.audit,
         Event::new("case.created")
-            .entity("case", row.id)
-            .case(row.id)
-            .after(audit_view(&row)),
+            .entity("case", case.id)
+            .case(case.id)
+            .after(audit_view(&case)),
     )?;
-    Ok(row)
+    Ok(case)
 }
 
 /// The case with everything computed, if the caller may see it; the read is recorded.
@@ -104,8 +105,7 @@ pub fn view(
     settings: &CaseworkSettings,
     id: Uuid,
 ) -> ApiResult<CaseView> {
-    let record =
-        CaseRecord::find_visible(conn, &caller.viewer, id)?.ok_or_else(ApiError::not_found)?;
+    let record = CaseRecord::find_visible(conn, &caller.viewer, id)?;
     audit::append(
         conn,
         &caller.audit,
@@ -114,7 +114,10 @@ pub fn view(
     build_view(record, settings)
 }
 
-pub fn build_view(mut record: CaseRecord, settings: &CaseworkSettings) -> ApiResult<CaseView> {
+pub fn build_view<S: CaseScope>(
+    mut record: CaseRecord<S>,
+    settings: &CaseworkSettings,
+) -> ApiResult<CaseView> {
     let subject_ids = record.subject_ids();
     let mut per_subject: HashMap<Uuid, CaseSubject> = HashMap::new();
     for s in std::mem::take(&mut record.subjects) {
@@ -157,7 +160,7 @@ pub fn build_view(mut record: CaseRecord, settings: &CaseworkSettings) -> ApiRes
     let state: CaseState = record.state()?;
     let reports_made = record.reports_made();
     let record_barred_overdue = record.barred_list_overdue(settings, audit::now().date_naive());
-    let c = record.case;
+    let c = record.case.row().clone();
     let schedule = &settings.report_schedule;
     let barred_list_overdue = record_barred_overdue;
     let due = schedule.next_due(c.came_to_attention_at, reports_made);
@@ -207,16 +210,20 @@ pub fn lock_for_change(
     viewer: &Viewer,
     id: Uuid,
     check_version: impl FnOnce(i32) -> ApiResult<()>,
-) -> ApiResult<CaseRow> {
-    let case = cases::lock_visible(conn, viewer, id)?.ok_or_else(ApiError::not_found)?;
+) -> ApiResult<LockedCase> {
+    let case = access::lock(conn, viewer, id)?;
     check_version(case.version)?;
     Ok(case)
 }
 
 /// Locks a case the caller may see, read with what it holds (one statement), for a change
 /// whose rules need the record.
-pub fn lock_record(conn: &mut PgConnection, caller: &Caller, id: Uuid) -> ApiResult<CaseRecord> {
-    CaseRecord::lock_visible(conn, &caller.viewer, id)?.ok_or_else(ApiError::not_found)
+pub fn lock_record(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    id: Uuid,
+) -> ApiResult<CaseRecord<LockedCase>> {
+    CaseRecord::lock_visible(conn, &caller.viewer, id)
 }
 
 #[derive(Default)]
@@ -236,11 +243,12 @@ pub fn update(
     id: Uuid,
     edit: CaseEdit,
     check_version: impl FnOnce(i32) -> ApiResult<()>,
-) -> ApiResult<CaseRow> {
+) -> ApiResult<LockedCase> {
     if edit.restricted.is_some() {
         caller.require(Permission::ManageCases)?;
     }
-    let before = lock_for_change(conn, &caller.viewer, id, check_version)?;
+    let mut case = lock_for_change(conn, &caller.viewer, id, check_version)?;
+    let before = case.row().clone();
     if before.state == CaseState::Closed.as_str() {
         return Err(case_closed());
     }
@@ -255,14 +263,15 @@ pub fn update(
         ..Default::default()
     };
     let now = audit::now();
-    let after = cases::update(conn, id, &changes, now)?;
+    let after = cases::update(conn, &case, &changes, now)?;
+    case.refresh(after.clone())?;
     // A supervisor who restricts a case must still see it: they become a member.
     let assigned_to_caller = after.assigned_investigator_id == Some(caller.viewer.user_id);
     if after.restricted && !before.restricted && !assigned_to_caller {
-        let mut members = cases::members(conn, id)?;
+        let mut members = cases::members(conn, &case)?;
         if !members.contains(&caller.viewer.user_id) {
             members.push(caller.viewer.user_id);
-            cases::replace_members(conn, id, &members, now)?;
+            cases::replace_members(conn, &case, &members, now)?;
         }
     }
     audit::append(
@@ -274,7 +283,7 @@ pub fn update(
             .before(audit_view(&before))
             .after(audit_view(&after)),
     )?;
-    Ok(after)
+    Ok(case)
 }
 
 pub fn case_closed() -> ApiError {
@@ -293,10 +302,9 @@ pub fn transition(
     id: Uuid,
     request: TransitionRequest,
     check_version: impl FnOnce(i32) -> ApiResult<()>,
-) -> ApiResult<CaseRecord> {
+) -> ApiResult<CaseRecord<LockedCase>> {
     let mut record = lock_record(conn, caller, id)?;
     check_version(record.case.version)?;
-    let is_assigned = record.case.assigned_investigator_id == Some(caller.viewer.user_id);
     let from = record.state()?;
     let suspended_from: Option<CaseState> = record
         .case
@@ -313,7 +321,7 @@ pub fn transition(
             format!("A case cannot move from `{from}` to `{}`.", request.to),
         ));
     };
-    if !mover.allows(caller.viewer.role, is_assigned) {
+    if !access::may_move(&caller.viewer, &record.case, mover) {
         return Err(forbidden("You may not make this transition."));
     }
     if !unmet.is_empty() {
@@ -352,13 +360,8 @@ pub fn transition(
             })),
     )?;
     // The rest of the record is unchanged: answer from it without reading it again.
-    record.case = after;
+    record.case.refresh(after)?;
     Ok(record)
-}
-
-/// Whether `user_id` is linked to a subject of the case.
-fn conflicted(conn: &mut PgConnection, case_id: Uuid, user_id: Uuid) -> ApiResult<bool> {
-    Ok(cases::subject_user_ids(conn, case_id)?.contains(&user_id))
 }
 
 fn conflict_of_interest(detail: &str) -> ApiError {
@@ -371,16 +374,13 @@ pub fn assign(
     id: Uuid,
     investigator_id: Uuid,
     check_version: impl FnOnce(i32) -> ApiResult<()>,
-) -> ApiResult<CaseRow> {
-    let before = lock_for_change(conn, &caller.viewer, id, check_version)?;
-    if before.state == CaseState::Closed.as_str() {
+) -> ApiResult<LockedCase> {
+    let mut case = lock_for_change(conn, &caller.viewer, id, check_version)?;
+    if case.state == CaseState::Closed.as_str() {
         return Err(case_closed());
     }
     let user = users::find(conn, investigator_id)?;
-    let active_investigator = user
-        .as_ref()
-        .is_some_and(|u| u.active && u.role == Role::Investigator.as_str());
-    if !active_investigator {
+    if !user.as_ref().is_some_and(access::assignable) {
         return Err(ApiError::field(
             ErrorCode::InvestigatorUnavailable,
             "investigator_id",
@@ -388,7 +388,7 @@ pub fn assign(
             "is not an active investigator",
         ));
     }
-    if conflicted(conn, id, investigator_id)? {
+    if access::conflicted(conn, &case, investigator_id)? {
         return Err(conflict_of_interest(
             "That investigator is linked to a subject of this case.",
         ));
@@ -397,17 +397,18 @@ pub fn assign(
         assigned_investigator_id: Some(Some(investigator_id)),
         ..Default::default()
     };
-    let after = cases::update(conn, id, &changes, audit::now())?;
+    let after = cases::update(conn, &case, &changes, audit::now())?;
     audit::append(
         conn,
         &caller.audit,
         Event::new("case.assigned")
             .entity("case", id)
             .case(id)
-            .before(json!({ "assigned_investigator_id": before.assigned_investigator_id }))
+            .before(json!({ "assigned_investigator_id": case.assigned_investigator_id }))
             .after(json!({ "assigned_investigator_id": investigator_id })),
     )?;
-    Ok(after)
+    case.refresh(after)?;
+    Ok(case)
 }
 
 pub fn set_members(
@@ -416,17 +417,13 @@ pub fn set_members(
     id: Uuid,
     user_ids: Vec<Uuid>,
     check_version: impl FnOnce(i32) -> ApiResult<()>,
-) -> ApiResult<CaseRow> {
-    lock_for_change(conn, &caller.viewer, id, check_version)?;
+) -> ApiResult<LockedCase> {
+    let mut case = lock_for_change(conn, &caller.viewer, id, check_version)?;
     let mut wanted = user_ids;
     wanted.sort_unstable();
     wanted.dedup();
     for (i, user_id) in wanted.iter().enumerate() {
-        let ok = users::find(conn, *user_id)?.is_some_and(|u| {
-            u.active
-                && (u.role == Role::Investigator.as_str() || u.role == Role::Supervisor.as_str())
-        });
-        if !ok {
+        if !users::find(conn, *user_id)?.is_some_and(|u| access::may_be_member(&u)) {
             return Err(ApiError::field(
                 ErrorCode::InvestigatorUnavailable,
                 &format!("user_ids[{i}]"),
@@ -434,16 +431,16 @@ pub fn set_members(
                 "is not an active investigator or supervisor",
             ));
         }
-        if conflicted(conn, id, *user_id)? {
+        if access::conflicted(conn, &case, *user_id)? {
             return Err(conflict_of_interest(
                 "A proposed member is linked to a subject of this case.",
             ));
         }
     }
-    let before = cases::members(conn, id)?;
+    let before = cases::members(conn, &case)?;
     let now = audit::now();
-    cases::replace_members(conn, id, &wanted, now)?;
-    let after = cases::touch(conn, id, now)?;
+    cases::replace_members(conn, &case, &wanted, now)?;
+    let after = cases::touch(conn, &case, now)?;
     audit::append(
         conn,
         &caller.audit,
@@ -453,7 +450,8 @@ pub fn set_members(
             .before(json!({ "members": before }))
             .after(json!({ "members": wanted })),
     )?;
-    Ok(after)
+    case.refresh(after)?;
+    Ok(case)
 }
 
 /// Per investigator: open cases by state, overdue counts, the oldest case's age. Only cases

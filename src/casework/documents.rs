@@ -10,12 +10,13 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::{self, Event};
+use crate::auth::access::{self, DocumentAccess, VisibleCase};
 use crate::casework::cases::{case_closed, lock_for_change};
 use crate::casework::{Caller, fingerprint};
 use crate::db::audit::EventFilter;
-use crate::db::models::{AuditEventRow, CaseRow, DocumentRow};
-use crate::db::{cases, documents as queries};
-use crate::domain::{Role, Viewer};
+use crate::db::documents as queries;
+use crate::db::models::{AuditEventRow, DocumentRow};
+use crate::domain::Viewer;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::storage::Stored;
 use crate::text_enum;
@@ -83,11 +84,11 @@ impl From<DocumentRow> for DocumentView {
     }
 }
 
-/// Whether `viewer`, who can see `case`, may see `doc`.
-fn may_see(doc: &DocumentRow, case: &CaseRow, viewer: &Viewer) -> bool {
-    !doc.sensitive
-        || viewer.role == Role::Supervisor
-        || case.assigned_investigator_id == Some(viewer.user_id)
+fn access_of(doc: &DocumentRow) -> DocumentAccess {
+    DocumentAccess {
+        sensitive: doc.sensitive,
+        withdrawn: doc.withdrawn_at.is_some(),
+    }
 }
 
 /// The document, if the caller may see it (404 otherwise).
@@ -96,19 +97,33 @@ pub fn visible_document(
     viewer: &Viewer,
     case_id: Uuid,
     id: Uuid,
-) -> ApiResult<(CaseRow, DocumentRow)> {
-    let case = cases::find_visible(conn, viewer, cases::Purpose::Content, case_id)?
-        .ok_or_else(ApiError::not_found)?;
-    let doc = queries::find(conn, case_id, id)?
-        .filter(|d| may_see(d, &case, viewer))
+) -> ApiResult<(VisibleCase, DocumentRow)> {
+    let case = access::find_visible(conn, viewer, case_id)?;
+    let doc = queries::find(conn, &case, id)?
+        .filter(|d| access::may_see_document(viewer, &case, access_of(d)))
         .ok_or_else(ApiError::not_found)?;
     Ok((case, doc))
 }
 
+/// The document, if the caller may read its bytes: a withdrawn document's content is served
+/// only to supervisors (it stays in storage and in the custody history).
+pub fn readable_document(
+    conn: &mut PgConnection,
+    viewer: &Viewer,
+    case_id: Uuid,
+    id: Uuid,
+) -> ApiResult<(VisibleCase, DocumentRow)> {
+    let (case, doc) = visible_document(conn, viewer, case_id, id)?;
+    if access::may_read_document_content(viewer, access_of(&doc)) {
+        Ok((case, doc))
+    } else {
+        Err(ApiError::not_found())
+    }
+}
+
 /// Checks before an upload is streamed, so nothing is stored for a caller who may not add it.
 pub fn check_can_add(conn: &mut PgConnection, viewer: &Viewer, case_id: Uuid) -> ApiResult<()> {
-    let case = cases::find_visible(conn, viewer, cases::Purpose::Content, case_id)?
-        .ok_or_else(ApiError::not_found)?;
+    let case = access::find_visible(conn, viewer, case_id)?;
     if case.state == "closed" {
         Err(case_closed())
     } else {
@@ -141,8 +156,8 @@ pub fn record(
         return Err(case_closed());
     }
     if let Some(old) = meta.supersedes_id {
-        let found =
-            queries::find(conn, case_id, old)?.filter(|d| may_see(d, &case, &caller.viewer));
+        let found = queries::find(conn, &case, old)?
+            .filter(|d| access::may_see_document(&caller.viewer, &case, access_of(d)));
         if found.is_none() {
             return Err(ApiError::field(
                 ErrorCode::ValidationFailed,
@@ -154,6 +169,7 @@ pub fn record(
     }
     let row = queries::insert(
         conn,
+        &case,
         &DocumentRow {
             id: Uuid::new_v4(),
             case_id,
@@ -204,11 +220,10 @@ pub fn list(
     case_id: Uuid,
     include_withdrawn: bool,
 ) -> ApiResult<Vec<DocumentView>> {
-    let case = cases::find_visible(conn, &caller.viewer, cases::Purpose::Content, case_id)?
-        .ok_or_else(ApiError::not_found)?;
-    Ok(queries::for_case(conn, case_id, include_withdrawn)?
+    let case = access::find_visible(conn, &caller.viewer, case_id)?;
+    Ok(queries::for_case(conn, &case, include_withdrawn)?
         .into_iter()
-        .filter(|d| may_see(d, &case, &caller.viewer))
+        .filter(|d| access::may_see_document(&caller.viewer, &case, access_of(d)))
         .map(DocumentView::from)
         .collect())
 }
@@ -221,7 +236,7 @@ pub fn record_download(
     id: Uuid,
     range: Option<(u64, u64)>,
 ) -> ApiResult<DocumentRow> {
-    let (_, doc) = visible_document(conn, &caller.viewer, case_id, id)?;
+    let (_, doc) = readable_document(conn, &caller.viewer, case_id, id)?;
     audit::append(
         conn,
         &caller.audit,
@@ -243,15 +258,17 @@ pub fn withdraw(
     id: Uuid,
     reason: &str,
 ) -> ApiResult<DocumentView> {
-    lock_for_change(conn, &caller.viewer, case_id, |_| Ok(()))?;
-    let (_, doc) = visible_document(conn, &caller.viewer, case_id, id)?;
+    let case = lock_for_change(conn, &caller.viewer, case_id, |_| Ok(()))?;
+    let doc = queries::find(conn, &case, id)?
+        .filter(|d| access::may_see_document(&caller.viewer, &case, access_of(d)))
+        .ok_or_else(ApiError::not_found)?;
     if doc.withdrawn_at.is_some() {
         return Err(ApiError::new(
             ErrorCode::WrongState,
             "The document is already withdrawn.",
         ));
     }
-    let after = queries::withdraw(conn, id, caller.viewer.user_id, reason, audit::now())?;
+    let after = queries::withdraw(conn, &case, id, caller.viewer.user_id, reason, audit::now())?;
     audit::append(
         conn,
         &caller.audit,

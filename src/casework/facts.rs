@@ -8,11 +8,11 @@ use uuid::Uuid;
 use crate::casework::views::stored;
 use chrono::NaiveDate;
 
+use crate::auth::access::{self, CaseScope, LockedCase, VisibleCase};
 use crate::config::CaseworkSettings;
-use crate::db::case_bundle::{self, CaseBundle};
-use crate::db::cases::{Purpose, may_see_case};
+use crate::db::case_bundle::CaseBundle;
 use crate::db::models::{
-    AllegationRow, CaseRow, DecisionRow, ListReportRow, OutcomeRow, ProceedingRow, SubjectRow,
+    AllegationRow, DecisionRow, ListReportRow, OutcomeRow, ProceedingRow, SubjectRow,
 };
 use crate::db::proceedings;
 use crate::domain::Viewer;
@@ -28,8 +28,10 @@ pub struct CurrentDecision {
     pub details: DecisionDetails,
 }
 
-pub struct CaseRecord {
-    pub case: CaseRow,
+/// A case the caller may see (`S`: [`VisibleCase`], or [`LockedCase`] to change it) with
+/// what it holds.
+pub struct CaseRecord<S: CaseScope = VisibleCase> {
+    pub case: S,
     pub allegations: Vec<AllegationRow>,
     pub decisions: Vec<DecisionRow>,
     pub members: Vec<Uuid>,
@@ -40,72 +42,42 @@ pub struct CaseRecord {
     pub list_reports: Vec<ListReportRow>,
 }
 
-impl CaseRecord {
-    /// The case and what it holds, if `viewer` may see its content (the need-to-know rule
-    /// of `db::cases`, decided from what was read with the case).
-    pub fn find_visible(
-        conn: &mut PgConnection,
-        viewer: &Viewer,
-        id: Uuid,
-    ) -> ApiResult<Option<Self>> {
-        let bundle = case_bundle::find(conn, id)?;
-        Self::visible(conn, viewer, bundle)
+impl CaseRecord<VisibleCase> {
+    /// The case and what it holds, if `viewer` may see its content.
+    pub fn find_visible(conn: &mut PgConnection, viewer: &Viewer, id: Uuid) -> ApiResult<Self> {
+        let (case, bundle) = access::find_record(conn, viewer, id)?;
+        Self::complete(conn, case, bundle)
     }
+}
 
+impl CaseRecord<LockedCase> {
     /// Like [`CaseRecord::find_visible`], the case row locked until the transaction ends:
     /// changes to one case queue, and each sees what the one before it left.
-    pub fn lock_visible(
-        conn: &mut PgConnection,
-        viewer: &Viewer,
-        id: Uuid,
-    ) -> ApiResult<Option<Self>> {
-        let bundle = case_bundle::lock(conn, id)?;
-        Self::visible(conn, viewer, bundle)
+    pub fn lock_visible(conn: &mut PgConnection, viewer: &Viewer, id: Uuid) -> ApiResult<Self> {
+        let (case, bundle) = access::lock_record(conn, viewer, id)?;
+        Self::complete(conn, case, bundle)
+    }
+}
+
+impl<S: CaseScope> CaseRecord<S> {
+    /// What `case` holds, read afresh in the caller's transaction; `case` is as the caller
+    /// has it (perhaps just changed).
+    pub fn load(conn: &mut PgConnection, case: S) -> ApiResult<Self> {
+        let bundle = access::reload_record(conn, &case)?;
+        Self::complete(conn, case, bundle)
     }
 
-    fn visible(
-        conn: &mut PgConnection,
-        viewer: &Viewer,
-        bundle: Option<CaseBundle>,
-    ) -> ApiResult<Option<Self>> {
-        let Some(bundle) = bundle else {
-            return Ok(None);
-        };
-        let me = viewer.user_id;
-        let allowed = may_see_case(
-            viewer,
-            Purpose::Content,
-            &bundle.case,
-            |_: &mut ()| Ok(bundle.members.contains(&me)),
-            |_: &mut ()| Ok(bundle.subjects.iter().any(|s| s.user_id == Some(me))),
-            &mut (),
-        )?;
-        if !allowed {
-            return Ok(None);
-        }
-        Self::complete(conn, bundle).map(Some)
-    }
-
-    /// What `case` holds, read afresh in the caller's transaction; `case` is the row as the
-    /// caller has it (already checked as visible, perhaps just changed).
-    pub fn load(conn: &mut PgConnection, case: CaseRow) -> ApiResult<Self> {
-        let mut bundle = case_bundle::find(conn, case.id)?.ok_or_else(ApiError::not_found)?;
-        bundle.case = case;
-        Self::complete(conn, bundle)
-    }
-
-    fn complete(conn: &mut PgConnection, bundle: CaseBundle) -> ApiResult<Self> {
-        let case = bundle.case;
+    fn complete(conn: &mut PgConnection, case: S, bundle: CaseBundle) -> ApiResult<Self> {
         // Proceedings, outcomes and list reports exist only from the `proceedings` state on.
         let later = matches!(
-            case.state.as_str(),
+            case.row().state.as_str(),
             "proceedings" | "outcome" | "closed" | "suspended"
         );
         let (proceedings, outcomes, list_reports) = if later {
             (
-                proceedings::for_case(conn, case.id)?,
-                proceedings::outcomes_for_case(conn, case.id)?,
-                proceedings::list_reports_for_case(conn, case.id)?,
+                proceedings::for_case(conn, &case)?,
+                proceedings::outcomes_for_case(conn, &case)?,
+                proceedings::list_reports_for_case(conn, &case)?,
             )
         } else {
             (Vec::new(), Vec::new(), Vec::new())
@@ -186,15 +158,15 @@ impl CaseRecord {
     }
 
     pub fn state(&self) -> ApiResult<CaseState> {
-        stored(&self.case.state)
+        stored(&self.case.row().state)
     }
 
     /// The facts the workflow rules check.
     pub fn facts(&self) -> ApiResult<CaseFacts> {
         let mut f = CaseFacts {
-            category: Some(stored::<Category>(&self.case.category)?),
+            category: Some(stored::<Category>(&self.case.row().category)?),
             subjects: self.subject_ids(),
-            investigator_assigned: self.case.assigned_investigator_id.is_some(),
+            investigator_assigned: self.case.row().assigned_investigator_id.is_some(),
             ..Default::default()
         };
         let mut in_proceedings: Vec<Uuid> = self

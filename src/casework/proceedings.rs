@@ -8,12 +8,13 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::{self, Event};
+use crate::auth::access::{self, CaseScope};
 use crate::casework::cases::{lock_for_change, lock_record};
 use crate::casework::views::stored;
 use crate::casework::{Caller, fingerprint};
 use crate::config::CaseworkSettings;
 use crate::db::models::{CaseRow, ListReportRow, OutcomeRow, ProceedingRow, PublicationRow};
-use crate::db::{cases, proceedings as queries, unique_violation_as};
+use crate::db::{proceedings as queries, unique_violation_as};
 use crate::domain::case::CaseState;
 use crate::domain::decision::{CaseToAnswerFinding, DecisionDetails};
 use crate::domain::proceedings::{
@@ -287,7 +288,7 @@ pub fn schedule(
     input: NewProceedings,
 ) -> ApiResult<ProceedingView> {
     let record = lock_record(conn, caller, case_id)?;
-    require_state(&record.case, CaseState::Proceedings)?;
+    require_state(record.case.row(), CaseState::Proceedings)?;
     let mut answers = std::collections::HashMap::new();
     for current in record.current_details()? {
         if let (DecisionDetails::CaseToAnswer(d), Some(s)) = (current.details, current.subject_id) {
@@ -316,6 +317,7 @@ pub fn schedule(
     let now = audit::now();
     let row = queries::insert(
         conn,
+        &record.case,
         &ProceedingRow {
             id: Uuid::new_v4(),
             case_id,
@@ -349,9 +351,8 @@ pub fn list(
     caller: &Caller,
     case_id: Uuid,
 ) -> ApiResult<Vec<ProceedingView>> {
-    cases::find_visible(conn, &caller.viewer, cases::Purpose::Content, case_id)?
-        .ok_or_else(ApiError::not_found)?;
-    queries::for_case(conn, case_id)?
+    let case = access::find_visible(conn, &caller.viewer, case_id)?;
+    queries::for_case(conn, &case)?
         .into_iter()
         .map(ProceedingView::from_row)
         .collect()
@@ -370,8 +371,8 @@ pub fn change(
     reason: &str,
     check_version: impl FnOnce(i32) -> ApiResult<()>,
 ) -> ApiResult<ProceedingView> {
-    lock_for_change(conn, &caller.viewer, case_id, |_| Ok(()))?;
-    let before = queries::find_for_update(conn, case_id, id)?.ok_or_else(ApiError::not_found)?;
+    let case = lock_for_change(conn, &caller.viewer, case_id, |_| Ok(()))?;
+    let before = queries::find_for_update(conn, &case, id)?.ok_or_else(ApiError::not_found)?;
     check_version(before.version)?;
     if before.status == "cancelled" {
         return Err(ApiError::new(
@@ -388,12 +389,12 @@ pub fn change(
             }
             let venue = venue.unwrap_or_else(|| before.venue.clone());
             (
-                queries::reschedule(conn, id, at, &venue, now)?,
+                queries::reschedule(conn, &case, id, at, &venue, now)?,
                 "proceedings.rescheduled",
             )
         }
         (None, Some(why)) => (
-            queries::cancel(conn, id, &why, now)?,
+            queries::cancel(conn, &case, id, &why, now)?,
             "proceedings.cancelled",
         ),
         (None, None) => {
@@ -460,7 +461,7 @@ pub fn record_outcome(
     let case = lock_for_change(conn, &caller.viewer, case_id, |_| Ok(()))?;
     require_state(&case, CaseState::Proceedings)?;
     let proceeding =
-        queries::find_for_update(conn, case_id, input.proceeding_id)?.ok_or_else(|| {
+        queries::find_for_update(conn, &case, input.proceeding_id)?.ok_or_else(|| {
             ApiError::field(
                 ErrorCode::ValidationFailed,
                 "proceeding_id",
@@ -495,6 +496,7 @@ pub fn record_outcome(
     }
     let row = queries::insert_outcome(
         conn,
+        &case,
         &OutcomeRow {
             id: Uuid::new_v4(),
             case_id,
@@ -534,9 +536,8 @@ pub fn list_outcomes(
     settings: &CaseworkSettings,
     case_id: Uuid,
 ) -> ApiResult<Vec<OutcomeView>> {
-    cases::find_visible(conn, &caller.viewer, cases::Purpose::Content, case_id)?
-        .ok_or_else(ApiError::not_found)?;
-    queries::outcomes_for_case(conn, case_id)?
+    let case = access::find_visible(conn, &caller.viewer, case_id)?;
+    queries::outcomes_for_case(conn, &case)?
         .into_iter()
         .map(|o| outcome_view(o, settings))
         .collect()
@@ -592,6 +593,7 @@ pub fn record_list_report(
     };
     let row = queries::insert_list_report(
         conn,
+        &record.case,
         &ListReportRow {
             id: Uuid::new_v4(),
             case_id,
@@ -657,7 +659,7 @@ pub fn draft(
     case_id: Uuid,
     p: NewPublication,
 ) -> ApiResult<PublicationView> {
-    lock_for_change(conn, &caller.viewer, case_id, |_| Ok(()))?;
+    let case = lock_for_change(conn, &caller.viewer, case_id, |_| Ok(()))?;
     let min_window = Duration::days(i64::from(settings.outcome_publication_days));
     let publish_until = match (p.kind.as_str(), p.publish_until, p.hearing_date) {
         ("outcome", Some(until), _) if until < p.publish_from + min_window => {
@@ -677,7 +679,7 @@ pub fn draft(
         (_, None, None) => p.publish_from + min_window,
     };
     if let Some(pid) = p.proceeding_id {
-        let proceeding = queries::find_for_update(conn, case_id, pid)?.ok_or_else(|| {
+        let proceeding = queries::find_for_update(conn, &case, pid)?.ok_or_else(|| {
             ApiError::field(
                 ErrorCode::ValidationFailed,
                 "proceeding_id",
@@ -697,6 +699,7 @@ pub fn draft(
     let now = audit::now();
     let row = queries::insert_publication(
         conn,
+        &case,
         &PublicationRow {
             id: Uuid::new_v4(),
             case_id,
@@ -741,9 +744,9 @@ pub fn approve(
     id: Uuid,
     check_version: impl FnOnce(i32) -> ApiResult<()>,
 ) -> ApiResult<PublicationView> {
-    lock_for_change(conn, &caller.viewer, case_id, |_| Ok(()))?;
+    let case = lock_for_change(conn, &caller.viewer, case_id, |_| Ok(()))?;
     let before =
-        queries::publication_for_update(conn, case_id, id)?.ok_or_else(ApiError::not_found)?;
+        queries::publication_for_update(conn, &case, id)?.ok_or_else(ApiError::not_found)?;
     check_version(before.version)?;
     if before.status != "draft" {
         return Err(ApiError::new(
@@ -771,6 +774,7 @@ pub fn approve(
     }
     let after = queries::set_publication_status(
         conn,
+        &case,
         id,
         "published",
         Some(caller.viewer.user_id),
@@ -797,9 +801,9 @@ pub fn withdraw(
     reason: &str,
     check_version: impl FnOnce(i32) -> ApiResult<()>,
 ) -> ApiResult<PublicationView> {
-    lock_for_change(conn, &caller.viewer, case_id, |_| Ok(()))?;
+    let case = lock_for_change(conn, &caller.viewer, case_id, |_| Ok(()))?;
     let before =
-        queries::publication_for_update(conn, case_id, id)?.ok_or_else(ApiError::not_found)?;
+        queries::publication_for_update(conn, &case, id)?.ok_or_else(ApiError::not_found)?;
     check_version(before.version)?;
     if before.status == "withdrawn" {
         return Err(ApiError::new(
@@ -807,8 +811,15 @@ pub fn withdraw(
             "The publication is already withdrawn.",
         ));
     }
-    let after =
-        queries::set_publication_status(conn, id, "withdrawn", None, Some(reason), audit::now())?;
+    let after = queries::set_publication_status(
+        conn,
+        &case,
+        id,
+        "withdrawn",
+        None,
+        Some(reason),
+        audit::now(),
+    )?;
     let mut after_json = publication_audit(&after);
     after_json["withdrawn_reason"] = json!(reason);
     audit::append(
@@ -828,9 +839,8 @@ pub fn list_publications(
     caller: &Caller,
     case_id: Uuid,
 ) -> ApiResult<Vec<PublicationView>> {
-    cases::find_visible(conn, &caller.viewer, cases::Purpose::Content, case_id)?
-        .ok_or_else(ApiError::not_found)?;
-    Ok(queries::publications_for_case(conn, case_id)?
+    let case = access::find_visible(conn, &caller.viewer, case_id)?;
+    Ok(queries::publications_for_case(conn, &case)?
         .into_iter()
         .map(PublicationView::from)
         .collect())

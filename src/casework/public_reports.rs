@@ -16,7 +16,7 @@ use crate::casework::views::stored;
 use crate::casework::{Caller, fingerprint};
 use crate::config::CaseworkSettings;
 use crate::db::models::PublicReportRow;
-use crate::db::schema::{idempotency_keys, public_reports, rate_limit_buckets, subjects};
+use crate::db::schema::{idempotency_keys, public_reports, rate_limit_buckets};
 use crate::domain::allegation::{Standard, WarningSign};
 use crate::domain::case::{Category, Source};
 use crate::domain::party::PartyRole;
@@ -372,7 +372,7 @@ pub fn accept(
     if let Some(place) = &report.happened_where {
         summary.push_str(&format!("\nWhere: {place}"));
     }
-    let case = case_service::create(
+    let mut case = case_service::create(
         conn,
         caller,
         NewCase {
@@ -389,21 +389,18 @@ pub fn accept(
             restricted: false,
         },
     )?;
+    // The named officer is matched exactly (force and collar number, normalised), never as
+    // a pattern: a report cannot aim an allegation at whichever subject a wildcard finds.
     let subject: Option<Uuid> = match (&report.officer_force, &report.officer_collar_number) {
-        (Some(force), Some(collar)) => subjects::table
-            .filter(crate::db::schema::subjects::force.ilike(force.trim()))
-            .filter(crate::db::schema::subjects::collar_number.ilike(collar.trim()))
-            .select(subjects::id)
-            .first(conn)
-            .optional()?,
+        (Some(force), Some(collar)) => crate::db::subjects::find_by_identity(conn, force, collar)?,
         _ => None,
     };
     if let Some(subject_id) = subject {
-        records::add_allegation(
+        records::add_allegation_to(
             conn,
             caller,
             settings,
-            case.id,
+            &mut case,
             subject_id,
             AllegationFields {
                 standard: Standard::DiscreditableConduct,
@@ -420,10 +417,10 @@ pub fn accept(
         )?;
     }
     if !anonymous && report.consent_to_contact {
-        records::add_party(
+        records::add_party_to(
             conn,
             caller,
-            case.id,
+            &case,
             PartyFields {
                 role: if report.reporter_is_affected {
                     PartyRole::Victim

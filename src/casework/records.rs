@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::audit::{self, Event};
+use crate::auth::access::{self, CaseScope, LockedCase, VisibleCase};
 use crate::casework::cases::{case_closed, lock_for_change, lock_record};
 use crate::casework::facts::current_ids;
 use crate::casework::views::{
@@ -13,7 +14,7 @@ use crate::casework::views::{
 };
 use crate::casework::{Caller, fingerprint, forbidden};
 use crate::config::CaseworkSettings;
-use crate::db::models::{AllegationRow, CaseRow, DecisionRow, NoteRow, PartyRow};
+use crate::db::models::{AllegationRow, DecisionRow, NoteRow, PartyRow};
 use crate::db::{case_records, cases, subjects};
 use crate::domain::allegation::{Standard, WarningSign};
 use crate::domain::case::{CaseState, Category};
@@ -23,7 +24,7 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 
 /// Locks a visible, open case for an append (no `If-Match`: the preconditions are checked
 /// here, in the transaction that appends).
-fn lock_open(conn: &mut PgConnection, caller: &Caller, case_id: Uuid) -> ApiResult<CaseRow> {
+fn lock_open(conn: &mut PgConnection, caller: &Caller, case_id: Uuid) -> ApiResult<LockedCase> {
     let case = lock_for_change(conn, &caller.viewer, case_id, |_| Ok(()))?;
     if case.state == CaseState::Closed.as_str() {
         return Err(case_closed());
@@ -31,9 +32,8 @@ fn lock_open(conn: &mut PgConnection, caller: &Caller, case_id: Uuid) -> ApiResu
     Ok(case)
 }
 
-fn visible(conn: &mut PgConnection, caller: &Caller, case_id: Uuid) -> ApiResult<CaseRow> {
-    cases::find_visible(conn, &caller.viewer, cases::Purpose::Content, case_id)?
-        .ok_or_else(ApiError::not_found)
+fn visible(conn: &mut PgConnection, caller: &Caller, case_id: Uuid) -> ApiResult<VisibleCase> {
+    access::find_visible(conn, &caller.viewer, case_id)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -82,7 +82,18 @@ pub fn add_party(
     case_id: Uuid,
     fields: PartyFields,
 ) -> ApiResult<PartyView> {
-    lock_open(conn, caller, case_id)?;
+    let case = lock_open(conn, caller, case_id)?;
+    add_party_to(conn, caller, &case, fields)
+}
+
+/// Adds a party to a case the caller holds.
+pub fn add_party_to(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    case: &LockedCase,
+    fields: PartyFields,
+) -> ApiResult<PartyView> {
+    let case_id = case.id();
     let now = audit::now();
     let mut row = PartyRow {
         id: Uuid::new_v4(),
@@ -100,7 +111,7 @@ pub fn add_party(
         updated_at: now,
     };
     apply_party(&mut row, fields);
-    let row = case_records::insert_party(conn, &row)?;
+    let row = case_records::insert_party(conn, case, &row)?;
     audit::append(
         conn,
         &caller.audit,
@@ -118,8 +129,8 @@ pub fn list_parties(
     caller: &Caller,
     case_id: Uuid,
 ) -> ApiResult<Vec<PartyView>> {
-    visible(conn, caller, case_id)?;
-    let rows = case_records::parties(conn, case_id)?;
+    let case = visible(conn, caller, case_id)?;
+    let rows = case_records::parties(conn, &case)?;
     audit::append(
         conn,
         &caller.audit,
@@ -139,14 +150,14 @@ pub fn update_party(
     fields: PartyFields,
     check_version: impl FnOnce(i32) -> ApiResult<()>,
 ) -> ApiResult<PartyView> {
-    lock_open(conn, caller, case_id)?;
+    let case = lock_open(conn, caller, case_id)?;
     let before =
-        case_records::party_for_update(conn, case_id, party_id)?.ok_or_else(ApiError::not_found)?;
+        case_records::party_for_update(conn, &case, party_id)?.ok_or_else(ApiError::not_found)?;
     check_version(before.version)?;
     let mut row = before.clone();
     apply_party(&mut row, fields);
     row.updated_at = audit::now();
-    let after = case_records::update_party(conn, &row)?;
+    let after = case_records::update_party(conn, &case, &row)?;
     audit::append(
         conn,
         &caller.audit,
@@ -203,7 +214,22 @@ pub fn add_allegation(
     subject_id: Uuid,
     fields: AllegationFields,
 ) -> ApiResult<AllegationView> {
-    let case = lock_open(conn, caller, case_id)?;
+    let mut case = lock_open(conn, caller, case_id)?;
+    add_allegation_to(conn, caller, settings, &mut case, subject_id, fields)
+}
+
+/// Adds an allegation to a case the caller holds. An allegation against a subject linked to
+/// a staff account is its own audit action (`allegation.against_staff`), so auditors can
+/// watch for misuse; one that would leave no supervisor able to see the case is refused.
+pub fn add_allegation_to(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    settings: &CaseworkSettings,
+    case: &mut LockedCase,
+    subject_id: Uuid,
+    fields: AllegationFields,
+) -> ApiResult<AllegationView> {
+    let case_id = case.id();
     let subject = subjects::find_for_update(conn, subject_id)?.ok_or_else(|| {
         ApiError::field(
             ErrorCode::ValidationFailed,
@@ -228,16 +254,30 @@ pub fn add_allegation(
         updated_at: now,
     };
     apply_allegation(&mut row, fields);
-    let row = case_records::insert_allegation(conn, &row)?;
+    let row = case_records::insert_allegation(conn, case, &row)?;
+    let action = if subjects::linked_to_account(conn, subject_id)? {
+        "allegation.against_staff"
+    } else {
+        "allegation.created"
+    };
     audit::append(
         conn,
         &caller.audit,
-        Event::new("allegation.created")
+        Event::new(action)
             .entity("allegation", row.id)
             .case(case_id)
             .after(allegation_audit(&row)),
     )?;
-    early_warning(conn, caller, settings, &case, &subject, now)?;
+    early_warning(conn, caller, settings, case, &subject, now)?;
+    // Oversight can never be removed by an allegation: at least one active supervisor, not
+    // linked to a subject, must still see the case (the transaction rolls back otherwise).
+    if !access::oversight_remains(conn, case)? {
+        return Err(ApiError::new(
+            ErrorCode::NoOversightLeft,
+            "This allegation would leave no supervisor able to oversee the case: refer the \
+             matter to another force or the IOPC.",
+        ));
+    }
     AllegationView::from_row(row)
 }
 
@@ -247,7 +287,7 @@ fn early_warning(
     conn: &mut PgConnection,
     caller: &Caller,
     settings: &CaseworkSettings,
-    case: &CaseRow,
+    case: &mut LockedCase,
     subject: &crate::db::models::SubjectRow,
     now: chrono::DateTime<chrono::Utc>,
 ) -> ApiResult<()> {
@@ -304,7 +344,8 @@ fn early_warning(
         flag_reasons: Some(merge(&case.flag_reasons)),
         ..Default::default()
     };
-    cases::update(conn, case.id, &changes, now)?;
+    let after = cases::update(conn, case, &changes, now)?;
+    case.refresh(after)?;
     audit::append(
         conn,
         &caller.audit,
@@ -321,8 +362,8 @@ pub fn list_allegations(
     caller: &Caller,
     case_id: Uuid,
 ) -> ApiResult<Vec<AllegationView>> {
-    visible(conn, caller, case_id)?;
-    case_records::allegations(conn, case_id)?
+    let case = visible(conn, caller, case_id)?;
+    case_records::allegations(conn, &case)?
         .into_iter()
         .map(AllegationView::from_row)
         .collect()
@@ -336,14 +377,14 @@ pub fn update_allegation(
     fields: AllegationFields,
     check_version: impl FnOnce(i32) -> ApiResult<()>,
 ) -> ApiResult<AllegationView> {
-    lock_open(conn, caller, case_id)?;
-    let before = case_records::allegation_for_update(conn, case_id, allegation_id)?
+    let case = lock_open(conn, caller, case_id)?;
+    let before = case_records::allegation_for_update(conn, &case, allegation_id)?
         .ok_or_else(ApiError::not_found)?;
     check_version(before.version)?;
     let mut row = before.clone();
     apply_allegation(&mut row, fields);
     row.updated_at = audit::now();
-    let after = case_records::update_allegation(conn, &row)?;
+    let after = case_records::update_allegation(conn, &case, &row)?;
     audit::append(
         conn,
         &caller.audit,
@@ -366,9 +407,9 @@ pub fn add_note(
     body: String,
     corrects_id: Option<Uuid>,
 ) -> ApiResult<NoteView> {
-    lock_open(conn, caller, case_id)?;
+    let case = lock_open(conn, caller, case_id)?;
     if let Some(corrected) = corrects_id
-        && !case_records::note_exists(conn, case_id, corrected)?
+        && !case_records::note_exists(conn, &case, corrected)?
     {
         return Err(ApiError::field(
             ErrorCode::ValidationFailed,
@@ -379,6 +420,7 @@ pub fn add_note(
     }
     let row = case_records::insert_note(
         conn,
+        &case,
         &NoteRow {
             id: Uuid::new_v4(),
             case_id,
@@ -405,8 +447,8 @@ pub fn list_notes(
     caller: &Caller,
     case_id: Uuid,
 ) -> ApiResult<Vec<NoteView>> {
-    visible(conn, caller, case_id)?;
-    let rows = case_records::notes(conn, case_id)?;
+    let case = visible(conn, caller, case_id)?;
+    let rows = case_records::notes(conn, &case)?;
     audit::append(
         conn,
         &caller.audit,
@@ -438,8 +480,7 @@ pub fn add_decision(
     if record.case.state == CaseState::Closed.as_str() {
         return Err(case_closed());
     }
-    let is_assigned = record.case.assigned_investigator_id == Some(caller.viewer.user_id);
-    if !d.kind.recorded_by().allows(caller.viewer.role, is_assigned) {
+    if !access::may_record(&caller.viewer, &record.case, d.kind.recorded_by()) {
         return Err(forbidden(
             "You may not record this kind of decision on this case.",
         ));
@@ -481,6 +522,7 @@ pub fn add_decision(
         serde_json::to_value(&d.details).map_err(|e| ApiError::internal("decision details", e))?;
     let row = case_records::insert_decision(
         conn,
+        &record.case,
         &DecisionRow {
             id: Uuid::new_v4(),
             case_id,
@@ -523,8 +565,8 @@ pub fn list_decisions(
     caller: &Caller,
     case_id: Uuid,
 ) -> ApiResult<Vec<DecisionView>> {
-    visible(conn, caller, case_id)?;
-    let rows = case_records::decisions(conn, case_id)?;
+    let case = visible(conn, caller, case_id)?;
+    let rows = case_records::decisions(conn, &case)?;
     let current = current_ids(&rows);
     rows.into_iter()
         .map(|r| {

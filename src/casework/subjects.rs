@@ -10,7 +10,7 @@ use crate::casework::views::{
     AllegationView, CaseSummary, HistoryEntry, SubjectHistory, SubjectView,
 };
 use crate::db::models::SubjectRow;
-use crate::db::{cases, subjects, unique_violation_as, users};
+use crate::db::{cases, subjects, unique_violation_as};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 
 pub struct NewSubject {
@@ -18,20 +18,9 @@ pub struct NewSubject {
     pub collar_number: String,
     pub name: String,
     pub rank: Option<String>,
-    pub user_id: Option<Uuid>,
 }
 
 pub fn create(conn: &mut PgConnection, caller: &Caller, s: NewSubject) -> ApiResult<SubjectView> {
-    if let Some(user_id) = s.user_id
-        && users::find(conn, user_id)?.is_none()
-    {
-        return Err(ApiError::field(
-            ErrorCode::ValidationFailed,
-            "user_id",
-            "unknown_user",
-            "is not a Probity account",
-        ));
-    }
     let now = audit::now();
     let row = subjects::insert(
         conn,
@@ -41,7 +30,6 @@ pub fn create(conn: &mut PgConnection, caller: &Caller, s: NewSubject) -> ApiRes
             collar_number: s.collar_number,
             name: s.name,
             rank: s.rank,
-            user_id: s.user_id,
             flagged: false,
             flag_reasons: json!([]),
             version: 1,
@@ -54,7 +42,7 @@ pub fn create(conn: &mut PgConnection, caller: &Caller, s: NewSubject) -> ApiRes
             e,
             ApiError::new(
                 ErrorCode::SubjectExists,
-                "A subject with this force and collar number (or this account) is already registered.",
+                "A subject with this force and collar number is already registered.",
             ),
         )
     })?;
@@ -65,22 +53,21 @@ pub fn create(conn: &mut PgConnection, caller: &Caller, s: NewSubject) -> ApiRes
             .entity("subject", row.id)
             .after(json!({
                 "force": row.force, "collar_number": row.collar_number, "name": row.name,
-                "rank": row.rank, "user_id": row.user_id,
+                "rank": row.rank,
             })),
     )?;
     Ok(row.into())
 }
 
 pub fn get(conn: &mut PgConnection, caller: &Caller, id: Uuid) -> ApiResult<SubjectView> {
-    subjects::find_for(conn, caller.viewer.user_id, id)?
+    subjects::find_for(conn, &caller.viewer, id)?
         .map(SubjectView::from)
         .ok_or_else(ApiError::not_found)
 }
 
 /// Every case and allegation about this person that the caller may see.
 pub fn history(conn: &mut PgConnection, caller: &Caller, id: Uuid) -> ApiResult<SubjectHistory> {
-    let subject =
-        subjects::find_for(conn, caller.viewer.user_id, id)?.ok_or_else(ApiError::not_found)?;
+    let subject = subjects::find_for(conn, &caller.viewer, id)?.ok_or_else(ApiError::not_found)?;
     let rows = cases::about_subject(conn, &caller.viewer, id)?;
     let mut entries = Vec::new();
     for (case, allegations) in rows {

@@ -8,11 +8,12 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::{self, Event};
+use crate::auth::access::{self, LockedCase};
 use crate::casework::cases::lock_for_change;
 use crate::casework::{Caller, fingerprint};
 use crate::db::models::TaskRow;
-use crate::db::{cases, tasks as queries, users};
-use crate::domain::{Role, Viewer};
+use crate::db::{tasks as queries, users};
+use crate::domain::Viewer;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -74,22 +75,17 @@ fn task_audit(t: &TaskRow) -> Value {
 }
 
 /// Refuses an assignee who could not see the case.
-fn check_assignee(conn: &mut PgConnection, case_id: Uuid, assignee: Option<Uuid>) -> ApiResult<()> {
+fn check_assignee(
+    conn: &mut PgConnection,
+    case: &LockedCase,
+    assignee: Option<Uuid>,
+) -> ApiResult<()> {
     let Some(user_id) = assignee else {
         return Ok(());
     };
     let can_see = match users::find(conn, user_id)? {
-        Some(u) if u.active => {
-            let role: Role = u.role().map_err(|e| ApiError::internal("stored role", e))?;
-            cases::find_visible(
-                conn,
-                &Viewer { user_id, role },
-                cases::Purpose::Content,
-                case_id,
-            )?
-            .is_some()
-        }
-        _ => false,
+        Some(u) => access::could_see(conn, &u, case)?,
+        None => false,
     };
     if can_see {
         Ok(())
@@ -150,8 +146,8 @@ pub fn create(
         updated_at: now,
     };
     apply(&mut row, fields);
-    check_assignee(conn, case_id, row.assignee_id)?;
-    let row = queries::insert(conn, &row)?;
+    check_assignee(conn, &case, row.assignee_id)?;
+    let row = queries::insert(conn, &case, &row)?;
     audit::append(
         conn,
         &caller.audit,
@@ -171,16 +167,16 @@ pub fn update(
     fields: TaskFields,
     check_version: impl FnOnce(i32) -> ApiResult<()>,
 ) -> ApiResult<TaskView> {
-    lock_for_change(conn, &caller.viewer, case_id, |_| Ok(()))?;
-    let before = queries::find_for_update(conn, case_id, id)?.ok_or_else(ApiError::not_found)?;
+    let case = lock_for_change(conn, &caller.viewer, case_id, |_| Ok(()))?;
+    let before = queries::find_for_update(conn, &case, id)?.ok_or_else(ApiError::not_found)?;
     check_version(before.version)?;
     let mut row = before.clone();
     apply(&mut row, fields);
     if row.assignee_id != before.assignee_id {
-        check_assignee(conn, case_id, row.assignee_id)?;
+        check_assignee(conn, &case, row.assignee_id)?;
     }
     row.updated_at = audit::now();
-    let after = queries::save(conn, &row)?;
+    let after = queries::save(conn, &case, &row)?;
     audit::append(
         conn,
         &caller.audit,
@@ -194,9 +190,8 @@ pub fn update(
 }
 
 pub fn list(conn: &mut PgConnection, caller: &Caller, case_id: Uuid) -> ApiResult<Vec<TaskView>> {
-    cases::find_visible(conn, &caller.viewer, cases::Purpose::Content, case_id)?
-        .ok_or_else(ApiError::not_found)?;
-    Ok(queries::for_case(conn, case_id)?
+    let case = access::find_visible(conn, &caller.viewer, case_id)?;
+    Ok(queries::for_case(conn, &case)?
         .into_iter()
         .map(TaskView::from)
         .collect())

@@ -276,8 +276,6 @@ pub struct SubjectView {
     pub collar_number: String,
     pub name: String,
     pub rank: Option<String>,
-    /// The Probity account of this person, if they have one.
-    pub user_id: Option<Uuid>,
     pub flagged: bool,
     pub flag_reasons: Vec<FlagReason>,
     pub version: i32,
@@ -297,7 +295,6 @@ impl From<SubjectRow> for SubjectView {
             collar_number: r.collar_number,
             name: r.name,
             rank: r.rank,
-            user_id: r.user_id,
             flagged: r.flagged,
             flag_reasons: flag_reasons(&r.flag_reasons),
             version: r.version,

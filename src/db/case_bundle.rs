@@ -19,7 +19,6 @@ use uuid::Uuid;
 use crate::db::models::{AllegationRow, CaseRow, DecisionRow, SubjectRow};
 
 pub struct CaseBundle {
-    pub case: CaseRow,
     /// Named members, by user id, ascending.
     pub members: Vec<Uuid>,
     /// Oldest first (created, then id), as `case_records::allegations`.
@@ -28,10 +27,12 @@ pub struct CaseBundle {
     pub decisions: Vec<DecisionRow>,
     /// Every subject with an allegation on the case, by id.
     pub subjects: Vec<SubjectRow>,
+    /// The accounts linked, by staff identity, to those subjects.
+    pub linked_users: Vec<Uuid>,
 }
 
 /// The case and what it holds, if it exists.
-pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CaseBundle>> {
+pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<(CaseRow, CaseBundle)>> {
     BundleQuery::<false>::new(id)
         .get_result(conn)
         .optional()
@@ -39,7 +40,7 @@ pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CaseBundle>
 }
 
 /// Like [`find`], locking the case row (only it) until the transaction ends.
-pub fn lock(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CaseBundle>> {
+pub fn lock(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<(CaseRow, CaseBundle)>> {
     BundleQuery::<true>::new(id)
         .get_result(conn)
         .optional()
@@ -51,9 +52,10 @@ type BundleRow = (
     Vec<Uuid>,
     JsonRows<(AllegationRow, SubjectRow)>,
     JsonRows<DecisionRow>,
+    Vec<Uuid>,
 );
 
-fn bundle((case, members, alleged, decisions): BundleRow) -> CaseBundle {
+fn bundle((case, members, alleged, decisions, linked_users): BundleRow) -> (CaseRow, CaseBundle) {
     let mut subjects: Vec<SubjectRow> = Vec::new();
     let mut allegations = Vec::with_capacity(alleged.0.len());
     for (allegation, subject) in alleged.0 {
@@ -63,16 +65,18 @@ fn bundle((case, members, alleged, decisions): BundleRow) -> CaseBundle {
         allegations.push(allegation);
     }
     subjects.sort_by_key(|s| s.id);
-    CaseBundle {
-        case,
+    let bundle = CaseBundle {
         members,
         allegations,
         decisions: decisions.0,
         subjects,
-    }
+        linked_users,
+    };
+    (case, bundle)
 }
 
-/// `SELECT <case>, <members>, <[allegation, its subject] pairs>, <decisions> FROM cases
+/// `SELECT <case>, <members>, <[allegation, its subject] pairs>, <decisions>, <linked
+/// accounts> FROM cases
 /// WHERE id = $1`, with `FOR UPDATE OF cases` when `LOCK`.
 struct BundleQuery<const LOCK: bool> {
     id: Uuid,
@@ -94,7 +98,13 @@ impl<const LOCK: bool> QueryId for BundleQuery<LOCK> {
 }
 
 impl<const LOCK: bool> Query for BundleQuery<LOCK> {
-    type SqlType = (SqlTypeOf<AsSelect<CaseRow, Pg>>, Array<SqlUuid>, Json, Json);
+    type SqlType = (
+        SqlTypeOf<AsSelect<CaseRow, Pg>>,
+        Array<SqlUuid>,
+        Json,
+        Json,
+        Array<SqlUuid>,
+    );
 }
 
 impl<const LOCK: bool> RunQueryDsl<PgConnection> for BundleQuery<LOCK> {}
@@ -110,7 +120,9 @@ impl<const LOCK: bool> QueryFragment<Pg> for BundleQuery<LOCK> {
                FROM allegations a JOIN subjects s ON s.id = a.subject_id \
                WHERE a.case_id = cases.id), \
              (SELECT coalesce(json_agg(d ORDER BY d.created_at, d.id), '[]') \
-               FROM decisions d WHERE d.case_id = cases.id) \
+               FROM decisions d WHERE d.case_id = cases.id), \
+             ARRAY(SELECT DISTINCT u.id FROM allegations a JOIN subjects s ON s.id = a.subject_id \
+               JOIN users u ON u.staff_key = s.staff_key WHERE a.case_id = cases.id) \
              FROM cases WHERE cases.id = ",
         );
         out.push_bind_param::<SqlUuid, _>(&self.id)?;

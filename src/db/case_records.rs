@@ -4,22 +4,29 @@
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::auth::access::{CaseScope, LockedCase};
+
 use crate::db::models::{AllegationRow, DecisionRow, NoteRow, PartyRow};
 use crate::db::schema::{allegations, decisions, notes, parties};
 
 pub fn insert_allegation(
     conn: &mut PgConnection,
+    case: &LockedCase,
     row: &AllegationRow,
 ) -> QueryResult<AllegationRow> {
+    crate::db::belongs_to(case, row.case_id)?;
     diesel::insert_into(allegations::table)
         .values(row)
         .returning(AllegationRow::as_returning())
         .get_result(conn)
 }
 
-pub fn allegations(conn: &mut PgConnection, case_id: Uuid) -> QueryResult<Vec<AllegationRow>> {
+pub fn allegations(
+    conn: &mut PgConnection,
+    case: &impl CaseScope,
+) -> QueryResult<Vec<AllegationRow>> {
     allegations::table
-        .filter(allegations::case_id.eq(case_id))
+        .filter(allegations::case_id.eq(case.id()))
         .order((allegations::created_at, allegations::id))
         .select(AllegationRow::as_select())
         .load(conn)
@@ -27,11 +34,11 @@ pub fn allegations(conn: &mut PgConnection, case_id: Uuid) -> QueryResult<Vec<Al
 
 pub fn allegation_for_update(
     conn: &mut PgConnection,
-    case_id: Uuid,
+    case: &LockedCase,
     id: Uuid,
 ) -> QueryResult<Option<AllegationRow>> {
     allegations::table
-        .filter(allegations::case_id.eq(case_id))
+        .filter(allegations::case_id.eq(case.id()))
         .filter(allegations::id.eq(id))
         .select(AllegationRow::as_select())
         .for_update()
@@ -41,21 +48,26 @@ pub fn allegation_for_update(
 
 pub fn update_allegation(
     conn: &mut PgConnection,
+    case: &LockedCase,
     row: &AllegationRow,
 ) -> QueryResult<AllegationRow> {
-    diesel::update(allegations::table.find(row.id))
-        .set((
-            allegations::standard.eq(&row.standard),
-            allegations::category.eq(&row.category),
-            allegations::description.eq(&row.description),
-            allegations::conduct_from.eq(row.conduct_from),
-            allegations::conduct_to.eq(row.conduct_to),
-            allegations::warning_signs.eq(&row.warning_signs),
-            allegations::version.eq(allegations::version + 1),
-            allegations::updated_at.eq(row.updated_at),
-        ))
-        .returning(AllegationRow::as_returning())
-        .get_result(conn)
+    diesel::update(
+        allegations::table
+            .find(row.id)
+            .filter(allegations::case_id.eq(case.id())),
+    )
+    .set((
+        allegations::standard.eq(&row.standard),
+        allegations::category.eq(&row.category),
+        allegations::description.eq(&row.description),
+        allegations::conduct_from.eq(row.conduct_from),
+        allegations::conduct_to.eq(row.conduct_to),
+        allegations::warning_signs.eq(&row.warning_signs),
+        allegations::version.eq(allegations::version + 1),
+        allegations::updated_at.eq(row.updated_at),
+    ))
+    .returning(AllegationRow::as_returning())
+    .get_result(conn)
 }
 
 /// How many allegations `subject_id` has in cases other than `case_id` since `since`, and
@@ -80,16 +92,21 @@ pub fn prior_allegations(
     Ok((recent, apsp))
 }
 
-pub fn insert_party(conn: &mut PgConnection, row: &PartyRow) -> QueryResult<PartyRow> {
+pub fn insert_party(
+    conn: &mut PgConnection,
+    case: &LockedCase,
+    row: &PartyRow,
+) -> QueryResult<PartyRow> {
+    crate::db::belongs_to(case, row.case_id)?;
     diesel::insert_into(parties::table)
         .values(row)
         .returning(PartyRow::as_returning())
         .get_result(conn)
 }
 
-pub fn parties(conn: &mut PgConnection, case_id: Uuid) -> QueryResult<Vec<PartyRow>> {
+pub fn parties(conn: &mut PgConnection, case: &impl CaseScope) -> QueryResult<Vec<PartyRow>> {
     parties::table
-        .filter(parties::case_id.eq(case_id))
+        .filter(parties::case_id.eq(case.id()))
         .order((parties::created_at, parties::id))
         .select(PartyRow::as_select())
         .load(conn)
@@ -97,11 +114,11 @@ pub fn parties(conn: &mut PgConnection, case_id: Uuid) -> QueryResult<Vec<PartyR
 
 pub fn party_for_update(
     conn: &mut PgConnection,
-    case_id: Uuid,
+    case: &LockedCase,
     id: Uuid,
 ) -> QueryResult<Option<PartyRow>> {
     parties::table
-        .filter(parties::case_id.eq(case_id))
+        .filter(parties::case_id.eq(case.id()))
         .filter(parties::id.eq(id))
         .select(PartyRow::as_select())
         .for_update()
@@ -109,49 +126,67 @@ pub fn party_for_update(
         .optional()
 }
 
-pub fn update_party(conn: &mut PgConnection, row: &PartyRow) -> QueryResult<PartyRow> {
-    diesel::update(parties::table.find(row.id))
-        .set((
-            parties::role.eq(&row.role),
-            parties::name.eq(&row.name),
-            parties::email.eq(&row.email),
-            parties::phone.eq(&row.phone),
-            parties::address.eq(&row.address),
-            parties::date_of_birth.eq(row.date_of_birth),
-            parties::vulnerability_factors.eq(&row.vulnerability_factors),
-            parties::notes.eq(&row.notes),
-            parties::version.eq(parties::version + 1),
-            parties::updated_at.eq(row.updated_at),
-        ))
-        .returning(PartyRow::as_returning())
-        .get_result(conn)
+pub fn update_party(
+    conn: &mut PgConnection,
+    case: &LockedCase,
+    row: &PartyRow,
+) -> QueryResult<PartyRow> {
+    diesel::update(
+        parties::table
+            .find(row.id)
+            .filter(parties::case_id.eq(case.id())),
+    )
+    .set((
+        parties::role.eq(&row.role),
+        parties::name.eq(&row.name),
+        parties::email.eq(&row.email),
+        parties::phone.eq(&row.phone),
+        parties::address.eq(&row.address),
+        parties::date_of_birth.eq(row.date_of_birth),
+        parties::vulnerability_factors.eq(&row.vulnerability_factors),
+        parties::notes.eq(&row.notes),
+        parties::version.eq(parties::version + 1),
+        parties::updated_at.eq(row.updated_at),
+    ))
+    .returning(PartyRow::as_returning())
+    .get_result(conn)
 }
 
-pub fn insert_note(conn: &mut PgConnection, row: &NoteRow) -> QueryResult<NoteRow> {
+pub fn insert_note(
+    conn: &mut PgConnection,
+    case: &LockedCase,
+    row: &NoteRow,
+) -> QueryResult<NoteRow> {
+    crate::db::belongs_to(case, row.case_id)?;
     diesel::insert_into(notes::table)
         .values(row)
         .returning(NoteRow::as_returning())
         .get_result(conn)
 }
 
-pub fn notes(conn: &mut PgConnection, case_id: Uuid) -> QueryResult<Vec<NoteRow>> {
+pub fn notes(conn: &mut PgConnection, case: &impl CaseScope) -> QueryResult<Vec<NoteRow>> {
     notes::table
-        .filter(notes::case_id.eq(case_id))
+        .filter(notes::case_id.eq(case.id()))
         .order((notes::created_at, notes::id))
         .select(NoteRow::as_select())
         .load(conn)
 }
 
-pub fn note_exists(conn: &mut PgConnection, case_id: Uuid, id: Uuid) -> QueryResult<bool> {
+pub fn note_exists(conn: &mut PgConnection, case: &impl CaseScope, id: Uuid) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         notes::table
-            .filter(notes::case_id.eq(case_id))
+            .filter(notes::case_id.eq(case.id()))
             .filter(notes::id.eq(id)),
     ))
     .get_result(conn)
 }
 
-pub fn insert_decision(conn: &mut PgConnection, row: &DecisionRow) -> QueryResult<DecisionRow> {
+pub fn insert_decision(
+    conn: &mut PgConnection,
+    case: &LockedCase,
+    row: &DecisionRow,
+) -> QueryResult<DecisionRow> {
+    crate::db::belongs_to(case, row.case_id)?;
     diesel::insert_into(decisions::table)
         .values(row)
         .returning(DecisionRow::as_returning())
@@ -159,9 +194,9 @@ pub fn insert_decision(conn: &mut PgConnection, row: &DecisionRow) -> QueryResul
 }
 
 /// Every decision on the case, oldest first.
-pub fn decisions(conn: &mut PgConnection, case_id: Uuid) -> QueryResult<Vec<DecisionRow>> {
+pub fn decisions(conn: &mut PgConnection, case: &impl CaseScope) -> QueryResult<Vec<DecisionRow>> {
     decisions::table
-        .filter(decisions::case_id.eq(case_id))
+        .filter(decisions::case_id.eq(case.id()))
         .order((decisions::created_at, decisions::id))
         .select(DecisionRow::as_select())
         .load(conn)

@@ -1,81 +1,19 @@
-//! Queries on cases. Need-to-know visibility is decided here, in [`visible_to`], and every
-//! query that reads a case for a user goes through it: no handler can forget it.
+//! Queries on cases. Who may see which case is decided by `auth::access`: lists take its
+//! predicate, and single cases are read here only for it to check.
 
 use chrono::{DateTime, Datelike, Utc};
 use diesel::dsl::sql;
-use diesel::expression::BoxableExpression;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Uuid as SqlUuid};
 use uuid::Uuid;
 
+use crate::auth::access::sql::cases_visible_to;
+use crate::auth::access::{CaseScope, LockedCase, Purpose};
 use crate::db::models::CaseRow;
-use crate::db::schema::{case_members, case_reference_counters, cases};
+use crate::db::schema::{case_members, case_reference_counters, cases, users};
 use crate::domain::case::CaseReference;
 use crate::domain::{Role, Viewer};
-
-/// A predicate on `cases` for a query over `QS` (the table itself, or a join with it).
-pub type CasePredicate<QS = cases::table> = Box<dyn BoxableExpression<QS, Pg, SqlType = Bool>>;
-
-/// Why a case is being read: its content, or its audit trail.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Purpose {
-    Content,
-    AuditTrail,
-}
-
-/// The need-to-know rule, as one SQL predicate on `cases`:
-/// - nobody sees a case in which they are linked to a subject, whatever their role;
-/// - supervisor: every case, except restricted cases where they are neither a member nor
-///   the assigned investigator;
-/// - investigator: cases assigned to them, and cases where they are a named member
-///   (for the audit trail: only the assigned investigator);
-/// - intake: cases they created, while the case is still in `intake` and not restricted;
-/// - auditor: no case content, but every case's audit trail;
-/// - admin: nothing.
-pub fn visible_to<QS: 'static>(viewer: &Viewer, purpose: Purpose) -> CasePredicate<QS> {
-    let id = viewer.user_id;
-    let not_subject = sql::<Bool>(
-        "NOT EXISTS (SELECT 1 FROM allegations va JOIN subjects vs ON vs.id = va.subject_id \
-         WHERE va.case_id = cases.id AND vs.user_id = ",
-    )
-    .bind::<SqlUuid, _>(id)
-    .sql(") AND ");
-    const MEMBER: &str =
-        "EXISTS (SELECT 1 FROM case_members vm WHERE vm.case_id = cases.id AND vm.user_id = ";
-    match (viewer.role, purpose) {
-        (Role::Supervisor, _) => Box::new(
-            not_subject
-                .sql("(NOT cases.restricted OR cases.assigned_investigator_id = ")
-                .bind::<SqlUuid, _>(id)
-                .sql(" OR ")
-                .sql(MEMBER)
-                .bind::<SqlUuid, _>(id)
-                .sql("))"),
-        ),
-        (Role::Investigator, Purpose::Content) => Box::new(
-            not_subject
-                .sql("(cases.assigned_investigator_id = ")
-                .bind::<SqlUuid, _>(id)
-                .sql(" OR ")
-                .sql(MEMBER)
-                .bind::<SqlUuid, _>(id)
-                .sql("))"),
-        ),
-        (Role::Investigator, Purpose::AuditTrail) => Box::new(
-            not_subject
-                .sql("cases.assigned_investigator_id = ")
-                .bind::<SqlUuid, _>(id),
-        ),
-        (Role::Intake, Purpose::Content) => Box::new(
-            not_subject
-                .sql("cases.state = 'intake' AND NOT cases.restricted AND cases.created_by = ")
-                .bind::<SqlUuid, _>(id),
-        ),
-        (Role::Auditor, Purpose::AuditTrail) => Box::new(not_subject.sql("TRUE")),
-        _ => Box::new(sql::<Bool>("FALSE")),
-    }
-}
 
 /// The next reference of `year`: PSD-YYYY-NNNNNN, numbered from 1 each year. The counter
 /// row is locked by the upsert until the transaction ends, so numbers are never reused.
@@ -99,54 +37,25 @@ pub fn insert(conn: &mut PgConnection, row: &CaseRow) -> QueryResult<CaseRow> {
         .get_result(conn)
 }
 
-/// The need-to-know rule of [`visible_to`], for one case already read (by id, a statement
-/// PostgreSQL keeps prepared), so the hot single-case paths do not re-plan the list
-/// predicate on every request. The two must agree: the authorization matrix and the
-/// need-to-know tests drive both (lists through `visible_to`, single cases through this).
-fn may_see(
-    conn: &mut PgConnection,
-    viewer: &Viewer,
-    purpose: Purpose,
-    case: &CaseRow,
-) -> QueryResult<bool> {
-    let id = case.id;
-    may_see_case(
-        viewer,
-        purpose,
-        case,
-        |conn: &mut PgConnection| is_member(conn, id, viewer.user_id),
-        |conn: &mut PgConnection| linked_to_subject(conn, id, viewer.user_id),
-        conn,
-    )
+pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CaseRow>> {
+    cases::table
+        .find(id)
+        .select(CaseRow::as_select())
+        .first(conn)
+        .optional()
 }
 
-/// The single-case rule itself. Whether the viewer is a named member of the case, and
-/// whether they are linked to one of its subjects, are asked only when the answer depends
-/// on them: from the database, or (`CaseRecord`) from what was already read with the case.
-pub fn may_see_case<C>(
-    viewer: &Viewer,
-    purpose: Purpose,
-    case: &CaseRow,
-    is_member: impl FnOnce(&mut C) -> QueryResult<bool>,
-    linked_to_subject: impl FnOnce(&mut C) -> QueryResult<bool>,
-    source: &mut C,
-) -> QueryResult<bool> {
-    let me = viewer.user_id;
-    let assigned = case.assigned_investigator_id == Some(me);
-    let role_allows = match (viewer.role, purpose) {
-        (Role::Supervisor, _) => !case.restricted || assigned || is_member(source)?,
-        (Role::Investigator, Purpose::Content) => assigned || is_member(source)?,
-        (Role::Investigator, Purpose::AuditTrail) => assigned,
-        (Role::Intake, Purpose::Content) => {
-            case.state == "intake" && !case.restricted && case.created_by == me
-        }
-        (Role::Auditor, Purpose::AuditTrail) => true,
-        _ => false,
-    };
-    Ok(role_allows && !linked_to_subject(source)?)
+/// Like [`find`], locking the row until the transaction ends.
+pub fn find_for_update(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CaseRow>> {
+    cases::table
+        .find(id)
+        .select(CaseRow::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
 }
 
-fn is_member(conn: &mut PgConnection, case_id: Uuid, user_id: Uuid) -> QueryResult<bool> {
+pub fn is_member(conn: &mut PgConnection, case_id: Uuid, user_id: Uuid) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         case_members::table
             .filter(case_members::case_id.eq(case_id))
@@ -155,53 +64,43 @@ fn is_member(conn: &mut PgConnection, case_id: Uuid, user_id: Uuid) -> QueryResu
     .get_result(conn)
 }
 
-/// Whether `user_id` is linked to a subject with an allegation on the case.
-fn linked_to_subject(conn: &mut PgConnection, case_id: Uuid, user_id: Uuid) -> QueryResult<bool> {
-    use crate::db::schema::{allegations, subjects};
+/// Whether `user_id` is linked, by staff identity, to a subject with an allegation on the
+/// case (the subject-conflict rule of `auth::access`).
+pub fn linked_to_subject(
+    conn: &mut PgConnection,
+    case_id: Uuid,
+    user_id: Uuid,
+) -> QueryResult<bool> {
+    use crate::db::schema::{allegations, subjects, users};
     diesel::select(diesel::dsl::exists(
         allegations::table
             .inner_join(subjects::table)
+            .inner_join(users::table.on(users::staff_key.eq(subjects::staff_key.nullable())))
             .filter(allegations::case_id.eq(case_id))
-            .filter(subjects::user_id.eq(user_id)),
+            .filter(users::id.eq(user_id)),
     ))
     .get_result(conn)
 }
 
-/// The case if `viewer` may see it for `purpose`.
-pub fn find_visible(
+/// Whether some active user with `role` may see the case, by `visible` (the access
+/// policy's predicate for the users of this query).
+pub fn any_user_sees(
     conn: &mut PgConnection,
-    viewer: &Viewer,
-    purpose: Purpose,
-    id: Uuid,
-) -> QueryResult<Option<CaseRow>> {
-    let case = cases::table
-        .find(id)
-        .select(CaseRow::as_select())
-        .first(conn)
-        .optional()?;
-    match case {
-        Some(c) if may_see(conn, viewer, purpose, &c)? => Ok(Some(c)),
-        _ => Ok(None),
-    }
-}
-
-/// Like [`find_visible`], locking the row until the transaction ends: changes to one case
-/// (and appends whose preconditions depend on it) queue.
-pub fn lock_visible(
-    conn: &mut PgConnection,
-    viewer: &Viewer,
-    id: Uuid,
-) -> QueryResult<Option<CaseRow>> {
-    let case = cases::table
-        .find(id)
-        .select(CaseRow::as_select())
-        .for_update()
-        .first(conn)
-        .optional()?;
-    match case {
-        Some(c) if may_see(conn, viewer, Purpose::Content, &c)? => Ok(Some(c)),
-        _ => Ok(None),
-    }
+    case_id: Uuid,
+    role: Role,
+    visible: crate::auth::access::sql::AccessSql,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        cases::table
+            .filter(cases::id.eq(case_id))
+            .filter(diesel::dsl::exists(
+                users::table
+                    .filter(users::active)
+                    .filter(users::role.eq(role.as_str()))
+                    .filter(visible),
+            )),
+    ))
+    .get_result(conn)
 }
 
 /// What a change other than a workflow transition may set (a transition goes through
@@ -224,11 +123,11 @@ pub struct CaseChanges {
 /// Applies `changes`, bumps the version and stamps `updated_at`.
 pub fn update(
     conn: &mut PgConnection,
-    id: Uuid,
+    case: &LockedCase,
     changes: &CaseChanges,
     now: DateTime<Utc>,
 ) -> QueryResult<CaseRow> {
-    diesel::update(cases::table.find(id))
+    diesel::update(cases::table.find(case.id()))
         .set((
             changes,
             cases::version.eq(cases::version + 1),
@@ -246,10 +145,11 @@ pub fn update(
 /// are always written, so `change` carries the values that stay.
 pub fn set_state(
     conn: &mut PgConnection,
-    locked: &CaseRow,
+    locked: &LockedCase,
     change: StateChange,
     now: DateTime<Utc>,
 ) -> QueryResult<CaseRow> {
+    let locked = locked.row();
     let mut after = locked.clone();
     after.state.clone_from(&change.state);
     after.suspended_from.clone_from(&change.suspended_from);
@@ -311,9 +211,9 @@ impl diesel::query_builder::QueryFragment<Pg> for SetState {
     }
 }
 
-pub fn members(conn: &mut PgConnection, case_id: Uuid) -> QueryResult<Vec<Uuid>> {
+pub fn members(conn: &mut PgConnection, case: &impl CaseScope) -> QueryResult<Vec<Uuid>> {
     case_members::table
-        .filter(case_members::case_id.eq(case_id))
+        .filter(case_members::case_id.eq(case.id()))
         .select(case_members::user_id)
         .order(case_members::user_id)
         .load(conn)
@@ -321,10 +221,11 @@ pub fn members(conn: &mut PgConnection, case_id: Uuid) -> QueryResult<Vec<Uuid>>
 
 pub fn replace_members(
     conn: &mut PgConnection,
-    case_id: Uuid,
+    case: &LockedCase,
     user_ids: &[Uuid],
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
+    let case_id = case.id();
     diesel::delete(case_members::table.filter(case_members::case_id.eq(case_id))).execute(conn)?;
     let rows: Vec<_> = user_ids
         .iter()
@@ -342,21 +243,13 @@ pub fn replace_members(
         .map(|_| ())
 }
 
-/// Users linked (through a subject record) to a subject with an allegation on the case.
-pub fn subject_user_ids(conn: &mut PgConnection, case_id: Uuid) -> QueryResult<Vec<Uuid>> {
-    use crate::db::schema::{allegations, subjects};
-    allegations::table
-        .inner_join(subjects::table)
-        .filter(allegations::case_id.eq(case_id))
-        .filter(subjects::user_id.is_not_null())
-        .select(subjects::user_id.assume_not_null())
-        .distinct()
-        .load(conn)
-}
-
 /// Bumps the version of a case whose related rows changed (its members).
-pub fn touch(conn: &mut PgConnection, id: Uuid, now: DateTime<Utc>) -> QueryResult<CaseRow> {
-    diesel::update(cases::table.find(id))
+pub fn touch(
+    conn: &mut PgConnection,
+    case: &LockedCase,
+    now: DateTime<Utc>,
+) -> QueryResult<CaseRow> {
+    diesel::update(cases::table.find(case.id()))
         .set((
             cases::version.eq(cases::version + 1),
             cases::updated_at.eq(now),
@@ -377,7 +270,7 @@ pub struct OpenAssigned {
 
 pub fn open_assigned(conn: &mut PgConnection, viewer: &Viewer) -> QueryResult<Vec<OpenAssigned>> {
     cases::table
-        .filter(visible_to(viewer, Purpose::Content))
+        .filter(cases_visible_to(viewer, Purpose::Content))
         .filter(cases::state.ne("closed"))
         .filter(cases::assigned_investigator_id.is_not_null())
         .select((
@@ -402,7 +295,7 @@ pub fn about_subject(
     use crate::db::models::AllegationRow;
     use crate::db::schema::allegations;
     let found: Vec<CaseRow> = cases::table
-        .filter(visible_to(viewer, Purpose::Content))
+        .filter(cases_visible_to(viewer, Purpose::Content))
         .filter(diesel::dsl::exists(
             allegations::table
                 .filter(allegations::case_id.eq(cases::id))
@@ -460,7 +353,7 @@ pub struct CaseFilter {
 pub fn list(conn: &mut PgConnection, viewer: &Viewer, f: &CaseFilter) -> QueryResult<Vec<CaseRow>> {
     use diesel::sql_types::{Int4, Text, Timestamptz};
     let mut q = cases::table
-        .filter(visible_to(viewer, Purpose::Content))
+        .filter(cases_visible_to(viewer, Purpose::Content))
         .select(CaseRow::as_select())
         .into_boxed();
     if let Some(state) = &f.state {

@@ -4,10 +4,17 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::auth::access::{CaseScope, LockedCase};
+
 use crate::db::models::DocumentRow;
 use crate::db::schema::documents;
 
-pub fn insert(conn: &mut PgConnection, row: &DocumentRow) -> QueryResult<DocumentRow> {
+pub fn insert(
+    conn: &mut PgConnection,
+    case: &LockedCase,
+    row: &DocumentRow,
+) -> QueryResult<DocumentRow> {
+    crate::db::belongs_to(case, row.case_id)?;
     diesel::insert_into(documents::table)
         .values(row)
         .returning(DocumentRow::as_returning())
@@ -16,11 +23,11 @@ pub fn insert(conn: &mut PgConnection, row: &DocumentRow) -> QueryResult<Documen
 
 pub fn for_case(
     conn: &mut PgConnection,
-    case_id: Uuid,
+    case: &impl CaseScope,
     include_withdrawn: bool,
 ) -> QueryResult<Vec<DocumentRow>> {
     let mut q = documents::table
-        .filter(documents::case_id.eq(case_id))
+        .filter(documents::case_id.eq(case.id()))
         .select(DocumentRow::as_select())
         .into_boxed();
     if !include_withdrawn {
@@ -29,9 +36,13 @@ pub fn for_case(
     q.order((documents::created_at, documents::id)).load(conn)
 }
 
-pub fn find(conn: &mut PgConnection, case_id: Uuid, id: Uuid) -> QueryResult<Option<DocumentRow>> {
+pub fn find(
+    conn: &mut PgConnection,
+    case: &impl CaseScope,
+    id: Uuid,
+) -> QueryResult<Option<DocumentRow>> {
     documents::table
-        .filter(documents::case_id.eq(case_id))
+        .filter(documents::case_id.eq(case.id()))
         .filter(documents::id.eq(id))
         .select(DocumentRow::as_select())
         .first(conn)
@@ -40,19 +51,24 @@ pub fn find(conn: &mut PgConnection, case_id: Uuid, id: Uuid) -> QueryResult<Opt
 
 pub fn withdraw(
     conn: &mut PgConnection,
+    case: &LockedCase,
     id: Uuid,
     by: Uuid,
     reason: &str,
     now: DateTime<Utc>,
 ) -> QueryResult<DocumentRow> {
-    diesel::update(documents::table.find(id))
-        .set((
-            documents::withdrawn_at.eq(Some(now)),
-            documents::withdrawn_reason.eq(Some(reason)),
-            documents::withdrawn_by.eq(Some(by)),
-        ))
-        .returning(DocumentRow::as_returning())
-        .get_result(conn)
+    diesel::update(
+        documents::table
+            .find(id)
+            .filter(documents::case_id.eq(case.id())),
+    )
+    .set((
+        documents::withdrawn_at.eq(Some(now)),
+        documents::withdrawn_reason.eq(Some(reason)),
+        documents::withdrawn_by.eq(Some(by)),
+    ))
+    .returning(DocumentRow::as_returning())
+    .get_result(conn)
 }
 
 /// Every stored document in order, a batch at a time, for verification.

@@ -227,6 +227,19 @@ pub fn quote_literal(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
 }
 
+/// Refuses a row of another case than the one the caller holds (proof that it may change
+/// it): a row is only ever written into the case it was checked against.
+pub fn belongs_to(
+    case: &impl crate::auth::access::CaseScope,
+    case_id: uuid::Uuid,
+) -> diesel::QueryResult<()> {
+    if case.id() == case_id {
+        Ok(())
+    } else {
+        Err(diesel::result::Error::NotFound)
+    }
+}
+
 /// Maps a unique-constraint violation to `on_unique`, anything else through `ApiError`.
 pub fn unique_violation_as(err: diesel::result::Error, on_unique: ApiError) -> ApiError {
     match err {

@@ -21,6 +21,10 @@ pub struct UserRow {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Staff identity: the force and collar (or payroll) number that name this user as an
+    /// officer or member of staff; subjects with the same are linked to the account.
+    pub force: Option<String>,
+    pub collar_number: Option<String>,
 }
 
 impl UserRow {
@@ -46,6 +50,8 @@ pub struct NewUserRow<'a> {
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub force: Option<&'a str>,
+    pub collar_number: Option<&'a str>,
 }
 
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -109,7 +115,6 @@ pub struct SubjectRow {
     pub collar_number: String,
     pub name: String,
     pub rank: Option<String>,
-    pub user_id: Option<Uuid>,
     pub flagged: bool,
     pub flag_reasons: serde_json::Value,
     pub version: i32,

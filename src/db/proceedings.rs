@@ -4,19 +4,26 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::auth::access::{CaseScope, LockedCase};
+
 use crate::db::models::{ListReportRow, OutcomeRow, ProceedingRow, PublicationRow};
 use crate::db::schema::{list_reports, outcomes, proceedings, publications};
 
-pub fn insert(conn: &mut PgConnection, row: &ProceedingRow) -> QueryResult<ProceedingRow> {
+pub fn insert(
+    conn: &mut PgConnection,
+    case: &LockedCase,
+    row: &ProceedingRow,
+) -> QueryResult<ProceedingRow> {
+    crate::db::belongs_to(case, row.case_id)?;
     diesel::insert_into(proceedings::table)
         .values(row)
         .returning(ProceedingRow::as_returning())
         .get_result(conn)
 }
 
-pub fn for_case(conn: &mut PgConnection, case_id: Uuid) -> QueryResult<Vec<ProceedingRow>> {
+pub fn for_case(conn: &mut PgConnection, case: &impl CaseScope) -> QueryResult<Vec<ProceedingRow>> {
     proceedings::table
-        .filter(proceedings::case_id.eq(case_id))
+        .filter(proceedings::case_id.eq(case.id()))
         .order((proceedings::scheduled_for, proceedings::id))
         .select(ProceedingRow::as_select())
         .load(conn)
@@ -24,11 +31,11 @@ pub fn for_case(conn: &mut PgConnection, case_id: Uuid) -> QueryResult<Vec<Proce
 
 pub fn find_for_update(
     conn: &mut PgConnection,
-    case_id: Uuid,
+    case: &LockedCase,
     id: Uuid,
 ) -> QueryResult<Option<ProceedingRow>> {
     proceedings::table
-        .filter(proceedings::case_id.eq(case_id))
+        .filter(proceedings::case_id.eq(case.id()))
         .filter(proceedings::id.eq(id))
         .select(ProceedingRow::as_select())
         .for_update()
@@ -38,49 +45,67 @@ pub fn find_for_update(
 
 pub fn reschedule(
     conn: &mut PgConnection,
+    case: &LockedCase,
     id: Uuid,
     at: DateTime<Utc>,
     venue: &str,
     now: DateTime<Utc>,
 ) -> QueryResult<ProceedingRow> {
-    diesel::update(proceedings::table.find(id))
-        .set((
-            proceedings::scheduled_for.eq(at),
-            proceedings::venue.eq(venue),
-            proceedings::version.eq(proceedings::version + 1),
-            proceedings::updated_at.eq(now),
-        ))
-        .returning(ProceedingRow::as_returning())
-        .get_result(conn)
+    diesel::update(
+        proceedings::table
+            .find(id)
+            .filter(proceedings::case_id.eq(case.id())),
+    )
+    .set((
+        proceedings::scheduled_for.eq(at),
+        proceedings::venue.eq(venue),
+        proceedings::version.eq(proceedings::version + 1),
+        proceedings::updated_at.eq(now),
+    ))
+    .returning(ProceedingRow::as_returning())
+    .get_result(conn)
 }
 
 pub fn cancel(
     conn: &mut PgConnection,
+    case: &LockedCase,
     id: Uuid,
     reason: &str,
     now: DateTime<Utc>,
 ) -> QueryResult<ProceedingRow> {
-    diesel::update(proceedings::table.find(id))
-        .set((
-            proceedings::status.eq("cancelled"),
-            proceedings::cancelled_reason.eq(Some(reason)),
-            proceedings::version.eq(proceedings::version + 1),
-            proceedings::updated_at.eq(now),
-        ))
-        .returning(ProceedingRow::as_returning())
-        .get_result(conn)
+    diesel::update(
+        proceedings::table
+            .find(id)
+            .filter(proceedings::case_id.eq(case.id())),
+    )
+    .set((
+        proceedings::status.eq("cancelled"),
+        proceedings::cancelled_reason.eq(Some(reason)),
+        proceedings::version.eq(proceedings::version + 1),
+        proceedings::updated_at.eq(now),
+    ))
+    .returning(ProceedingRow::as_returning())
+    .get_result(conn)
 }
 
-pub fn insert_outcome(conn: &mut PgConnection, row: &OutcomeRow) -> QueryResult<OutcomeRow> {
+pub fn insert_outcome(
+    conn: &mut PgConnection,
+    case: &LockedCase,
+    row: &OutcomeRow,
+) -> QueryResult<OutcomeRow> {
+    crate::db::belongs_to(case, row.case_id)?;
     diesel::insert_into(outcomes::table)
         .values(row)
         .returning(OutcomeRow::as_returning())
         .get_result(conn)
 }
 
-pub fn outcomes_for_case(conn: &mut PgConnection, case_id: Uuid) -> QueryResult<Vec<OutcomeRow>> {
+pub fn outcomes_for_case(
+    conn: &mut PgConnection,
+    case: &impl CaseScope,
+) -> QueryResult<Vec<OutcomeRow>> {
     outcomes::table
-        .filter(outcomes::case_id.eq(case_id))
+        .filter(outcomes::case_id.eq(case.id()))
         .order((outcomes::created_at, outcomes::id))
         .select(OutcomeRow::as_select())
         .load(conn)
@@ -103,8 +128,10 @@ pub fn live_final_warning(
 
 pub fn insert_list_report(
     conn: &mut PgConnection,
+    case: &LockedCase,
     row: &ListReportRow,
 ) -> QueryResult<ListReportRow> {
+    crate::db::belongs_to(case, row.case_id)?;
     diesel::insert_into(list_reports::table)
         .values(row)
         .returning(ListReportRow::as_returning())
@@ -113,10 +140,10 @@ pub fn insert_list_report(
 
 pub fn list_reports_for_case(
     conn: &mut PgConnection,
-    case_id: Uuid,
+    case: &impl CaseScope,
 ) -> QueryResult<Vec<ListReportRow>> {
     list_reports::table
-        .filter(list_reports::case_id.eq(case_id))
+        .filter(list_reports::case_id.eq(case.id()))
         .order((list_reports::created_at, list_reports::id))
         .select(ListReportRow::as_select())
         .load(conn)
@@ -124,8 +151,10 @@ pub fn list_reports_for_case(
 
 pub fn insert_publication(
     conn: &mut PgConnection,
+    case: &LockedCase,
     row: &PublicationRow,
 ) -> QueryResult<PublicationRow> {
+    crate::db::belongs_to(case, row.case_id)?;
     diesel::insert_into(publications::table)
         .values(row)
         .returning(PublicationRow::as_returning())
@@ -134,10 +163,10 @@ pub fn insert_publication(
 
 pub fn publications_for_case(
     conn: &mut PgConnection,
-    case_id: Uuid,
+    case: &impl CaseScope,
 ) -> QueryResult<Vec<PublicationRow>> {
     publications::table
-        .filter(publications::case_id.eq(case_id))
+        .filter(publications::case_id.eq(case.id()))
         .order((publications::created_at, publications::id))
         .select(PublicationRow::as_select())
         .load(conn)
@@ -145,11 +174,11 @@ pub fn publications_for_case(
 
 pub fn publication_for_update(
     conn: &mut PgConnection,
-    case_id: Uuid,
+    case: &LockedCase,
     id: Uuid,
 ) -> QueryResult<Option<PublicationRow>> {
     publications::table
-        .filter(publications::case_id.eq(case_id))
+        .filter(publications::case_id.eq(case.id()))
         .filter(publications::id.eq(id))
         .select(PublicationRow::as_select())
         .for_update()
@@ -159,6 +188,7 @@ pub fn publication_for_update(
 
 pub fn set_publication_status(
     conn: &mut PgConnection,
+    case: &LockedCase,
     id: Uuid,
     status: &str,
     approved_by: Option<Uuid>,
@@ -167,24 +197,29 @@ pub fn set_publication_status(
 ) -> QueryResult<PublicationRow> {
     let row: PublicationRow = publications::table
         .find(id)
+        .filter(publications::case_id.eq(case.id()))
         .select(PublicationRow::as_select())
         .first(conn)?;
-    diesel::update(publications::table.find(id))
-        .set((
-            publications::status.eq(status),
-            publications::approved_by.eq(approved_by.or(row.approved_by)),
-            publications::approved_at.eq(if approved_by.is_some() {
-                Some(now)
-            } else {
-                row.approved_at
-            }),
-            publications::withdrawn_reason
-                .eq(withdrawn_reason.map(str::to_owned).or(row.withdrawn_reason)),
-            publications::version.eq(publications::version + 1),
-            publications::updated_at.eq(now),
-        ))
-        .returning(PublicationRow::as_returning())
-        .get_result(conn)
+    diesel::update(
+        publications::table
+            .find(id)
+            .filter(publications::case_id.eq(case.id())),
+    )
+    .set((
+        publications::status.eq(status),
+        publications::approved_by.eq(approved_by.or(row.approved_by)),
+        publications::approved_at.eq(if approved_by.is_some() {
+            Some(now)
+        } else {
+            row.approved_at
+        }),
+        publications::withdrawn_reason
+            .eq(withdrawn_reason.map(str::to_owned).or(row.withdrawn_reason)),
+        publications::version.eq(publications::version + 1),
+        publications::updated_at.eq(now),
+    ))
+    .returning(PublicationRow::as_returning())
+    .get_result(conn)
 }
 
 /// Published texts of `kind` whose window contains `now`; hearing notices only for hearings

@@ -14,6 +14,10 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        force -> Nullable<Text>,
+        collar_number -> Nullable<Text>,
+        /// Generated: the normalised force and collar number a subject is matched on.
+        staff_key -> Nullable<Text>,
     }
 }
 
@@ -75,12 +79,13 @@ diesel::table! {
         collar_number -> Text,
         name -> Text,
         rank -> Nullable<Text>,
-        user_id -> Nullable<Uuid>,
         flagged -> Bool,
         flag_reasons -> Jsonb,
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        /// Generated: the normalised force and collar number (see `users.staff_key`).
+        staff_key -> Text,
     }
 }
 
@@ -357,7 +362,6 @@ diesel::joinable!(notes -> cases (case_id));
 diesel::joinable!(decisions -> cases (case_id));
 diesel::joinable!(case_members -> cases (case_id));
 diesel::joinable!(case_members -> users (user_id));
-diesel::joinable!(subjects -> users (user_id));
 
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));

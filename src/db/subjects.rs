@@ -4,8 +4,10 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::auth::access::sql::subjects_visible_to;
 use crate::db::models::SubjectRow;
-use crate::db::schema::subjects;
+use crate::db::schema::{subjects, users};
+use crate::domain::Viewer;
 
 pub fn insert(conn: &mut PgConnection, row: &SubjectRow) -> QueryResult<SubjectRow> {
     diesel::insert_into(subjects::table)
@@ -14,15 +16,15 @@ pub fn insert(conn: &mut PgConnection, row: &SubjectRow) -> QueryResult<SubjectR
         .get_result(conn)
 }
 
-/// The subject, unless it is the viewer themselves: nobody reads their own subject record.
+/// The subject, if the access policy lets the viewer read it.
 pub fn find_for(
     conn: &mut PgConnection,
-    viewer: Uuid,
+    viewer: &Viewer,
     id: Uuid,
 ) -> QueryResult<Option<SubjectRow>> {
     subjects::table
         .filter(subjects::id.eq(id))
-        .filter(subjects::user_id.is_distinct_from(viewer))
+        .filter(subjects_visible_to(viewer))
         .select(SubjectRow::as_select())
         .first(conn)
         .optional()
@@ -45,7 +47,7 @@ pub fn find_many(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<Subje
 }
 
 pub struct SubjectFilter {
-    pub viewer: Uuid,
+    pub viewer: Viewer,
     pub q: Option<String>,
     pub force: Option<String>,
     pub flagged: Option<bool>,
@@ -56,7 +58,7 @@ pub struct SubjectFilter {
 /// Subjects by name, then id.
 pub fn list(conn: &mut PgConnection, f: &SubjectFilter) -> QueryResult<Vec<SubjectRow>> {
     let mut q = subjects::table
-        .filter(subjects::user_id.is_distinct_from(f.viewer))
+        .filter(subjects_visible_to(&f.viewer))
         .select(SubjectRow::as_select())
         .into_boxed();
     if let Some(text) = &f.q {
@@ -105,4 +107,37 @@ pub fn set_flag(
         ))
         .returning(SubjectRow::as_returning())
         .get_result(conn)
+}
+
+/// Whether the subject is linked, by staff identity, to a Probity account.
+pub fn linked_to_account(conn: &mut PgConnection, id: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        subjects::table
+            .inner_join(users::table.on(users::staff_key.eq(subjects::staff_key.nullable())))
+            .filter(subjects::id.eq(id)),
+    ))
+    .get_result(conn)
+}
+
+/// The subject with exactly this force and collar number (each compared without regard to
+/// case or surrounding space, as staff identities are), if registered.
+pub fn find_by_identity(
+    conn: &mut PgConnection,
+    force: &str,
+    collar_number: &str,
+) -> QueryResult<Option<Uuid>> {
+    use diesel::sql_types::{Nullable, Text};
+    subjects::table
+        .filter(
+            subjects::staff_key
+                .nullable()
+                .eq(diesel::dsl::sql::<Nullable<Text>>("lower(btrim(")
+                    .bind::<Text, _>(force)
+                    .sql(")) || chr(31) || lower(btrim(")
+                    .bind::<Text, _>(collar_number)
+                    .sql("))")),
+        )
+        .select(subjects::id)
+        .first(conn)
+        .optional()
 }

@@ -4,21 +4,25 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::db::cases::{Purpose, visible_to};
+use crate::auth::access::{CaseScope, LockedCase};
+
+use crate::auth::access::Purpose;
+use crate::auth::access::sql::cases_visible_to;
 use crate::db::models::TaskRow;
 use crate::db::schema::{cases, tasks};
 use crate::domain::Viewer;
 
-pub fn insert(conn: &mut PgConnection, row: &TaskRow) -> QueryResult<TaskRow> {
+pub fn insert(conn: &mut PgConnection, case: &LockedCase, row: &TaskRow) -> QueryResult<TaskRow> {
+    crate::db::belongs_to(case, row.case_id)?;
     diesel::insert_into(tasks::table)
         .values(row)
         .returning(TaskRow::as_returning())
         .get_result(conn)
 }
 
-pub fn for_case(conn: &mut PgConnection, case_id: Uuid) -> QueryResult<Vec<TaskRow>> {
+pub fn for_case(conn: &mut PgConnection, case: &impl CaseScope) -> QueryResult<Vec<TaskRow>> {
     tasks::table
-        .filter(tasks::case_id.eq(case_id))
+        .filter(tasks::case_id.eq(case.id()))
         .order((tasks::created_at, tasks::id))
         .select(TaskRow::as_select())
         .load(conn)
@@ -26,11 +30,11 @@ pub fn for_case(conn: &mut PgConnection, case_id: Uuid) -> QueryResult<Vec<TaskR
 
 pub fn find_for_update(
     conn: &mut PgConnection,
-    case_id: Uuid,
+    case: &LockedCase,
     id: Uuid,
 ) -> QueryResult<Option<TaskRow>> {
     tasks::table
-        .filter(tasks::case_id.eq(case_id))
+        .filter(tasks::case_id.eq(case.id()))
         .filter(tasks::id.eq(id))
         .select(TaskRow::as_select())
         .for_update()
@@ -38,20 +42,24 @@ pub fn find_for_update(
         .optional()
 }
 
-pub fn save(conn: &mut PgConnection, row: &TaskRow) -> QueryResult<TaskRow> {
-    diesel::update(tasks::table.find(row.id))
-        .set((
-            tasks::title.eq(&row.title),
-            tasks::detail.eq(&row.detail),
-            tasks::assignee_id.eq(row.assignee_id),
-            tasks::due_on.eq(row.due_on),
-            tasks::status.eq(&row.status),
-            tasks::outcome_note.eq(&row.outcome_note),
-            tasks::version.eq(tasks::version + 1),
-            tasks::updated_at.eq(row.updated_at),
-        ))
-        .returning(TaskRow::as_returning())
-        .get_result(conn)
+pub fn save(conn: &mut PgConnection, case: &LockedCase, row: &TaskRow) -> QueryResult<TaskRow> {
+    diesel::update(
+        tasks::table
+            .find(row.id)
+            .filter(tasks::case_id.eq(case.id())),
+    )
+    .set((
+        tasks::title.eq(&row.title),
+        tasks::detail.eq(&row.detail),
+        tasks::assignee_id.eq(row.assignee_id),
+        tasks::due_on.eq(row.due_on),
+        tasks::status.eq(&row.status),
+        tasks::outcome_note.eq(&row.outcome_note),
+        tasks::version.eq(tasks::version + 1),
+        tasks::updated_at.eq(row.updated_at),
+    ))
+    .returning(TaskRow::as_returning())
+    .get_result(conn)
 }
 
 /// The viewer's open tasks on cases they can see: overdue first, then by due date (undated
@@ -66,7 +74,7 @@ pub fn open_for(
     use diesel::sql_types::{Bool, Date};
     tasks::table
         .inner_join(cases::table)
-        .filter(visible_to(viewer, Purpose::Content))
+        .filter(cases_visible_to(viewer, Purpose::Content))
         .filter(tasks::assignee_id.eq(viewer.user_id))
         .filter(tasks::status.eq("open"))
         .order((

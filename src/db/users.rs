@@ -101,6 +101,8 @@ pub struct UserChanges<'a> {
     pub role: Option<&'a str>,
     pub active: Option<bool>,
     pub password_hash: Option<&'a str>,
+    pub force: Option<Option<&'a str>>,
+    pub collar_number: Option<Option<&'a str>>,
 }
 
 /// Applies `changes`, bumps the version and stamps `updated_at`.

@@ -170,16 +170,3 @@ impl DecisionDetails {
         })
     }
 }
-
-impl Recorder {
-    /// Whether someone with `role` (assigned to the case or not) may record the decision.
-    pub fn allows(self, role: crate::domain::Role, is_assigned_investigator: bool) -> bool {
-        use crate::domain::Role;
-        let assigned = role == Role::Investigator && is_assigned_investigator;
-        match self {
-            Recorder::Supervisor => role == Role::Supervisor,
-            Recorder::AssignedInvestigator => assigned,
-            Recorder::AssignedInvestigatorOrSupervisor => assigned || role == Role::Supervisor,
-        }
-    }
-}

@@ -16,4 +16,4 @@ pub mod workflow;
 
 pub use password::{Password, PasswordError};
 pub use role::{Role, Viewer};
-pub use user_fields::{DisplayName, Username};
+pub use user_fields::{DisplayName, StaffIdentity, Username};

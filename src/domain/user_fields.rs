@@ -56,6 +56,50 @@ impl DisplayName {
     }
 }
 
+/// Who a user is as an officer or member of staff: their force and collar (or payroll)
+/// number, each at most 100 and 40 characters, surrounding white space removed. Subjects
+/// with the same force and collar number (compared without regard to case) are this user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StaffIdentity {
+    force: String,
+    collar_number: String,
+}
+
+impl StaffIdentity {
+    /// Parses both parts; errors name the field (`force` or `collar_number`).
+    pub fn parse(
+        force: &str,
+        collar_number: &str,
+    ) -> Result<Self, Vec<(&'static str, &'static str, String)>> {
+        let force = crate::domain::text::line(force, 100);
+        let collar = crate::domain::text::line(collar_number, 40);
+        match (force, collar) {
+            (Ok(force), Ok(collar_number)) => Ok(Self {
+                force,
+                collar_number,
+            }),
+            (f, c) => {
+                let mut errors = Vec::new();
+                if let Err((code, message)) = f {
+                    errors.push(("force", code, message));
+                }
+                if let Err((code, message)) = c {
+                    errors.push(("collar_number", code, message));
+                }
+                Err(errors)
+            }
+        }
+    }
+
+    pub fn force(&self) -> &str {
+        &self.force
+    }
+
+    pub fn collar_number(&self) -> &str {
+        &self.collar_number
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,5 +123,14 @@ mod tests {
             DisplayName::parse("a\u{7}b").unwrap_err().0,
             "invalid_value"
         );
+    }
+
+    #[test]
+    fn staff_identities() {
+        let id = StaffIdentity::parse(" Wessex Police ", " 4521 ").unwrap();
+        assert_eq!((id.force(), id.collar_number()), ("Wessex Police", "4521"));
+        let errors = StaffIdentity::parse("", &"9".repeat(41)).unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| (e.0, e.1)).collect();
+        assert_eq!(fields, [("force", "required"), ("collar_number", "too_long")]);
     }
 }

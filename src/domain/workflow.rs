@@ -354,21 +354,6 @@ pub fn plan(
     }
 }
 
-impl Mover {
-    /// Whether someone with `role` (assigned to the case or not) may make the move. The one
-    /// place where the workflow names roles.
-    pub fn allows(self, role: crate::domain::Role, is_assigned_investigator: bool) -> bool {
-        use crate::domain::Role;
-        match self {
-            Mover::IntakeOrSupervisor => matches!(role, Role::Intake | Role::Supervisor),
-            Mover::Supervisor => role == Role::Supervisor,
-            Mover::AssignedInvestigatorOrSupervisor => {
-                role == Role::Supervisor || (role == Role::Investigator && is_assigned_investigator)
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::audit::Actor;
+use crate::auth::access::{self, LockedCase};
 use crate::auth::permissions::marker::{
     CreateCases, EditCases, ManageCases, ReadCaseAudit, ReadCases, TransitionCases,
 };
@@ -54,17 +55,17 @@ pub fn case_response(mut builder: actix_web::HttpResponseBuilder, view: CaseView
 /// saw it when the change began; a transition may take it out of their sight).
 fn view_after(
     c: &mut diesel::PgConnection,
-    row: crate::db::models::CaseRow,
+    case: LockedCase,
     settings: &crate::config::CaseworkSettings,
 ) -> ApiResult<CaseView> {
-    let record = crate::casework::facts::CaseRecord::load(c, row)?;
+    let record = crate::casework::facts::CaseRecord::load(c, case)?;
     service::build_view(record, settings)
 }
 
 /// Runs a change to a case in one transaction and answers with the case as it then stands.
 async fn change_case<F>(state: &AppState, change: F) -> ApiResult<HttpResponse>
 where
-    F: FnOnce(&mut diesel::PgConnection) -> ApiResult<crate::db::models::CaseRow> + Send + 'static,
+    F: FnOnce(&mut diesel::PgConnection) -> ApiResult<LockedCase> + Send + 'static,
 {
     let settings = state.settings.casework.clone();
     let view = state
@@ -546,10 +547,9 @@ pub async fn case_audit(
     let rows = state
         .db
         .run(move |c| {
-            queries::find_visible(c, &viewer, queries::Purpose::AuditTrail, id)?
-                .ok_or_else(ApiError::not_found)?;
+            let trail = access::find_trail(c, &viewer, id)?;
             let filter = EventFilter {
-                case_id: Some(id),
+                case_id: Some(trail.id()),
                 after_position,
                 limit: limit + 1,
                 ..Default::default()

@@ -409,7 +409,7 @@ pub async fn content(
     };
     let (_, doc) = state
         .db
-        .run(move |c| service::visible_document(c, &viewer, case_id, id))
+        .run(move |c| service::readable_document(c, &viewer, case_id, id))
         .await?;
     let size = u64::try_from(doc.size_bytes).unwrap_or(0);
     let range = parse_range(

@@ -29,8 +29,6 @@ pub struct CreateSubject {
     pub collar_number: String,
     pub name: String,
     pub rank: Option<String>,
-    /// The person's Probity account, if they have one: they will never see a case about them.
-    pub user_id: Option<Uuid>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -78,7 +76,6 @@ pub async fn create_subject(
         collar_number: collar.unwrap_or_default(),
         name: name.unwrap_or_default(),
         rank,
-        user_id: body.user_id,
     };
     let caller = caller(&user, &meta);
     let view = state
@@ -117,7 +114,10 @@ pub async fn list_subjects(
         ));
     }
     let filter = SubjectFilter {
-        viewer: user.id,
+        viewer: crate::domain::Viewer {
+            user_id: user.id,
+            role: user.role,
+        },
         q: q.q.filter(|t| !t.trim().is_empty()),
         force: q.force,
         flagged: q.flagged,

@@ -12,9 +12,11 @@ use crate::auth::accounts::{self, AccountChanges, NewAccount};
 use crate::auth::permissions::marker::ManageUsers;
 use crate::db::models::UserRow;
 use crate::db::users;
-use crate::domain::{DisplayName, Password, Role, Username};
+use crate::domain::{DisplayName, Password, Role, StaffIdentity, Username};
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
-use crate::http::extract::{ApiJson, ApiQuery, IfMatch, RequestMeta, Require, etag, parse_uuid};
+use crate::http::extract::{
+    ApiJson, ApiQuery, IfMatch, RequestMeta, Require, etag, nullable, parse_uuid,
+};
 use crate::http::pagination::{self, Page};
 use crate::state::AppState;
 
@@ -25,6 +27,11 @@ pub struct User {
     pub display_name: String,
     pub role: Role,
     pub active: bool,
+    /// Staff identity: the force and collar (or payroll) number that name this user as an
+    /// officer or member of staff. Subjects with the same (compared without regard to case)
+    /// are this user: they never see a case about them, nor are they assigned to one.
+    pub force: Option<String>,
+    pub collar_number: Option<String>,
     /// Set while the account is locked after repeated failed logins.
     pub locked_until: Option<DateTime<Utc>>,
     /// Also the `ETag`; send it back in `If-Match` to change the account.
@@ -47,6 +54,8 @@ impl User {
             display_name: row.display_name,
             role,
             active: row.active,
+            force: row.force,
+            collar_number: row.collar_number,
             locked_until,
             version: row.version,
             created_at: row.created_at,
@@ -64,6 +73,10 @@ pub struct CreateUser {
     pub role: Role,
     /// 12 to 128 characters, not a commonly used password, not the username.
     pub password: String,
+    /// The staff identity's force (with `collar_number`, or neither).
+    pub force: Option<String>,
+    /// The staff identity's collar or payroll number; unique within the force.
+    pub collar_number: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -73,6 +86,39 @@ pub struct UpdateUser {
     pub role: Option<Role>,
     /// `false` deactivates the account: its tokens stop working on the next request.
     pub active: Option<bool>,
+    /// With `collar_number`: sets the staff identity; both `null` clear it.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub force: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub collar_number: Option<Option<String>>,
+}
+
+/// The staff identity a body names: both parts, or neither (`None`).
+fn staff_identity(
+    force: Option<&str>,
+    collar_number: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> Option<StaffIdentity> {
+    match (force, collar_number) {
+        (None, None) => None,
+        (Some(_), None) => {
+            errors.push(FieldError::new("collar_number", "required", "is required with force"));
+            None
+        }
+        (None, Some(_)) => {
+            errors.push(FieldError::new("force", "required", "is required with collar_number"));
+            None
+        }
+        (Some(f), Some(c)) => StaffIdentity::parse(f, c)
+            .map_err(|es| {
+                for (field, code, message) in es {
+                    errors.push(FieldError::new(field, code, message));
+                }
+            })
+            .ok(),
+    }
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -144,7 +190,7 @@ pub async fn list_users(
         (status = 201, description = "Created", body = User,
          headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new account"))),
         (status = 403, description = "`forbidden`: not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`username_taken`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`username_taken` or `staff_identity_taken`", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed` or `weak_password`", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -160,6 +206,11 @@ pub async fn create_user(
     let display_name = field(
         "display_name",
         DisplayName::parse(&body.display_name),
+        &mut errors,
+    );
+    let staff = staff_identity(
+        body.force.as_deref(),
+        body.collar_number.as_deref(),
         &mut errors,
     );
     let password = Password::new(body.password, Some(&body.username))
@@ -181,6 +232,7 @@ pub async fn create_user(
         display_name,
         role: body.role,
         password_hash,
+        staff,
     };
     let row = state
         .db
@@ -217,7 +269,7 @@ pub async fn get_user(
     Ok(with_etag(HttpResponse::Ok(), User::from_row(row)?))
 }
 
-/// Change an account's display name, role or active flag. Needs `If-Match`.
+/// Change an account's display name, role, active flag or staff identity. Needs `If-Match`.
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
@@ -230,7 +282,7 @@ pub async fn get_user(
         (status = 200, description = "Changed", body = User, headers(("ETag" = String, description = "The new version"))),
         (status = 403, description = "`forbidden`: not an admin", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`last_admin`: would leave no active admin", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`last_admin`: would leave no active admin; `staff_identity_taken`", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 412, description = "`precondition_failed`: changed since read", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 428, description = "`precondition_required`: no If-Match", body = crate::error::Problem, content_type = "application/problem+json"),
     )
@@ -250,20 +302,41 @@ pub async fn update_user(
         Some(raw) => field("display_name", DisplayName::parse(raw), &mut errors),
         None => None,
     };
+    let staff = match (&body.force, &body.collar_number) {
+        (None, None) => None,
+        (Some(None), Some(None)) => Some(None),
+        (Some(Some(f)), Some(Some(c))) => {
+            staff_identity(Some(f), Some(c), &mut errors).map(Some)
+        }
+        (force, _) => {
+            let field = if force.is_some() { "collar_number" } else { "force" };
+            errors.push(FieldError::new(
+                field,
+                "required",
+                "force and collar_number are set (or cleared with null) together",
+            ));
+            None
+        }
+    };
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    if body.display_name.is_none() && body.role.is_none() && body.active.is_none() {
+    if body.display_name.is_none()
+        && body.role.is_none()
+        && body.active.is_none()
+        && staff.is_none()
+    {
         return Err(ApiError::validation(vec![FieldError::new(
             "body",
             "empty",
-            "name at least one of display_name, role, active",
+            "name at least one of display_name, role, active, force and collar_number",
         )]));
     }
     let changes = AccountChanges {
         display_name,
         role: body.role,
         active: body.active,
+        staff,
     };
     let ctx = meta.audit(Actor::User(admin.id));
     let row = state

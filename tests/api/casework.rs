@@ -31,9 +31,13 @@ pub async fn create_subject(
     collar: &str,
     user_id: Option<uuid::Uuid>,
 ) -> String {
+    // A subject is linked to an account by the account's staff identity, set by an admin.
+    if let Some(user_id) = user_id {
+        app.set_staff_identity(user_id, "Wessex Police", collar);
+    }
     app.post("/api/v1/subjects")
         .token(token)
-        .json(&json!({"force": "Wessex Police", "collar_number": collar, "name": format!("PC {collar}"), "rank": "Constable", "user_id": user_id}))
+        .json(&json!({"force": "Wessex Police", "collar_number": collar, "name": format!("PC {collar}"), "rank": "Constable"}))
         .send()
         .await
         .expect(201)

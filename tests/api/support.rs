@@ -15,7 +15,7 @@ use probity::audit::AuditContext;
 use probity::auth::accounts::{self, NewAccount};
 use probity::config::{Purpose, Settings};
 use probity::db::{self, Db, quote_ident, quote_literal};
-use probity::domain::{DisplayName, Password, Role, Username};
+use probity::domain::{DisplayName, Password, Role, StaffIdentity, Username};
 use probity::state::AppState;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -391,11 +391,26 @@ impl TestApp {
                 .hasher
                 .hash_blocking(&Password::new(PASSWORD.to_owned(), None).unwrap())
                 .unwrap(),
+            staff: None,
         };
         let mut conn = self.db.connect();
         conn.transaction(|c| accounts::create(c, &AuditContext::system(), &account))
             .unwrap()
             .id
+    }
+
+    /// Gives an account a staff identity (as an admin would), so that subjects with this
+    /// force and collar number are linked to it.
+    pub fn set_staff_identity(&self, user_id: Uuid, force: &str, collar_number: &str) {
+        let changes = accounts::AccountChanges {
+            staff: Some(Some(StaffIdentity::parse(force, collar_number).unwrap())),
+            ..Default::default()
+        };
+        let mut conn = self.db.connect();
+        conn.transaction(|c| {
+            accounts::update(c, &AuditContext::system(), user_id, &changes, |_| Ok(()))
+        })
+        .unwrap();
     }
 
     pub async fn login_as(&self, username: &str, password: &str) -> Resp {
