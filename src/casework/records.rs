@@ -230,6 +230,7 @@ pub fn add_allegation_to(
     fields: AllegationFields,
 ) -> ApiResult<AllegationView> {
     let case_id = case.id();
+    let overseen = access::oversight_remains(conn, case)?;
     let subject = subjects::find_for_update(conn, subject_id)?.ok_or_else(|| {
         ApiError::field(
             ErrorCode::ValidationFailed,
@@ -269,9 +270,10 @@ pub fn add_allegation_to(
             .after(allegation_audit(&row)),
     )?;
     early_warning(conn, caller, settings, case, &subject, now)?;
-    // Oversight can never be removed by an allegation: at least one active supervisor, not
-    // linked to a subject, must still see the case (the transaction rolls back otherwise).
-    if !access::oversight_remains(conn, case)? {
+    // Oversight can never be removed by an allegation: if an active supervisor, not linked
+    // to a subject, could see the case before, one must still see it (the transaction rolls
+    // back otherwise).
+    if overseen && !access::oversight_remains(conn, case)? {
         return Err(ApiError::new(
             ErrorCode::NoOversightLeft,
             "This allegation would leave no supervisor able to oversee the case: refer the \
