@@ -434,3 +434,76 @@ async fn too_large_or_broken_uploads_leave_nothing_behind() {
         .json();
     assert!(listed["items"].as_array().unwrap().is_empty());
 }
+
+/// Attack: read a withdrawn document's bytes after it was taken off the case (a victim's
+/// image withdrawn as wrongly collected). Its metadata and custody stay; its content is
+/// served only to supervisors who see the case.
+#[actix_web::test]
+async fn a_withdrawn_documents_content_is_served_only_to_supervisors() {
+    let app = TestApp::new().await;
+    let s = staff(&app).await;
+    let (inv_id, inv) = &s.investigator;
+    let case = create_case(&app, &s.supervisor, "apsp").await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    let tag = etag(&app, &s.supervisor, &id).await;
+    app.put(&format!("/api/v1/cases/{id}/assignment"))
+        .token(&s.supervisor)
+        .header("if-match", &tag)
+        .json(&json!({"investigator_id": inv_id}))
+        .send()
+        .await
+        .expect(200);
+    let doc = upload(
+        &app,
+        inv,
+        &id,
+        &[("title", "Victim statement"), ("kind", "statement")],
+        Some(("statement.txt", b"the victim's own words")),
+    )
+    .await
+    .expect(201)
+    .json();
+    let doc_id = doc["id"].as_str().unwrap().to_owned();
+    let content = format!("/api/v1/cases/{id}/documents/{doc_id}/content");
+    app.get(&content).token(inv).send().await.expect(200);
+    app.post(&format!("/api/v1/cases/{id}/documents/{doc_id}/withdraw"))
+        .token(inv)
+        .json(&json!({"reason": "Collected without consent."}))
+        .send()
+        .await
+        .expect(200);
+
+    // The investigator who uploaded it: the content is gone for them (404), the record stays.
+    app.get(&content).token(inv).send().await.expect(404);
+    app.get(&format!("/api/v1/cases/{id}/documents/{doc_id}"))
+        .token(inv)
+        .send()
+        .await
+        .expect(200);
+    app.get(&format!("/api/v1/cases/{id}/documents/{doc_id}/custody"))
+        .token(inv)
+        .send()
+        .await
+        .expect(200);
+    // A supervisor who sees the case still can read it, and that read is in the custody.
+    let read = app
+        .get(&content)
+        .token(&s.supervisor)
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(read.bytes, b"the victim's own words");
+    let custody = app
+        .get(&format!("/api/v1/cases/{id}/documents/{doc_id}/custody"))
+        .token(&s.supervisor)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    let downloads = custody["events"].as_array().map(|e| {
+        e.iter()
+            .filter(|e| e["action"] == "document.downloaded")
+            .count()
+    });
+    assert_eq!(downloads, Some(2), "{custody}");
+}
