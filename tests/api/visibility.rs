@@ -1,6 +1,6 @@
-//! The need-to-know rule has two forms: a SQL predicate for lists (`db::cases::visible_to`)
-//! and a check on one case already read (`db::cases::may_see_case`, given what was read with
-//! the case). This drives both through the API over cases that exercise every clause of the
+//! The need-to-know rule is written once (`auth::access::clauses`) and read by two
+//! interpreters: a SQL predicate for lists (`auth::access::sql`) and a check on one case
+//! already read (`auth::access::evaluate`, given what was read with the case). This drives both through the API over cases that exercise every clause of the
 //! rule, for every kind of caller, and requires that they agree with each other and with the
 //! rule as written: a case is in a caller's list exactly when `GET /cases/{id}` shows it.
 
