@@ -31,8 +31,12 @@ pub struct CaseBundle {
     pub linked_users: Vec<Uuid>,
 }
 
-/// The case and what it holds, if it exists.
-pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<(CaseRow, CaseBundle)>> {
+/// The case and what it holds, if it exists. Only the access policy calls this: it hands
+/// the case out as a proof value once it has checked it.
+pub(crate) fn find(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> QueryResult<Option<(CaseRow, CaseBundle)>> {
     BundleQuery::<false>::new(id)
         .get_result(conn)
         .optional()
@@ -40,7 +44,10 @@ pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<(CaseRow, C
 }
 
 /// Like [`find`], locking the case row (only it) until the transaction ends.
-pub fn lock(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<(CaseRow, CaseBundle)>> {
+pub(crate) fn lock(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> QueryResult<Option<(CaseRow, CaseBundle)>> {
     BundleQuery::<true>::new(id)
         .get_result(conn)
         .optional()

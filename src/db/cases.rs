@@ -37,24 +37,6 @@ pub fn insert(conn: &mut PgConnection, row: &CaseRow) -> QueryResult<CaseRow> {
         .get_result(conn)
 }
 
-pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CaseRow>> {
-    cases::table
-        .find(id)
-        .select(CaseRow::as_select())
-        .first(conn)
-        .optional()
-}
-
-/// Like [`find`], locking the row until the transaction ends.
-pub fn find_for_update(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CaseRow>> {
-    cases::table
-        .find(id)
-        .select(CaseRow::as_select())
-        .for_update()
-        .first(conn)
-        .optional()
-}
-
 pub fn is_member(conn: &mut PgConnection, case_id: Uuid, user_id: Uuid) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         case_members::table

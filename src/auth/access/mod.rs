@@ -229,3 +229,135 @@ pub fn assignable(user: &UserRow) -> bool {
 pub fn may_be_member(user: &UserRow) -> bool {
     user.active && matches!(user.role(), Ok(Role::Investigator | Role::Supervisor))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Facts {
+        members: Vec<Uuid>,
+        linked: Vec<Uuid>,
+    }
+
+    impl AccessFacts for Facts {
+        fn is_member(&mut self, user: Uuid) -> ApiResult<bool> {
+            Ok(self.members.contains(&user))
+        }
+        fn linked_to_subject(&mut self, user: Uuid) -> ApiResult<bool> {
+            Ok(self.linked.contains(&user))
+        }
+    }
+
+    fn case(restricted: bool, assigned: Option<Uuid>, created_by: Uuid, state: &str) -> CaseRow {
+        let now = chrono::Utc::now();
+        CaseRow {
+            id: Uuid::new_v4(),
+            reference: "PSD-2026-000001".into(),
+            title: String::new(),
+            summary: String::new(),
+            source: "internal_referral".into(),
+            category: "other".into(),
+            received_at: now,
+            came_to_attention_at: now,
+            state: state.into(),
+            suspended_from: None,
+            closure_reason: None,
+            restricted,
+            assigned_investigator_id: assigned,
+            created_by,
+            flagged: false,
+            flag_reasons: serde_json::json!([]),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn sees(role: Role, purpose: Purpose, user: Uuid, c: &CaseRow, facts: &mut Facts) -> bool {
+        let viewer = Viewer {
+            user_id: user,
+            role,
+        };
+        evaluate(&viewer, purpose, c, facts).unwrap()
+    }
+
+    #[test]
+    fn nobody_sees_a_case_about_themselves_whatever_else_holds() {
+        let me = Uuid::new_v4();
+        let c = case(false, Some(me), me, "intake");
+        for role in Role::ALL {
+            for purpose in [Purpose::Content, Purpose::AuditTrail] {
+                let mut facts = Facts {
+                    members: vec![me],
+                    linked: vec![me],
+                };
+                assert!(
+                    !sees(role, purpose, me, &c, &mut facts),
+                    "{role} {purpose:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn each_role_sees_what_its_clauses_say() {
+        let me = Uuid::new_v4();
+        let other = Uuid::new_v4();
+        let none = || Facts {
+            members: vec![],
+            linked: vec![],
+        };
+        let open = case(false, None, other, "investigation");
+        let restricted = case(true, None, other, "investigation");
+        let mine = case(false, Some(me), other, "investigation");
+        let my_intake = case(false, None, me, "intake");
+        let content = Purpose::Content;
+        assert!(sees(Role::Supervisor, content, me, &open, &mut none()));
+        assert!(!sees(
+            Role::Supervisor,
+            content,
+            me,
+            &restricted,
+            &mut none()
+        ));
+        let mut member = Facts {
+            members: vec![me],
+            linked: vec![],
+        };
+        assert!(sees(
+            Role::Supervisor,
+            content,
+            me,
+            &restricted,
+            &mut member
+        ));
+        assert!(!sees(Role::Investigator, content, me, &open, &mut none()));
+        assert!(sees(Role::Investigator, content, me, &mine, &mut none()));
+        assert!(sees(Role::Intake, content, me, &my_intake, &mut none()));
+        assert!(!sees(Role::Intake, content, me, &open, &mut none()));
+        assert!(!sees(Role::Auditor, content, me, &open, &mut none()));
+        assert!(sees(
+            Role::Auditor,
+            Purpose::AuditTrail,
+            me,
+            &restricted,
+            &mut none()
+        ));
+        assert!(!sees(
+            Role::Admin,
+            Purpose::AuditTrail,
+            me,
+            &open,
+            &mut none()
+        ));
+        // A member investigator reads the content, but only the assigned one the trail.
+        assert!(sees(Role::Investigator, content, me, &open, &mut member));
+        assert!(!sees(
+            Role::Investigator,
+            Purpose::AuditTrail,
+            me,
+            &open,
+            &mut member
+        ));
+    }
+}

@@ -4,13 +4,13 @@
 
 use std::ops::Deref;
 
-use diesel::PgConnection;
+use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::{AccessFacts, Purpose, StoredFacts, evaluate};
 use crate::db::case_bundle::{self, CaseBundle};
-use crate::db::cases;
 use crate::db::models::CaseRow;
+use crate::db::schema::cases;
 use crate::domain::Viewer;
 use crate::error::{ApiError, ApiResult};
 
@@ -103,6 +103,25 @@ impl CaseTrail {
     }
 }
 
+// A case row is read by id here and nowhere else: what reads it hands it out only as a proof.
+
+fn read(conn: &mut PgConnection, id: Uuid) -> ApiResult<Option<CaseRow>> {
+    Ok(cases::table
+        .find(id)
+        .select(CaseRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+fn read_for_update(conn: &mut PgConnection, id: Uuid) -> ApiResult<Option<CaseRow>> {
+    Ok(cases::table
+        .find(id)
+        .select(CaseRow::as_select())
+        .for_update()
+        .first(conn)
+        .optional()?)
+}
+
 fn check(
     viewer: &Viewer,
     purpose: Purpose,
@@ -123,14 +142,14 @@ fn check(
 
 /// The case, if the caller may see its content (404 otherwise: it does not exist for them).
 pub fn find_visible(conn: &mut PgConnection, viewer: &Viewer, id: Uuid) -> ApiResult<VisibleCase> {
-    let case = cases::find(conn, id)?;
+    let case = read(conn, id)?;
     let case = check(viewer, Purpose::Content, conn, case)?;
     Ok(VisibleCase { case })
 }
 
 /// Like [`find_visible`], the row locked until the transaction ends.
 pub fn lock(conn: &mut PgConnection, viewer: &Viewer, id: Uuid) -> ApiResult<LockedCase> {
-    let case = cases::find_for_update(conn, id)?;
+    let case = read_for_update(conn, id)?;
     let case = check(viewer, Purpose::Content, conn, case)?;
     Ok(LockedCase {
         visible: VisibleCase { case },
@@ -140,7 +159,7 @@ pub fn lock(conn: &mut PgConnection, viewer: &Viewer, id: Uuid) -> ApiResult<Loc
 /// Records a new case: its creator works on it in the same transaction (the insert holds
 /// the row's lock), whatever the need-to-know rule would say of it later.
 pub fn create(conn: &mut PgConnection, row: &CaseRow) -> ApiResult<LockedCase> {
-    let case = cases::insert(conn, row)?;
+    let case = crate::db::cases::insert(conn, row)?;
     Ok(LockedCase {
         visible: VisibleCase { case },
     })
@@ -148,7 +167,7 @@ pub fn create(conn: &mut PgConnection, row: &CaseRow) -> ApiResult<LockedCase> {
 
 /// The case's audit trail, if the caller may read it.
 pub fn find_trail(conn: &mut PgConnection, viewer: &Viewer, id: Uuid) -> ApiResult<CaseTrail> {
-    let case = cases::find(conn, id)?;
+    let case = read(conn, id)?;
     let case = check(viewer, Purpose::AuditTrail, conn, case)?;
     Ok(CaseTrail { id: case.id })
 }
