@@ -5,6 +5,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit::{self, Event};
+use crate::auth::access;
 use crate::casework::Caller;
 use crate::casework::views::{
     AllegationView, CaseSummary, HistoryEntry, SubjectHistory, SubjectView,
@@ -21,6 +22,14 @@ pub struct NewSubject {
 }
 
 pub fn create(conn: &mut PgConnection, caller: &Caller, s: NewSubject) -> ApiResult<SubjectView> {
+    // Nobody registers themselves: refused before the registry is looked at, so the answer
+    // does not tell them whether they are already a subject.
+    if access::is_own_identity(conn, &caller.viewer, &s.force, &s.collar_number)? {
+        return Err(ApiError::new(
+            ErrorCode::ConflictOfInterest,
+            "This is your own staff identity: someone else must register it.",
+        ));
+    }
     let now = audit::now();
     let row = subjects::insert(
         conn,

@@ -156,3 +156,24 @@ pub fn reset_failed_logins(conn: &mut PgConnection, id: Uuid) -> QueryResult<()>
         .execute(conn)
         .map(|_| ())
 }
+
+/// Whether the user's staff identity is this force and collar number, normalised as
+/// `users.staff_key` is.
+pub fn has_staff_identity(
+    conn: &mut PgConnection,
+    id: Uuid,
+    force: &str,
+    collar_number: &str,
+) -> QueryResult<bool> {
+    use diesel::sql_types::{Nullable, Text};
+    diesel::select(diesel::dsl::exists(
+        users::table.filter(users::id.eq(id)).filter(
+            users::staff_key.eq(diesel::dsl::sql::<Nullable<Text>>("lower(btrim(")
+                .bind::<Text, _>(force)
+                .sql(")) || chr(31) || lower(btrim(")
+                .bind::<Text, _>(collar_number)
+                .sql("))")),
+        ),
+    ))
+    .get_result(conn)
+}

@@ -52,7 +52,7 @@ pub struct ListSubjects {
     responses(
         (status = 201, description = "Registered", body = SubjectView, headers(("ETag" = String, description = "The version"))),
         (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 409, description = "`subject_exists`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 409, description = "`subject_exists` (the same answer whoever the subject is), or `conflict_of_interest`: the caller's own staff identity", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[post("/subjects")]

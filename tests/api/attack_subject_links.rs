@@ -309,3 +309,34 @@ async fn only_an_admin_sets_a_staff_identity_and_it_is_unique_in_a_force() {
         .json();
     assert_eq!(created["collar_number"], "S2");
 }
+
+#[actix_web::test]
+async fn nobody_learns_whether_they_are_a_subject_by_registering_themselves() {
+    let s = scene().await;
+    let app = &s.app;
+    let answer = |token: String, collar: &'static str| async move {
+        let r = app
+            .post("/api/v1/subjects")
+            .token(&token)
+            .json(&json!({"force": "Wessex Police", "collar_number": collar, "name": "Me"}))
+            .send()
+            .await
+            .expect(409)
+            .json();
+        (r["code"].clone(), r["detail"].clone())
+    };
+    // Not yet registered, then registered by someone else: the same refusal.
+    let before = answer(s.sup_two.1.clone(), "S2").await;
+    assert_eq!(before.0, "conflict_of_interest");
+    register(app, &s.investigator, "S2").await;
+    assert_eq!(answer(s.sup_two.1.clone(), " s2").await, before);
+    // And their own record stays invisible to them.
+    let listed = app
+        .get("/api/v1/subjects?q=S2")
+        .token(&s.sup_two.1)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 0);
+}

@@ -175,6 +175,22 @@ pub fn oversight_remains(conn: &mut PgConnection, case: &LockedCase) -> ApiResul
     )?)
 }
 
+/// Whether a force and collar number are the viewer's own staff identity (compared as the
+/// subject link is): nobody registers or reads their own subject record.
+pub fn is_own_identity(
+    conn: &mut PgConnection,
+    viewer: &Viewer,
+    force: &str,
+    collar_number: &str,
+) -> ApiResult<bool> {
+    Ok(crate::db::users::has_staff_identity(
+        conn,
+        viewer.user_id,
+        force,
+        collar_number,
+    )?)
+}
+
 /// Who moves a transition the workflow table gives to `mover`.
 pub fn may_move(viewer: &Viewer, case: &impl CaseScope, mover: Mover) -> bool {
     let assigned = assigned_investigator(viewer, case.row());
