@@ -9,7 +9,7 @@
 use probity::domain::Role;
 use serde_json::{Value, json};
 
-use crate::casework::{add_allegation, create_case, create_subject, etag};
+use crate::casework::{add_allegation, assign, create_case, create_subject};
 use crate::support::TestApp;
 
 fn id(v: &Value) -> String {
@@ -40,14 +40,7 @@ async fn scene() -> Scene {
     add_allegation(&app, &sup_one.1, &case_id, &officer, "other")
         .await
         .expect(201);
-    let tag = etag(&app, &sup_one.1, &case_id).await;
-    app.put(&format!("/api/v1/cases/{case_id}/assignment"))
-        .token(&sup_one.1)
-        .header("if-match", &tag)
-        .json(&json!({ "investigator_id": inv_id }))
-        .send()
-        .await
-        .expect(200);
+    assign(&app, &sup_one.1, &case_id, inv_id).await.expect(200);
     Scene {
         app,
         sup_one,

@@ -94,6 +94,17 @@ pub async fn etag(app: &TestApp, token: &str, case_id: &str) -> String {
         .unwrap()
 }
 
+/// Assigns the case to an investigator (as `token`, a supervisor), with the current ETag.
+pub async fn assign(app: &TestApp, token: &str, case_id: &str, investigator: uuid::Uuid) -> Resp {
+    let tag = etag(app, token, case_id).await;
+    app.put(&format!("/api/v1/cases/{case_id}/assignment"))
+        .token(token)
+        .header("if-match", &tag)
+        .json(&json!({ "investigator_id": investigator }))
+        .send()
+        .await
+}
+
 pub async fn transition(app: &TestApp, token: &str, case_id: &str, to: &str, extra: Value) -> Resp {
     let tag = etag(app, token, case_id).await;
     let mut body = json!({"to": to, "reason": format!("moving to {to}")});

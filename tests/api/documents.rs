@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::casework::{create_case, etag, staff};
+use crate::casework::{assign, create_case, etag, staff};
 use crate::support::{Resp, TestApp};
 
 const BOUNDARY: &str = "probity-test-boundary-7MA4YWxkTrZu0gW";
@@ -445,14 +445,7 @@ async fn a_withdrawn_documents_content_is_served_only_to_supervisors() {
     let (inv_id, inv) = &s.investigator;
     let case = create_case(&app, &s.supervisor, "apsp").await;
     let id = case["id"].as_str().unwrap().to_owned();
-    let tag = etag(&app, &s.supervisor, &id).await;
-    app.put(&format!("/api/v1/cases/{id}/assignment"))
-        .token(&s.supervisor)
-        .header("if-match", &tag)
-        .json(&json!({"investigator_id": inv_id}))
-        .send()
-        .await
-        .expect(200);
+    assign(&app, &s.supervisor, &id, *inv_id).await.expect(200);
     let doc = upload(
         &app,
         inv,
