@@ -131,6 +131,9 @@ mod tests {
         assert_eq!((id.force(), id.collar_number()), ("Wessex Police", "4521"));
         let errors = StaffIdentity::parse("", &"9".repeat(41)).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| (e.0, e.1)).collect();
-        assert_eq!(fields, [("force", "required"), ("collar_number", "too_long")]);
+        assert_eq!(
+            fields,
+            [("force", "required"), ("collar_number", "too_long")]
+        );
     }
 }

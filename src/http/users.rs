@@ -104,11 +104,19 @@ fn staff_identity(
     match (force, collar_number) {
         (None, None) => None,
         (Some(_), None) => {
-            errors.push(FieldError::new("collar_number", "required", "is required with force"));
+            errors.push(FieldError::new(
+                "collar_number",
+                "required",
+                "is required with force",
+            ));
             None
         }
         (None, Some(_)) => {
-            errors.push(FieldError::new("force", "required", "is required with collar_number"));
+            errors.push(FieldError::new(
+                "force",
+                "required",
+                "is required with collar_number",
+            ));
             None
         }
         (Some(f), Some(c)) => StaffIdentity::parse(f, c)
@@ -305,11 +313,13 @@ pub async fn update_user(
     let staff = match (&body.force, &body.collar_number) {
         (None, None) => None,
         (Some(None), Some(None)) => Some(None),
-        (Some(Some(f)), Some(Some(c))) => {
-            staff_identity(Some(f), Some(c), &mut errors).map(Some)
-        }
+        (Some(Some(f)), Some(Some(c))) => staff_identity(Some(f), Some(c), &mut errors).map(Some),
         (force, _) => {
-            let field = if force.is_some() { "collar_number" } else { "force" };
+            let field = if force.is_some() {
+                "collar_number"
+            } else {
+                "force"
+            };
             errors.push(FieldError::new(
                 field,
                 "required",
