@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::{self, Actor, AuditContext, Event};
+use crate::auth::access::sql::reports_visible_to;
 use crate::casework::cases::{self as case_service, NewCase};
 use crate::casework::records::{self, AllegationFields, PartyFields};
 use crate::casework::views::stored;
@@ -300,6 +301,8 @@ impl QueuedReport {
     }
 }
 
+/// The reports with `status` that the caller may see: none that names them, and, once
+/// accepted, only those whose case they may see.
 pub fn queue(
     conn: &mut PgConnection,
     caller: &Caller,
@@ -309,6 +312,7 @@ pub fn queue(
 ) -> ApiResult<Vec<PublicReportRow>> {
     let mut q = public_reports::table
         .filter(public_reports::status.eq(status))
+        .filter(reports_visible_to(&caller.viewer))
         .select(PublicReportRow::as_select())
         .into_boxed();
     if let Some((at, id)) = after {
@@ -333,11 +337,22 @@ pub fn queue(
     Ok(rows)
 }
 
-fn lock_received(conn: &mut PgConnection, id: Uuid) -> ApiResult<PublicReportRow> {
+/// The report, locked, if the caller may see it in the queue (as [`queue`] decides) and it
+/// is still `received`. The row is locked before the rule is asked, so the answer reflects
+/// what was committed while waiting for the lock (a report accepted meanwhile is 409, not
+/// 404, to whoever may see its case).
+fn lock_received(conn: &mut PgConnection, caller: &Caller, id: Uuid) -> ApiResult<PublicReportRow> {
+    public_reports::table
+        .find(id)
+        .select(public_reports::id)
+        .for_update()
+        .first::<Uuid>(conn)
+        .optional()?
+        .ok_or_else(ApiError::not_found)?;
     let row: PublicReportRow = public_reports::table
         .find(id)
+        .filter(reports_visible_to(&caller.viewer))
         .select(PublicReportRow::as_select())
-        .for_update()
         .first(conn)
         .optional()?
         .ok_or_else(ApiError::not_found)?;
@@ -352,7 +367,8 @@ fn lock_received(conn: &mut PgConnection, id: Uuid) -> ApiResult<PublicReportRow
 
 /// Accepts a report into a new case in `intake`: its text becomes the summary, a registered
 /// officer named in it becomes the subject of an allegation with the warning signs, and a
-/// reporter who left contact details and consented becomes a party.
+/// reporter who left contact details and consented becomes a party. A report the caller
+/// may not see in the queue is 404, as it is not listed to them.
 pub fn accept(
     conn: &mut PgConnection,
     caller: &Caller,
@@ -361,7 +377,7 @@ pub fn accept(
     category: Category,
     title: Option<String>,
 ) -> ApiResult<Uuid> {
-    let report = lock_received(conn, id)?;
+    let report = lock_received(conn, caller, id)?;
     let anonymous = report.contact_name.is_none()
         && report.contact_email.is_none()
         && report.contact_phone.is_none();
@@ -459,8 +475,9 @@ pub fn accept(
     Ok(case.id)
 }
 
+/// Rejects a report with a reason; as for [`accept`], only one the caller may see.
 pub fn reject(conn: &mut PgConnection, caller: &Caller, id: Uuid, reason: &str) -> ApiResult<()> {
-    let report = lock_received(conn, id)?;
+    let report = lock_received(conn, caller, id)?;
     diesel::update(public_reports::table.find(id))
         .set((
             public_reports::status.eq("rejected"),

@@ -37,7 +37,9 @@ pub struct QueueQuery {
     pub cursor: Option<String>,
 }
 
-/// Reports from the public, oldest first. The read is recorded.
+/// Reports from the public, oldest first. The read is recorded. A report that names the
+/// caller (the named officer's force and collar number match their staff identity) is not
+/// listed; an accepted report is listed only to those who may see its case.
 #[utoipa::path(
     tag = "intake",
     security(("bearer" = [])),
@@ -102,6 +104,7 @@ pub struct Accepted {
     responses(
         (status = 201, description = "The new case", body = Accepted),
         (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 404, description = "`not_found`: no such report, one that names the caller, or one accepted into a case they may not see", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "`wrong_state`: already accepted or rejected", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
@@ -149,6 +152,7 @@ pub struct RejectBody {
     responses(
         (status = 204, description = "Rejected"),
         (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 404, description = "`not_found`: no such report, one that names the caller, or one accepted into a case they may not see", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "`wrong_state`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
