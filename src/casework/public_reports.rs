@@ -13,6 +13,7 @@ use crate::audit::{self, Actor, AuditContext, Event};
 use crate::auth::access::sql::reports_visible_to;
 use crate::casework::cases::{self as case_service, NewCase};
 use crate::casework::records::{self, AllegationFields, PartyFields};
+use crate::casework::subjects as subject_service;
 use crate::casework::views::stored;
 use crate::casework::{Caller, fingerprint};
 use crate::config::CaseworkSettings;
@@ -408,7 +409,29 @@ pub fn accept(
     // The named officer is matched exactly (force and collar number, normalised), never as
     // a pattern: a report cannot aim an allegation at whichever subject a wildcard finds.
     let subject: Option<Uuid> = match (&report.officer_force, &report.officer_collar_number) {
-        (Some(force), Some(collar)) => crate::db::subjects::find_by_identity(conn, force, collar)?,
+        (Some(force), Some(collar)) => {
+            match crate::db::subjects::find_by_identity(conn, force, collar)? {
+                Some(id) => Some(id),
+                // A member of staff named in a report becomes a subject at once, so the case
+                // about them is out of their sight from the moment it exists.
+                None if crate::db::users::staff_identity_exists(conn, force, collar)? => Some(
+                    subject_service::create(
+                        conn,
+                        caller,
+                        subject_service::NewSubject {
+                            force: force.trim().to_owned(),
+                            collar_number: collar.trim().to_owned(),
+                            name: report.officer_name.clone().unwrap_or_else(|| {
+                                format!("Named in public report {}", report.reference)
+                            }),
+                            rank: None,
+                        },
+                    )?
+                    .id,
+                ),
+                None => None,
+            }
+        }
         _ => None,
     };
     if let Some(subject_id) = subject {

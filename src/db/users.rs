@@ -157,6 +157,39 @@ pub fn reset_failed_logins(conn: &mut PgConnection, id: Uuid) -> QueryResult<()>
         .map(|_| ())
 }
 
+/// Whether some account's staff identity is this force and collar number.
+pub fn staff_identity_exists(
+    conn: &mut PgConnection,
+    force: &str,
+    collar_number: &str,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        users::table.filter(users::staff_key.eq(staff_key_of(force, collar_number))),
+    ))
+    .get_result(conn)
+}
+
+/// `users.staff_key` for a force and collar number, computed by PostgreSQL as the column is.
+fn staff_key_of(
+    force: &str,
+    collar_number: &str,
+) -> Box<
+    dyn diesel::expression::BoxableExpression<
+            users::table,
+            diesel::pg::Pg,
+            SqlType = diesel::sql_types::Nullable<diesel::sql_types::Text>,
+        >,
+> {
+    use diesel::sql_types::{Nullable, Text};
+    Box::new(
+        diesel::dsl::sql::<Nullable<Text>>("lower(btrim(")
+            .bind::<Text, _>(force.to_owned())
+            .sql(")) || chr(31) || lower(btrim(")
+            .bind::<Text, _>(collar_number.to_owned())
+            .sql("))"),
+    )
+}
+
 /// Whether the user's staff identity is this force and collar number, normalised as
 /// `users.staff_key` is.
 pub fn has_staff_identity(
@@ -165,15 +198,10 @@ pub fn has_staff_identity(
     force: &str,
     collar_number: &str,
 ) -> QueryResult<bool> {
-    use diesel::sql_types::{Nullable, Text};
     diesel::select(diesel::dsl::exists(
-        users::table.filter(users::id.eq(id)).filter(
-            users::staff_key.eq(diesel::dsl::sql::<Nullable<Text>>("lower(btrim(")
-                .bind::<Text, _>(force)
-                .sql(")) || chr(31) || lower(btrim(")
-                .bind::<Text, _>(collar_number)
-                .sql("))")),
-        ),
+        users::table
+            .filter(users::id.eq(id))
+            .filter(users::staff_key.eq(staff_key_of(force, collar_number))),
     ))
     .get_result(conn)
 }

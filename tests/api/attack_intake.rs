@@ -320,3 +320,33 @@ async fn a_named_officer_is_matched_exactly_whatever_the_case_and_surrounding_sp
         json!(["messages_with_kisses_or_sexual_comments"])
     );
 }
+
+/// A report naming a member of staff who is not yet a registered subject: accepting it
+/// registers them, so the case about them is out of their sight from the start (a
+/// supervisor would otherwise read the reporter's account of them in the case summary).
+#[actix_web::test]
+async fn a_staff_member_named_in_a_report_becomes_its_subject_on_acceptance() {
+    let app = TestApp::new().await;
+    let (named_id, named) = app.user_token("sup.named", Role::Supervisor).await;
+    let (_, other) = app.user_token("sup.other", Role::Supervisor).await;
+    let (_, intake) = app.user_token("intake.one", Role::Intake).await;
+    app.set_staff_identity(named_id, "Wessex Police", "S77");
+    let reference = submit(&app, "Wessex Police", "s77", "He used his position.").await;
+    let id = listed(&queue(&app, &intake, "received").await, &reference).unwrap();
+    let accepted = accept(&app, &intake, &id, 201).await;
+    let case_id = accepted["case_id"].as_str().unwrap().to_owned();
+    app.get(&format!("/api/v1/cases/{case_id}"))
+        .token(&named)
+        .send()
+        .await
+        .expect(404);
+    let case = app
+        .get(&format!("/api/v1/cases/{case_id}"))
+        .token(&other)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(case["subjects"].as_array().unwrap().len(), 1, "{case}");
+    assert_eq!(case["subjects"][0]["collar_number"], "s77");
+}
