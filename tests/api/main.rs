@@ -4,12 +4,12 @@
 mod audit_log;
 mod auth;
 mod bad_input;
-mod case_matrix;
 mod casework;
 mod cli;
 mod documents;
 mod health;
 mod logs;
+mod matrix;
 mod openapi;
 mod permissions;
 mod proceedings;
