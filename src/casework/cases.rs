@@ -11,8 +11,9 @@ use crate::audit::{self, Event};
 use crate::auth::access::{self, CaseScope, LockedCase};
 use crate::auth::permissions::Permission;
 use crate::casework::facts::CaseRecord;
+use crate::casework::flags;
 use crate::casework::views::{
-    CaseSubject, CaseView, Deadlines, IopcReferralView, WorkloadEntry, flag_reasons, stored,
+    CaseSubject, CaseView, Deadlines, IopcReferralView, WorkloadEntry, stored,
 };
 use crate::casework::{Caller, fingerprint, forbidden};
 use crate::config::CaseworkSettings;
@@ -111,13 +112,18 @@ pub fn view(
         &caller.audit,
         Event::new("case.viewed").entity("case", id).case(id),
     )?;
-    build_view(record, settings)
+    build_view(conn, &caller.viewer, record, settings)
 }
 
+/// The case as `viewer` sees it: the flag reasons are written for them.
 pub fn build_view<S: CaseScope>(
+    conn: &mut PgConnection,
+    viewer: &Viewer,
     mut record: CaseRecord<S>,
     settings: &CaseworkSettings,
 ) -> ApiResult<CaseView> {
+    let flag_reasons =
+        flags::case_reasons(conn, viewer, settings, record.case.row(), &record.subjects)?;
     let subject_ids = record.subject_ids();
     let mut per_subject: HashMap<Uuid, CaseSubject> = HashMap::new();
     for s in std::mem::take(&mut record.subjects) {
@@ -197,7 +203,7 @@ pub fn build_view<S: CaseScope>(
             barred_list_overdue,
         },
         flagged: c.flagged,
-        flag_reasons: flag_reasons(&c.flag_reasons),
+        flag_reasons,
         version: c.version,
         created_at: c.created_at,
         updated_at: c.updated_at,

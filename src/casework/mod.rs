@@ -5,6 +5,7 @@
 pub mod cases;
 pub mod documents;
 pub mod facts;
+pub mod flags;
 pub mod proceedings;
 pub mod public_reports;
 pub mod records;

@@ -1,6 +1,6 @@
 //! What is added to a case: parties, allegations (with the early warning), notes, decisions.
 
-use chrono::{Months, NaiveDate};
+use chrono::NaiveDate;
 use diesel::PgConnection;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -9,13 +9,12 @@ use crate::audit::{self, Event};
 use crate::auth::access::{self, CaseScope, LockedCase, VisibleCase};
 use crate::casework::cases::{case_closed, lock_for_change, lock_record};
 use crate::casework::facts::current_ids;
-use crate::casework::views::{
-    AllegationView, DecisionView, FlagReason, NoteView, PartyView, flag_reasons,
-};
+use crate::casework::flags;
+use crate::casework::views::{AllegationView, DecisionView, NoteView, PartyView};
 use crate::casework::{Caller, fingerprint, forbidden};
 use crate::config::CaseworkSettings;
 use crate::db::models::{AllegationRow, DecisionRow, NoteRow, PartyRow};
-use crate::db::{case_records, cases, subjects};
+use crate::db::{case_records, subjects};
 use crate::domain::allegation::{Standard, WarningSign};
 use crate::domain::case::{CaseState, Category};
 use crate::domain::decision::{DecisionDetails, DecisionKind};
@@ -269,7 +268,7 @@ pub fn add_allegation_to(
             .case(case_id)
             .after(allegation_audit(&row)),
     )?;
-    early_warning(conn, caller, settings, case, &subject, now)?;
+    flags::raise_on_allegation(conn, caller, settings, case, &subject, now)?;
     // Oversight can never be removed by an allegation: if an active supervisor, not linked
     // to a subject, could see the case before, one must still see it (the transaction rolls
     // back otherwise).
@@ -281,82 +280,6 @@ pub fn add_allegation_to(
         ));
     }
     AllegationView::from_row(row)
-}
-
-/// Flags the subject and the case when the subject already has allegations in other cases
-/// within the window (at least the threshold), or any earlier APSP allegation.
-fn early_warning(
-    conn: &mut PgConnection,
-    caller: &Caller,
-    settings: &CaseworkSettings,
-    case: &mut LockedCase,
-    subject: &crate::db::models::SubjectRow,
-    now: chrono::DateTime<chrono::Utc>,
-) -> ApiResult<()> {
-    let window = settings.early_warning_window_months;
-    let since = now.checked_sub_months(Months::new(window)).unwrap_or(now);
-    let (recent, prior_apsp) = case_records::prior_allegations(conn, subject.id, case.id, since)?;
-    let mut found = Vec::new();
-    if recent >= settings.early_warning_threshold {
-        found.push(FlagReason {
-            code: "repeat_allegations".into(),
-            message: format!(
-                "{} ({} {}) has {recent} allegation(s) in other cases in the last {window} months.",
-                subject.name, subject.force, subject.collar_number
-            ),
-            flagged_at: now,
-        });
-    }
-    if prior_apsp {
-        found.push(FlagReason {
-            code: "prior_apsp".into(),
-            message: format!(
-                "{} ({} {}) has an earlier APSP allegation in another case.",
-                subject.name, subject.force, subject.collar_number
-            ),
-            flagged_at: now,
-        });
-    }
-    if found.is_empty() {
-        return Ok(());
-    }
-    let merge = |existing: &Value| -> Value {
-        // One reason of each code: the latest replaces the earlier.
-        let mut reasons: Vec<FlagReason> = flag_reasons(existing);
-        reasons.retain(|r| {
-            !found
-                .iter()
-                .any(|f| f.code == r.code && f.message == r.message)
-        });
-        reasons.extend(found.iter().cloned());
-        serde_json::to_value(reasons).unwrap_or_else(|_| json!([]))
-    };
-    let subject_reasons = merge(&subject.flag_reasons);
-    subjects::set_flag(conn, subject.id, &subject_reasons, now)?;
-    let codes: Vec<&str> = found.iter().map(|f| f.code.as_str()).collect();
-    audit::append(
-        conn,
-        &caller.audit,
-        Event::new("subject.flagged")
-            .entity("subject", subject.id)
-            .after(json!({ "codes": codes, "case_id": case.id })),
-    )?;
-    let changes = cases::CaseChanges {
-        flagged: Some(true),
-        flag_reasons: Some(merge(&case.flag_reasons)),
-        ..Default::default()
-    };
-    let after = cases::update(conn, case, &changes, now)?;
-    case.refresh(after)?;
-    audit::append(
-        conn,
-        &caller.audit,
-        Event::new("case.flagged")
-            .entity("case", case.id)
-            .case(case.id)
-            .after(json!({ "codes": codes, "subject_id": subject.id })),
-    )?;
-    Ok(())
 }
 
 pub fn list_allegations(

@@ -7,11 +7,15 @@ use uuid::Uuid;
 use crate::audit::{self, Event};
 use crate::auth::access;
 use crate::casework::Caller;
+use crate::casework::flags;
 use crate::casework::views::{
     AllegationView, CaseSummary, HistoryEntry, SubjectHistory, SubjectView,
 };
+use crate::config::CaseworkSettings;
 use crate::db::models::SubjectRow;
+use crate::db::subjects::SubjectFilter;
 use crate::db::{cases, subjects, unique_violation_as};
+use crate::domain::Viewer;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 
 pub struct NewSubject {
@@ -65,17 +69,65 @@ pub fn create(conn: &mut PgConnection, caller: &Caller, s: NewSubject) -> ApiRes
                 "rank": row.rank,
             })),
     )?;
-    Ok(row.into())
+    Ok(SubjectView::new(row, Vec::new()))
 }
 
-pub fn get(conn: &mut PgConnection, caller: &Caller, id: Uuid) -> ApiResult<SubjectView> {
-    subjects::find_for(conn, &caller.viewer, id)?
-        .map(SubjectView::from)
-        .ok_or_else(ApiError::not_found)
+/// The subjects with their flag reasons written for `viewer`.
+fn views(
+    conn: &mut PgConnection,
+    viewer: &Viewer,
+    settings: &CaseworkSettings,
+    rows: Vec<SubjectRow>,
+) -> ApiResult<Vec<SubjectView>> {
+    let mut reasons =
+        flags::subject_reasons(conn, viewer, settings, &rows.iter().collect::<Vec<_>>())?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let mine = reasons.remove(&r.id).unwrap_or_default();
+            SubjectView::new(r, mine)
+        })
+        .collect())
+}
+
+fn view(
+    conn: &mut PgConnection,
+    viewer: &Viewer,
+    settings: &CaseworkSettings,
+    row: SubjectRow,
+) -> ApiResult<SubjectView> {
+    views(conn, viewer, settings, vec![row])?
+        .pop()
+        .ok_or_else(|| ApiError::internal("subject view", "no view of the subject"))
+}
+
+/// Subjects by name (one page, and one more to tell whether there are more).
+pub fn list(
+    conn: &mut PgConnection,
+    settings: &CaseworkSettings,
+    filter: &SubjectFilter,
+) -> ApiResult<Vec<SubjectView>> {
+    let rows = subjects::list(conn, filter)?;
+    views(conn, &filter.viewer, settings, rows)
+}
+
+pub fn get(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    settings: &CaseworkSettings,
+    id: Uuid,
+) -> ApiResult<SubjectView> {
+    let row = subjects::find_for(conn, &caller.viewer, id)?.ok_or_else(ApiError::not_found)?;
+    view(conn, &caller.viewer, settings, row)
 }
 
 /// Every case and allegation about this person that the caller may see.
-pub fn history(conn: &mut PgConnection, caller: &Caller, id: Uuid) -> ApiResult<SubjectHistory> {
+pub fn history(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    settings: &CaseworkSettings,
+    id: Uuid,
+) -> ApiResult<SubjectHistory> {
     let subject = subjects::find_for(conn, &caller.viewer, id)?.ok_or_else(ApiError::not_found)?;
     let rows = cases::about_subject(conn, &caller.viewer, id)?;
     let mut entries = Vec::new();
@@ -89,7 +141,7 @@ pub fn history(conn: &mut PgConnection, caller: &Caller, id: Uuid) -> ApiResult<
         });
     }
     Ok(SubjectHistory {
-        subject: subject.into(),
+        subject: view(conn, &caller.viewer, settings, subject)?,
         cases: entries,
     })
 }

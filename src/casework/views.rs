@@ -11,6 +11,7 @@ use crate::domain::case::{CaseState, Category, ClosureReason, Source};
 use crate::domain::decision::{
     CaseToAnswerFinding, DecisionDetails, DecisionKind, IopcMode, ProceedingsForm, Severity,
 };
+use crate::domain::early_warning::FlagCode;
 use crate::domain::party::{PartyRole, VulnerabilityFactor};
 use crate::error::{ApiError, ApiResult};
 
@@ -25,13 +26,18 @@ fn stored_all<T: std::str::FromStr<Err = String>>(raw: &[String]) -> ApiResult<V
     raw.iter().map(|r| stored(r)).collect()
 }
 
-/// Why a case or subject is flagged by the early warning.
-#[derive(Clone, Debug, Serialize, serde::Deserialize, ToSchema)]
+/// Why a case or subject is flagged by the early warning, as the reader may be told: counted
+/// only over the cases they can see. Allegations in cases they cannot see are mentioned by one
+/// reason, `further_allegations_not_visible`, with no number or category.
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct FlagReason {
-    /// `repeat_allegations` or `prior_apsp`.
-    pub code: String,
+    pub code: FlagCode,
+    /// The subject whose allegations the reason is about.
+    pub subject_id: Uuid,
     pub message: String,
-    pub flagged_at: DateTime<Utc>,
+    /// When the early warning last raised the flag on a case the reader can see; `null` when
+    /// only cases they cannot see hold it.
+    pub flagged_at: Option<DateTime<Utc>>,
 }
 
 /// The 12-month report deadline.
@@ -93,6 +99,8 @@ pub struct CaseView {
     pub iopc_referral: Option<IopcReferralView>,
     pub deadlines: Deadlines,
     pub flagged: bool,
+    /// Why, for each subject that flagged the case, counted over the other cases the reader
+    /// can see.
     pub flag_reasons: Vec<FlagReason>,
     /// Also the `ETag`.
     pub version: i32,
@@ -277,18 +285,17 @@ pub struct SubjectView {
     pub name: String,
     pub rank: Option<String>,
     pub flagged: bool,
+    /// Why, as the reader may be told: the reasons of the flagged cases about this subject
+    /// that they can see, and whether there are allegations in cases they cannot see.
     pub flag_reasons: Vec<FlagReason>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-pub fn flag_reasons(value: &serde_json::Value) -> Vec<FlagReason> {
-    serde_json::from_value(value.clone()).unwrap_or_default()
-}
-
-impl From<SubjectRow> for SubjectView {
-    fn from(r: SubjectRow) -> Self {
+impl SubjectView {
+    /// The subject with the flag reasons written for the reader.
+    pub fn new(r: SubjectRow, flag_reasons: Vec<FlagReason>) -> Self {
         Self {
             id: r.id,
             force: r.force,
@@ -296,7 +303,7 @@ impl From<SubjectRow> for SubjectView {
             name: r.name,
             rank: r.rank,
             flagged: r.flagged,
-            flag_reasons: flag_reasons(&r.flag_reasons),
+            flag_reasons,
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,

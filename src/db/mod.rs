@@ -7,6 +7,7 @@ pub mod case_bundle;
 pub mod case_records;
 pub mod cases;
 pub mod documents;
+pub mod early_warning;
 pub mod models;
 pub mod proceedings;
 pub mod schema;

@@ -1,6 +1,5 @@
 //! Queries on the subject registry.
 
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -92,19 +91,16 @@ pub fn list(conn: &mut PgConnection, f: &SubjectFilter) -> QueryResult<Vec<Subje
         .load(conn)
 }
 
+/// Marks the subject flagged, with the flags as now stored. Neither its version nor its
+/// `updated_at` moves: the registered details have not changed, and the time would tell a
+/// reader when an allegation was added to a case they may not see.
 pub fn set_flag(
     conn: &mut PgConnection,
     id: Uuid,
-    reasons: &serde_json::Value,
-    now: DateTime<Utc>,
+    flags: &serde_json::Value,
 ) -> QueryResult<SubjectRow> {
     diesel::update(subjects::table.find(id))
-        .set((
-            subjects::flagged.eq(true),
-            subjects::flag_reasons.eq(reasons),
-            subjects::version.eq(subjects::version + 1),
-            subjects::updated_at.eq(now),
-        ))
+        .set((subjects::flagged.eq(true), subjects::flag_reasons.eq(flags)))
         .returning(SubjectRow::as_returning())
         .get_result(conn)
 }

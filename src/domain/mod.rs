@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod case;
 pub mod deadlines;
 pub mod decision;
+pub mod early_warning;
 pub mod party;
 pub mod password;
 pub mod proceedings;

@@ -55,15 +55,16 @@ pub fn case_response(mut builder: actix_web::HttpResponseBuilder, view: CaseView
 /// saw it when the change began; a transition may take it out of their sight).
 fn view_after(
     c: &mut diesel::PgConnection,
+    viewer: &Viewer,
     case: LockedCase,
     settings: &crate::config::CaseworkSettings,
 ) -> ApiResult<CaseView> {
     let record = crate::casework::facts::CaseRecord::load(c, case)?;
-    service::build_view(record, settings)
+    service::build_view(c, viewer, record, settings)
 }
 
 /// Runs a change to a case in one transaction and answers with the case as it then stands.
-async fn change_case<F>(state: &AppState, change: F) -> ApiResult<HttpResponse>
+async fn change_case<F>(state: &AppState, viewer: Viewer, change: F) -> ApiResult<HttpResponse>
 where
     F: FnOnce(&mut diesel::PgConnection) -> ApiResult<LockedCase> + Send + 'static,
 {
@@ -72,7 +73,7 @@ where
         .db
         .transaction(move |c| {
             let row = change(c)?;
-            view_after(c, row, &settings)
+            view_after(c, &viewer, row, &settings)
         })
         .await?;
     Ok(case_response(HttpResponse::Ok(), view))
@@ -218,7 +219,7 @@ pub async fn create_case(
         .db
         .transaction(move |c| {
             let row = service::create(c, &caller, input)?;
-            view_after(c, row, &settings)
+            view_after(c, &caller.viewer, row, &settings)
         })
         .await?;
     let mut builder = HttpResponse::Created();
@@ -307,7 +308,7 @@ pub async fn update_case(
         restricted: body.restricted,
     };
     let caller = caller(&user, &meta);
-    change_case(&state, move |c| {
+    change_case(&state, caller.viewer, move |c| {
         service::update(c, &caller, id, edit, |v| if_match.require(v))
     })
     .await
@@ -441,7 +442,7 @@ pub async fn transition(
         .db
         .transaction(move |c| {
             let record = service::transition(c, &caller, id, request, |v| if_match.require(v))?;
-            service::build_view(record, &settings)
+            service::build_view(c, &caller.viewer, record, &settings)
         })
         .await?;
     Ok(case_response(HttpResponse::Ok(), view))
@@ -472,7 +473,7 @@ pub async fn assign(
 ) -> ApiResult<HttpResponse> {
     let id = parse_uuid("id", &path)?;
     let caller = caller(&user, &meta);
-    change_case(&state, move |c| {
+    change_case(&state, caller.viewer, move |c| {
         service::assign(c, &caller, id, body.investigator_id, |v| {
             if_match.require(v)
         })
@@ -513,7 +514,7 @@ pub async fn set_members(
         ));
     }
     let caller = caller(&user, &meta);
-    change_case(&state, move |c| {
+    change_case(&state, caller.viewer, move |c| {
         service::set_members(c, &caller, id, body.user_ids, |v| if_match.require(v))
     })
     .await

@@ -10,7 +10,7 @@ use crate::auth::permissions::marker::{ReadSubjects, RecordSubjects};
 use crate::casework::Checks;
 use crate::casework::subjects::{self as service, NewSubject};
 use crate::casework::views::{SubjectHistory, SubjectView};
-use crate::db::subjects::{self as queries, SubjectFilter};
+use crate::db::subjects::SubjectFilter;
 use crate::domain::text;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::cases::caller;
@@ -124,15 +124,16 @@ pub async fn list_subjects(
         after: pagination::decode_cursor::<(String, Uuid)>(q.cursor.as_deref())?,
         limit: limit + 1,
     };
-    let rows = state
+    let settings = state.settings.casework.clone();
+    let views = state
         .db
-        .run(move |c| Ok(queries::list(c, &filter)?))
+        .run(move |c| service::list(c, &settings, &filter))
         .await?;
     Ok(HttpResponse::Ok().json(pagination::page(
-        rows,
+        views,
         limit,
-        |r| (r.name.clone(), r.id),
-        SubjectView::from,
+        |v| (v.name.clone(), v.id),
+        |v| v,
     )))
 }
 
@@ -155,7 +156,11 @@ pub async fn get_subject(
 ) -> ApiResult<HttpResponse> {
     let id = parse_uuid("id", &path)?;
     let caller = caller(&user, &meta);
-    let view = state.db.run(move |c| service::get(c, &caller, id)).await?;
+    let settings = state.settings.casework.clone();
+    let view = state
+        .db
+        .run(move |c| service::get(c, &caller, &settings, id))
+        .await?;
     Ok(versioned(HttpResponse::Ok(), view.version, &view))
 }
 
@@ -178,9 +183,10 @@ pub async fn subject_history(
 ) -> ApiResult<HttpResponse> {
     let id = parse_uuid("id", &path)?;
     let caller = caller(&user, &meta);
+    let settings = state.settings.casework.clone();
     let history = state
         .db
-        .run(move |c| service::history(c, &caller, id))
+        .run(move |c| service::history(c, &caller, &settings, id))
         .await?;
     Ok(HttpResponse::Ok().json(history))
 }

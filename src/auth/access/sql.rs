@@ -135,7 +135,9 @@ impl AccessSql {
             out.push_sql("FALSE");
             return Ok(());
         }
-        out.push_sql("((");
+        // COALESCE: a clause on a NULL column (an unassigned case) is NULL, not false; the
+        // predicate is false there, also under NOT and when selected as a value.
+        out.push_sql("COALESCE(((");
         for (i, clause) in clauses.iter().enumerate() {
             if i > 0 {
                 out.push_sql(" OR ");
@@ -148,7 +150,7 @@ impl AccessSql {
              JOIN users vu ON vu.staff_key = vs.staff_key WHERE va.case_id = cases.id AND vu.id = ",
         );
         self.who(out)?;
-        out.push_sql("))");
+        out.push_sql(")), FALSE)");
         Ok(())
     }
 
