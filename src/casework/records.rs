@@ -335,8 +335,11 @@ fn early_warning(
     audit::append(
         conn,
         &caller.audit,
+        // On the case's chain: the flag was raised by this case, and the event is read only by
+        // those who may read its trail.
         Event::new("subject.flagged")
             .entity("subject", subject.id)
+            .case(case.id)
             .after(json!({ "codes": codes, "case_id": case.id })),
     )?;
     let changes = cases::CaseChanges {

@@ -7,6 +7,7 @@ pub mod deadlines;
 pub mod decision;
 pub mod party;
 pub mod password;
+pub mod period;
 pub mod proceedings;
 pub mod role;
 pub mod text;

@@ -1,6 +1,7 @@
 //! Probity as its users see it: the real application, in-process, against a real PostgreSQL.
 //! Every test has a database of its own (cloned from a migrated template) and drops it.
 
+mod attack_audit_stats;
 mod audit_log;
 mod auth;
 mod bad_input;
