@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::audit::hash::{GENESIS_HASH, event_hash};
 use crate::db;
 use crate::db::models::AuditEventRow;
+use crate::domain::Viewer;
 
 const BATCH: i64 = 2_000;
 
@@ -28,9 +29,12 @@ pub struct BrokenEvent {
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct VerifyReport {
+    /// Whether the whole log is intact, every chain included.
     pub ok: bool,
     pub chains_checked: u64,
     pub events_checked: u64,
+    /// The first break the caller may see. Null when `ok` is true, and also when every break
+    /// is in the trail of a case the caller may not read (then `ok` is still false).
     pub first_broken: Option<BrokenEvent>,
 }
 
@@ -38,9 +42,30 @@ struct ChainCursor {
     chain: String,
     expected_seq: i64,
     prev_hash: String,
+    /// Broken at a place the caller may not see: the rest of the chain is not reported.
+    hidden_break: bool,
 }
 
+/// Verifies the whole log and names its first break (the command line, checkpoints).
 pub fn verify_log(conn: &mut PgConnection) -> QueryResult<VerifyReport> {
+    verify(conn, |_, _, _| Ok(true))
+}
+
+/// Verifies the whole log for `viewer`: `ok` says whether anything is broken anywhere, but
+/// `first_broken` names only a break in a chain and at an event the policy lets them read
+/// (an auditor linked to a subject learns nothing of that case's trail from it).
+pub fn verify_log_for(conn: &mut PgConnection, viewer: &Viewer) -> QueryResult<VerifyReport> {
+    verify(conn, |c, chain, position| {
+        db::audit::may_show_break(c, viewer, chain, position)
+    })
+}
+
+/// `shown(conn, chain, position)` says whether a break in `chain` at the event stored at
+/// `position` (none for a gap) may be named.
+fn verify(
+    conn: &mut PgConnection,
+    mut shown: impl FnMut(&mut PgConnection, &str, Option<i64>) -> QueryResult<bool>,
+) -> QueryResult<VerifyReport> {
     let mut report = VerifyReport {
         ok: true,
         chains_checked: 0,
@@ -64,14 +89,22 @@ pub fn verify_log(conn: &mut PgConnection) -> QueryResult<VerifyReport> {
                     chain: event.chain_id.clone(),
                     expected_seq: 1,
                     prev_hash: GENESIS_HASH.to_owned(),
+                    hidden_break: false,
                 });
             }
             report.events_checked += 1;
             let Some(c) = cursor.as_mut() else { continue };
+            if c.hidden_break {
+                continue;
+            }
             if let Some(broken) = check_event(c, event) {
                 report.ok = false;
-                report.first_broken = Some(broken);
-                return Ok(report);
+                let position = broken.event_id.map(|_| event.position);
+                if shown(conn, &broken.chain, position)? {
+                    report.first_broken = Some(broken);
+                    return Ok(report);
+                }
+                c.hidden_break = true;
             }
         }
     }

@@ -13,7 +13,7 @@ use crate::audit::{self, Event};
 use crate::auth::access::{self, DocumentAccess, VisibleCase};
 use crate::casework::cases::{case_closed, lock_for_change};
 use crate::casework::{Caller, fingerprint};
-use crate::db::audit::EventFilter;
+use crate::db::audit::{EventFilter, EventScope};
 use crate::db::documents as queries;
 use crate::db::models::{AuditEventRow, DocumentRow};
 use crate::domain::Viewer;
@@ -287,13 +287,11 @@ pub fn custody(
     case_id: Uuid,
     id: Uuid,
 ) -> ApiResult<(DocumentRow, Vec<AuditEventRow>)> {
-    let (_, doc) = visible_document(conn, &caller.viewer, case_id, id)?;
+    let (case, doc) = visible_document(conn, &caller.viewer, case_id, id)?;
     let filter = EventFilter {
-        case_id: Some(case_id),
-        entity_type: Some("document".into()),
-        entity_id: Some(id.to_string()),
         limit: 10_000,
         ..Default::default()
     };
-    Ok((doc, crate::db::audit::list(conn, &filter)?))
+    let scope = EventScope::custody(&case, doc.id);
+    Ok((doc, crate::db::audit::list(conn, &scope, &filter)?))
 }

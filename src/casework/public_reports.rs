@@ -491,8 +491,10 @@ pub fn accept(
     audit::append(
         conn,
         &caller.audit,
+        // On the chain of the case the report became, in the transaction that made it.
         Event::new("public_report.accepted")
             .entity("public_report", id)
+            .case(case.id)
             .after(json!({ "case_id": case.id, "reference": report.reference })),
     )?;
     Ok(case.id)

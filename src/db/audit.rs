@@ -4,8 +4,12 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use crate::audit::SYSTEM_CHAIN;
+use crate::auth::access::sql::{cases_visible_to, events_visible_to};
+use crate::auth::access::{CaseScope, CaseTrail, Purpose};
 use crate::db::models::AuditEventRow;
-use crate::db::schema::{audit_chains, audit_events};
+use crate::db::schema::{audit_chains, audit_events, cases};
+use crate::domain::Viewer;
 
 /// Locks the chain's head row (creating it on first use) and returns its head.
 /// Locks the chain (creating it on first use) and returns its head: the last event's
@@ -74,11 +78,61 @@ pub struct EventFilter {
     pub limit: i64,
 }
 
-pub fn list(conn: &mut PgConnection, f: &EventFilter) -> QueryResult<Vec<AuditEventRow>> {
+/// Which events a read of the log may return. Every query that lists events takes one, so
+/// none runs without the access policy: one case's trail (with its proof), the custody
+/// events of one document of a case the caller sees, or what the viewer's policy lets them
+/// read.
+#[derive(Clone, Copy, Debug)]
+pub struct EventScope(Scope);
+
+#[derive(Clone, Copy, Debug)]
+enum Scope {
+    Trail(Uuid),
+    Custody { case_id: Uuid, document: Uuid },
+    Policy(Viewer),
+}
+
+impl EventScope {
+    /// The events of a case whose trail the caller may read.
+    pub fn trail(trail: &CaseTrail) -> Self {
+        Self(Scope::Trail(trail.id()))
+    }
+
+    /// The custody events of one document of a case the caller sees (the caller has checked
+    /// that they may see the document itself).
+    pub fn custody(case: &impl CaseScope, document: Uuid) -> Self {
+        Self(Scope::Custody {
+            case_id: case.id(),
+            document,
+        })
+    }
+
+    /// Every event the viewer's policy lets them read: none of a case whose trail the
+    /// policy keeps from them.
+    pub fn visible_to(viewer: &Viewer) -> Self {
+        Self(Scope::Policy(*viewer))
+    }
+}
+
+pub fn list(
+    conn: &mut PgConnection,
+    scope: &EventScope,
+    f: &EventFilter,
+) -> QueryResult<Vec<AuditEventRow>> {
     use audit_events::dsl as e;
     let mut q = e::audit_events
         .select(AuditEventRow::as_select())
         .into_boxed();
+    match scope.0 {
+        Scope::Trail(case_id) => q = q.filter(e::case_id.eq(case_id)),
+        Scope::Custody { case_id, document } => {
+            q = q
+                .filter(e::case_id.eq(case_id))
+                .filter(e::entity_type.eq("document"))
+                .filter(e::entity_id.eq(document.to_string()))
+        }
+        Scope::Policy(viewer) => q = q.filter(events_visible_to(&viewer)),
+    }
     match &f.actor {
         Some(ActorFilter::User(id)) => q = q.filter(e::actor_id.eq(*id)),
         Some(ActorFilter::System) => q = q.filter(e::actor_type.eq("system")),
@@ -115,6 +169,37 @@ pub fn list(conn: &mut PgConnection, f: &EventFilter) -> QueryResult<Vec<AuditEv
         q = q.order(e::position.asc());
     }
     q.limit(f.limit).load(conn)
+}
+
+/// Whether a break found by verification, in `chain` at the event stored at `position`
+/// (none for a gap), may be shown to `viewer`: the chain is the system chain or one whose
+/// case's trail they may read, and the event itself is one they may read. The event's own
+/// columns may be what was tampered with, so the chain is judged as well.
+pub fn may_show_break(
+    conn: &mut PgConnection,
+    viewer: &Viewer,
+    chain: &str,
+    position: Option<i64>,
+) -> QueryResult<bool> {
+    let chain_case = Uuid::parse_str(chain).ok();
+    let chain_readable = match chain_case {
+        None => chain == SYSTEM_CHAIN,
+        Some(case_id) => diesel::select(diesel::dsl::exists(
+            cases::table
+                .filter(cases::id.eq(case_id))
+                .filter(cases_visible_to(viewer, Purpose::AuditTrail)),
+        ))
+        .get_result(conn)?,
+    };
+    match position {
+        Some(position) if chain_readable => diesel::select(diesel::dsl::exists(
+            audit_events::table
+                .filter(audit_events::position.eq(position))
+                .filter(events_visible_to(viewer)),
+        ))
+        .get_result(conn),
+        _ => Ok(chain_readable),
+    }
 }
 
 /// One batch of events in chain order, after `(chain_id, seq)`: verification streams the

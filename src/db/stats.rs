@@ -1,9 +1,19 @@
-//! Aggregate figures for oversight. Every figure counts cases, restricted ones included, and
-//! nothing here returns anything about a single case.
+//! Aggregate figures for oversight. Every figure is computed over the cases the caller may
+//! see (the access policy's predicate on `cases`, joined to where a figure counts rows of
+//! another table), and the period is whole calendar months. The one figure about other
+//! cases is a bare count per month ([`other_cases_by_month`]): nothing here lets a caller
+//! learn more about a case they cannot see.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamptz};
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{BigInt, Double, Int4, Nullable, Text, Timestamp, Timestamptz, Untyped};
+
+use crate::auth::access::Purpose;
+use crate::auth::access::sql::{AccessSql, cases_visible_to};
+use crate::domain::Viewer;
+use crate::domain::period::{MonthPeriod, month_key};
 
 #[derive(QueryableByName, Debug, Clone)]
 pub struct Count {
@@ -21,16 +31,117 @@ pub struct Median {
     pub days: Option<f64>,
 }
 
-fn counts(
-    conn: &mut PgConnection,
-    sql: &str,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> QueryResult<Vec<Count>> {
-    diesel::sql_query(sql)
-        .bind::<Timestamptz, _>(from)
-        .bind::<Timestamptz, _>(to)
-        .load(conn)
+/// One piece of a statement: SQL text, the policy's predicate on `cases`, or a bound value.
+enum Part {
+    Sql(&'static str),
+    Visible(AccessSql),
+    Time(DateTime<Utc>),
+    Int(i32),
+}
+
+/// A statement of SQL text with the access policy's predicate and bound values spliced in
+/// (binds are numbered as they are written, so none is written by hand).
+#[derive(Default)]
+struct Statement(Vec<Part>);
+
+impl Statement {
+    fn sql(mut self, text: &'static str) -> Self {
+        self.0.push(Part::Sql(text));
+        self
+    }
+
+    /// The cases the caller may see: the policy's predicate on the row `cases`.
+    fn visible(mut self, predicate: AccessSql) -> Self {
+        self.0.push(Part::Visible(predicate));
+        self
+    }
+
+    fn time(mut self, t: DateTime<Utc>) -> Self {
+        self.0.push(Part::Time(t));
+        self
+    }
+
+    fn int(mut self, n: i32) -> Self {
+        self.0.push(Part::Int(n));
+        self
+    }
+
+    /// ` AND <column> >= from AND <column> < to`, for a `timestamptz` column.
+    fn within(self, column: &'static str, period: &MonthPeriod) -> Self {
+        self.sql(" AND ")
+            .sql(column)
+            .sql(" >= ")
+            .time(period.from())
+            .sql(" AND ")
+            .sql(column)
+            .sql(" < ")
+            .time(period.to())
+    }
+
+    /// ` AND <column> >= from AND <column> < to`, for a `date` column (the period's bounds
+    /// are UTC midnights).
+    fn within_dates(self, column: &'static str, period: &MonthPeriod) -> Self {
+        self.sql(" AND ")
+            .sql(column)
+            .sql(" >= (")
+            .time(period.from())
+            .sql(" AT TIME ZONE 'UTC')::date AND ")
+            .sql(column)
+            .sql(" < (")
+            .time(period.to())
+            .sql(" AT TIME ZONE 'UTC')::date")
+    }
+}
+
+impl QueryFragment<Pg> for Statement {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        for part in &self.0 {
+            match part {
+                Part::Sql(text) => out.push_sql(text),
+                Part::Visible(predicate) => {
+                    out.push_sql("(");
+                    predicate.walk_ast(out.reborrow())?;
+                    out.push_sql(")");
+                }
+                Part::Time(t) => out.push_bind_param::<Timestamptz, _>(t)?,
+                Part::Int(n) => out.push_bind_param::<Int4, _>(n)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl QueryId for Statement {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl Query for Statement {
+    type SqlType = Untyped;
+}
+
+impl RunQueryDsl<PgConnection> for Statement {}
+
+#[derive(QueryableByName)]
+struct One {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct Barred {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = BigInt)]
+    late: i64,
+}
+
+#[derive(QueryableByName)]
+struct MonthCount {
+    #[diesel(sql_type = Timestamp)]
+    month: NaiveDateTime,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
 }
 
 pub struct Figures {
@@ -44,85 +155,95 @@ pub struct Figures {
     pub past_twelve_month_point: i64,
     pub barred_list_reports: i64,
     pub barred_list_reports_late: i64,
+    /// Every month of the period (`YYYY-MM`), with how many cases received in it the caller
+    /// may not see.
+    pub other_cases_by_month: Vec<(String, i64)>,
 }
 
+/// The figures for `period` over the cases `viewer` may see.
 pub fn figures(
     conn: &mut PgConnection,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+    viewer: &Viewer,
+    period: &MonthPeriod,
     first_months: i32,
 ) -> QueryResult<Figures> {
-    let in_range = "received_at >= $1 AND received_at < $2";
-    let received_by_source = counts(
-        conn,
-        &format!(
-            "SELECT source AS key, count(*) AS n FROM cases WHERE {in_range} GROUP BY source ORDER BY source"
-        ),
-        from,
-        to,
-    )?;
-    let received_by_category = counts(
-        conn,
-        &format!(
-            "SELECT category AS key, count(*) AS n FROM cases WHERE {in_range} GROUP BY category ORDER BY category"
-        ),
-        from,
-        to,
-    )?;
-    let open_by_state: Vec<Count> =
-        diesel::sql_query("SELECT state AS key, count(*) AS n FROM cases WHERE state <> 'closed' GROUP BY state ORDER BY state").load(conn)?;
+    let visible = cases_visible_to(viewer, Purpose::Content);
+    let received = |key: &'static str| {
+        Statement::default()
+            .sql("SELECT ")
+            .sql(key)
+            .sql(" AS key, count(*) AS n FROM cases WHERE ")
+            .visible(visible)
+            .within("cases.received_at", period)
+            .sql(" GROUP BY 1 ORDER BY 1")
+    };
+    let received_by_source: Vec<Count> = received("cases.source").load(conn)?;
+    let received_by_category: Vec<Count> = received("cases.category").load(conn)?;
+    let open_by_state: Vec<Count> = Statement::default()
+        .sql("SELECT cases.state AS key, count(*) AS n FROM cases WHERE ")
+        .visible(visible)
+        .sql(" AND cases.state <> 'closed' GROUP BY 1 ORDER BY 1")
+        .load(conn)?;
     let apsp_received = received_by_category
         .iter()
         .find(|c| c.key == "apsp")
         .map_or(0, |c| c.n);
-    // The current referral of each case received in the range.
-    let iopc_referrals_by_mode = counts(
-        conn,
-        "SELECT d.details->>'mode' AS key, count(*) AS n FROM cases c \
-             JOIN decisions d ON d.case_id = c.id AND d.kind = 'iopc_referral' \
-             WHERE c.received_at >= $1 AND c.received_at < $2 AND NOT EXISTS (SELECT 1 FROM decisions d2 WHERE d2.supersedes_id = d.id) \
+    // The current referral of each case received in the period.
+    let iopc_referrals_by_mode: Vec<Count> = Statement::default()
+        .sql(
+            "SELECT d.details->>'mode' AS key, count(*) AS n FROM cases \
+             JOIN decisions d ON d.case_id = cases.id AND d.kind = 'iopc_referral' WHERE ",
+        )
+        .visible(visible)
+        .within("cases.received_at", period)
+        .sql(
+            " AND NOT EXISTS (SELECT 1 FROM decisions d2 WHERE d2.supersedes_id = d.id) \
              GROUP BY 1 ORDER BY 1",
-        from,
-        to,
-    )?;
-    let outcomes_by_action = counts(
-        conn,
-        "SELECT action AS key, count(*) AS n FROM outcomes WHERE decided_on >= $1::date AND decided_on < $2::date GROUP BY action ORDER BY action",
-        from,
-        to,
-    )?;
-    // Days from receipt to the first move into each stage, for cases received in the range.
-    let median_days_to_stage: Vec<Median> = diesel::sql_query(
-        "SELECT e.state AS key, \
-         percentile_cont(0.5) WITHIN GROUP (ORDER BY (extract(epoch FROM (e.first_at - c.received_at)) / 86400.0)::float8) AS days \
-         FROM cases c \
-         JOIN (SELECT case_id, after->>'state' AS state, min(occurred_at) AS first_at FROM audit_events \
-               WHERE action = 'case.transitioned' GROUP BY 1, 2) e ON e.case_id = c.id \
-         WHERE c.received_at >= $1 AND c.received_at < $2 AND e.state <> 'suspended' GROUP BY 1 ORDER BY 1",
-    )
-    .bind::<Timestamptz, _>(from)
-    .bind::<Timestamptz, _>(to)
-    .load(conn)?;
-    #[derive(QueryableByName)]
-    struct One {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    let past: One = diesel::sql_query(
-        "SELECT count(*) AS n FROM cases WHERE state <> 'closed' AND now() > came_to_attention_at + make_interval(months => $1)",
-    )
-    .bind::<diesel::sql_types::Int4, _>(first_months)
-    .get_result(conn)?;
-    let barred: One = diesel::sql_query("SELECT count(*) AS n FROM list_reports WHERE list = 'barred' AND reported_on >= $1::date AND reported_on < $2::date")
-        .bind::<Timestamptz, _>(from)
-        .bind::<Timestamptz, _>(to)
+        )
+        .load(conn)?;
+    let outcomes_by_action: Vec<Count> = Statement::default()
+        .sql(
+            "SELECT o.action AS key, count(*) AS n FROM outcomes o \
+             JOIN cases ON cases.id = o.case_id WHERE ",
+        )
+        .visible(visible)
+        .within_dates("o.decided_on", period)
+        .sql(" GROUP BY 1 ORDER BY 1")
+        .load(conn)?;
+    // Days from receipt to the first move into each stage, for cases received in the period.
+    let median_days_to_stage: Vec<Median> = Statement::default()
+        .sql(
+            "SELECT e.state AS key, \
+             percentile_cont(0.5) WITHIN GROUP \
+             (ORDER BY (extract(epoch FROM (e.first_at - cases.received_at)) / 86400.0)::float8) AS days \
+             FROM cases \
+             JOIN (SELECT case_id, after->>'state' AS state, min(occurred_at) AS first_at FROM audit_events \
+                   WHERE action = 'case.transitioned' GROUP BY 1, 2) e ON e.case_id = cases.id \
+             WHERE ",
+        )
+        .visible(visible)
+        .within("cases.received_at", period)
+        .sql(" AND e.state <> 'suspended' GROUP BY 1 ORDER BY 1")
+        .load(conn)?;
+    let past: One = Statement::default()
+        .sql("SELECT count(*) AS n FROM cases WHERE ")
+        .visible(visible)
+        .sql(
+            " AND cases.state <> 'closed' \
+             AND now() > cases.came_to_attention_at + make_interval(months => ",
+        )
+        .int(first_months)
+        .sql(")")
         .get_result(conn)?;
-    let late: One = diesel::sql_query(
-        "SELECT count(*) AS n FROM list_reports WHERE list = 'barred' AND reported_on >= $1::date AND reported_on < $2::date AND reported_on > due_by",
-    )
-    .bind::<Timestamptz, _>(from)
-    .bind::<Timestamptz, _>(to)
-    .get_result(conn)?;
+    let barred: Barred = Statement::default()
+        .sql(
+            "SELECT count(*) AS n, count(*) FILTER (WHERE lr.reported_on > lr.due_by) AS late \
+             FROM list_reports lr JOIN cases ON cases.id = lr.case_id \
+             WHERE lr.list = 'barred' AND ",
+        )
+        .visible(visible)
+        .within_dates("lr.reported_on", period)
+        .get_result(conn)?;
     Ok(Figures {
         received_by_source,
         received_by_category,
@@ -133,6 +254,46 @@ pub fn figures(
         median_days_to_stage,
         past_twelve_month_point: past.n,
         barred_list_reports: barred.n,
-        barred_list_reports_late: late.n,
+        barred_list_reports_late: barred.late,
+        other_cases_by_month: other_cases_by_month(conn, viewer, period)?,
     })
+}
+
+/// How many cases received in each month of the period the viewer may NOT see.
+///
+/// This is the one query that deliberately looks past the access policy: it negates the
+/// policy's own predicate (`IS NOT TRUE`, so that a case the predicate leaves unknown, such
+/// as one with no assigned investigator, counts as unseen rather than vanishing from both
+/// sides). It yields one bare count per whole calendar month, with no breakdown, so it
+/// tells nothing about any one of those cases beyond the month it was received in.
+fn other_cases_by_month(
+    conn: &mut PgConnection,
+    viewer: &Viewer,
+    period: &MonthPeriod,
+) -> QueryResult<Vec<(String, i64)>> {
+    let counted: Vec<MonthCount> = Statement::default()
+        .sql(
+            "SELECT date_trunc('month', cases.received_at AT TIME ZONE 'UTC') AS month, \
+             count(*) AS n FROM cases WHERE ",
+        )
+        .visible(cases_visible_to(viewer, Purpose::Content))
+        .sql(" IS NOT TRUE")
+        .within("cases.received_at", period)
+        .sql(" GROUP BY 1")
+        .load(conn)?;
+    let counted: Vec<(String, i64)> = counted
+        .into_iter()
+        .map(|m| (month_key(m.month.and_utc()), m.n))
+        .collect();
+    Ok(period
+        .months()
+        .into_iter()
+        .map(|month| {
+            let n = counted
+                .iter()
+                .find(|(key, _)| *key == month)
+                .map_or(0, |(_, n)| *n);
+            (month, n)
+        })
+        .collect())
 }

@@ -8,6 +8,7 @@ pub mod decision;
 pub mod early_warning;
 pub mod party;
 pub mod password;
+pub mod period;
 pub mod proceedings;
 pub mod role;
 pub mod text;

@@ -16,7 +16,7 @@ use crate::auth::permissions::marker::{
 use crate::casework::cases::{self as service, CaseEdit, NewCase, TransitionRequest};
 use crate::casework::views::{CaseSummary, CaseView};
 use crate::casework::{Caller, Checks};
-use crate::db::audit::EventFilter;
+use crate::db::audit::{EventFilter, EventScope};
 use crate::db::cases::{self as queries, CaseFilter, SortKey};
 use crate::domain::Viewer;
 use crate::domain::case::{CaseState, Category, ClosureReason, Source};
@@ -550,12 +550,15 @@ pub async fn case_audit(
         .run(move |c| {
             let trail = access::find_trail(c, &viewer, id)?;
             let filter = EventFilter {
-                case_id: Some(trail.id()),
                 after_position,
                 limit: limit + 1,
                 ..Default::default()
             };
-            Ok(crate::db::audit::list(c, &filter)?)
+            Ok(crate::db::audit::list(
+                c,
+                &EventScope::trail(&trail),
+                &filter,
+            )?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(pagination::page(

@@ -4,12 +4,14 @@ use std::collections::BTreeMap;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::permissions::marker::ViewStatistics;
 use crate::db::stats::{self, Count};
+use crate::domain::Viewer;
+use crate::domain::period::{MAX_MONTHS, MonthPeriod};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::extract::{ApiQuery, Require};
 use crate::state::AppState;
@@ -18,35 +20,47 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct StatsQuery {
-    /// Start of the period (RFC 3339, inclusive).
+    /// Start of the period (RFC 3339, inclusive); widened to the start of its calendar
+    /// month (UTC).
     pub from: DateTime<Utc>,
-    /// End of the period (RFC 3339, exclusive).
+    /// End of the period (RFC 3339, exclusive); widened to the end of its calendar month
+    /// (UTC) unless it is a month's first instant. At most 1200 months after `from`.
     pub to: DateTime<Utc>,
 }
 
+/// Figures over the cases the caller may see, for whole calendar months (UTC), and for each
+/// of those months one count of the other cases.
 #[derive(Serialize, ToSchema)]
 pub struct Statistics {
+    /// The first instant of the first month answered for: the requested `from`, widened to
+    /// the start of its month.
     pub from: DateTime<Utc>,
+    /// The first instant after the last month answered for: the requested `to`, widened to
+    /// the end of its month unless it already is a month boundary.
     pub to: DateTime<Utc>,
-    /// Cases received in the period, by source.
+    /// Visible cases received in the period, by source.
     pub received_by_source: BTreeMap<String, i64>,
-    /// Cases received in the period, by category.
+    /// Visible cases received in the period, by category.
     pub received_by_category: BTreeMap<String, i64>,
-    /// Open cases now, by state.
+    /// Visible open cases now, by state.
     pub open_by_state: BTreeMap<String, i64>,
-    /// APSP cases received in the period.
+    /// Visible APSP cases received in the period.
     pub apsp_cases: i64,
-    /// The current IOPC referral of cases received in the period, by mode.
+    /// The current IOPC referral of visible cases received in the period, by mode.
     pub iopc_referrals_by_mode: BTreeMap<String, i64>,
-    /// Outcomes decided in the period, by action.
+    /// Outcomes decided in the period in visible cases, by action.
     pub outcomes_by_action: BTreeMap<String, i64>,
-    /// Median days from receipt to first reaching each stage (cases received in the period).
+    /// Median days from receipt to first reaching each stage (visible cases received in the
+    /// period).
     pub median_days_to_stage: BTreeMap<String, f64>,
-    /// Open cases past the 12-month point now.
+    /// Visible open cases past the 12-month point now.
     pub cases_past_twelve_months: i64,
-    /// Barred-list reports made in the period, and how many were late.
+    /// Barred-list reports made in the period in visible cases, and how many were late.
     pub barred_list_reports: i64,
     pub barred_list_reports_late: i64,
+    /// Every month of the period (`YYYY-MM`), with how many cases received in it the caller
+    /// cannot see: a bare count, counted in no other figure.
+    pub other_cases_by_month: BTreeMap<String, i64>,
 }
 
 fn map(counts: Vec<Count>) -> BTreeMap<String, i64> {
@@ -55,6 +69,9 @@ fn map(counts: Vec<Count>) -> BTreeMap<String, i64> {
 
 fn csv(s: &Statistics) -> String {
     let mut out = String::from("metric,key,value\n");
+    let time = |t: &DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
+    out.push_str(&format!("period,from,{}\n", time(&s.from)));
+    out.push_str(&format!("period,to,{}\n", time(&s.to)));
     let mut rows = |metric: &str, m: &BTreeMap<String, i64>| {
         for (k, v) in m {
             out.push_str(&format!("{metric},{k},{v}\n"));
@@ -65,6 +82,7 @@ fn csv(s: &Statistics) -> String {
     rows("open_by_state", &s.open_by_state);
     rows("iopc_referrals_by_mode", &s.iopc_referrals_by_mode);
     rows("outcomes_by_action", &s.outcomes_by_action);
+    rows("other_cases_by_month", &s.other_cases_by_month);
     for (k, v) in &s.median_days_to_stage {
         out.push_str(&format!("median_days_to_stage,{k},{v:.2}\n"));
     }
@@ -81,20 +99,26 @@ fn csv(s: &Statistics) -> String {
     out
 }
 
-/// Figures for a period. `Accept: text/csv` answers CSV (`metric,key,value`). Restricted cases
-/// are counted; nothing else about any case is revealed.
+/// Figures for a period, over the cases the caller may see.
+///
+/// Every figure is computed over the cases the caller may see; the cases they cannot see are
+/// counted once per month in `other_cases_by_month`, and in nothing else. The period is
+/// answered for the calendar months (UTC) enclosing it, so no figure can be narrowed to less
+/// than a month; `from` and `to` in the answer are the months' bounds. `Accept: text/csv`
+/// answers CSV (`metric,key,value`, the period first).
 #[utoipa::path(
     tag = "statistics",
     security(("bearer" = [])),
     params(StatsQuery),
     responses(
         (status = 200, description = "The figures", body = Statistics, content_type = "application/json"),
+        (status = 400, description = "`invalid_parameter`: `from` or `to` malformed, `to` not after `from`, or more than 1200 months after it", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/stats")]
 pub async fn statistics(
-    _user: Require<ViewStatistics>,
+    user: Require<ViewStatistics>,
     state: web::Data<AppState>,
     req: HttpRequest,
     ApiQuery(q): ApiQuery<StatsQuery>,
@@ -107,15 +131,28 @@ pub async fn statistics(
             "must be after from",
         ));
     }
+    let period = MonthPeriod::enclosing(q.from, q.to)
+        .filter(|p| p.len() <= MAX_MONTHS)
+        .ok_or_else(|| {
+            ApiError::field(
+                ErrorCode::InvalidParameter,
+                "to",
+                "too_far",
+                "must be at most 1200 months after from",
+            )
+        })?;
     let first = i32::try_from(state.settings.casework.report_schedule.first_months).unwrap_or(12);
-    let (from, to) = (q.from, q.to);
+    let viewer = Viewer {
+        user_id: user.id,
+        role: user.role,
+    };
     let f = state
         .db
-        .run(move |c| Ok(stats::figures(c, from, to, first)?))
+        .run(move |c| Ok(stats::figures(c, &viewer, &period, first)?))
         .await?;
     let s = Statistics {
-        from,
-        to,
+        from: period.from(),
+        to: period.to(),
         received_by_source: map(f.received_by_source),
         received_by_category: map(f.received_by_category),
         open_by_state: map(f.open_by_state),
@@ -130,6 +167,7 @@ pub async fn statistics(
         cases_past_twelve_months: f.past_twelve_month_point,
         barred_list_reports: f.barred_list_reports,
         barred_list_reports_late: f.barred_list_reports_late,
+        other_cases_by_month: f.other_cases_by_month.into_iter().collect(),
     };
     let wants_csv = req
         .headers()

@@ -1,6 +1,7 @@
 //! Probity as its users see it: the real application, in-process, against a real PostgreSQL.
 //! Every test has a database of its own (cloned from a migrated template) and drops it.
 
+mod attack_audit_stats;
 mod attack_flags;
 mod attack_intake;
 mod attack_subject_links;

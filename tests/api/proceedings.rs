@@ -639,31 +639,32 @@ async fn acceptance_statistics_match_a_known_dataset() {
         .await
         .expect(200)
         .json();
-    assert_eq!(
-        stats["received_by_source"],
-        json!({"intelligence": 1, "public_report": 2})
-    );
+    // The figures are over the cases the supervisor can see: the restricted case (they are
+    // not a member) is only in the count of other cases of its month.
+    assert_eq!(stats["from"], "2026-01-01T00:00:00Z");
+    assert_eq!(stats["to"], "2027-01-01T00:00:00Z");
+    assert_eq!(stats["received_by_source"], json!({"public_report": 2}));
     assert_eq!(
         stats["received_by_category"],
-        json!({"apsp": 1, "corruption": 1, "other": 1})
+        json!({"apsp": 1, "other": 1})
     );
     assert_eq!(
         stats["open_by_state"],
-        json!({"intake": 3, "proceedings": 1})
+        json!({"intake": 2, "proceedings": 1})
     );
     assert_eq!(stats["apsp_cases"], 1);
     assert_eq!(stats["iopc_referrals_by_mode"], json!({"local": 1}));
+    let others = stats["other_cases_by_month"].as_object().unwrap();
+    assert_eq!(others.len(), 12);
+    assert_eq!(others.values().filter_map(Value::as_i64).sum::<i64>(), 1);
+    assert_eq!(others["2026-11"], 1);
     // The 2024 case is past its 12-month point; the November 2026 ones will be from November 2027.
-    let past_now = [
-        "2026-11-01T09:00:00Z",
-        "2026-11-01T09:00:00Z",
-        "2026-11-02T09:00:00Z",
-    ]
-    .iter()
-    .filter(|t| {
-        chrono::DateTime::parse_from_rfc3339(t).unwrap() + chrono::Months::new(12) < Utc::now()
-    })
-    .count();
+    let past_now = ["2026-11-01T09:00:00Z", "2026-11-01T09:00:00Z"]
+        .iter()
+        .filter(|t| {
+            chrono::DateTime::parse_from_rfc3339(t).unwrap() + chrono::Months::new(12) < Utc::now()
+        })
+        .count();
     assert_eq!(stats["cases_past_twelve_months"], 1 + past_now);
     let stages: Vec<&str> = stats["median_days_to_stage"]
         .as_object()
@@ -687,9 +688,12 @@ async fn acceptance_statistics_match_a_known_dataset() {
     let text = String::from_utf8_lossy(&csv.bytes).into_owned();
     assert!(text.starts_with("metric,key,value\n"));
     assert!(
-        text.contains("received_by_source,intelligence,1\n") && text.contains("apsp_cases,,1\n"),
+        text.contains("received_by_source,public_report,2\n")
+            && text.contains("apsp_cases,,1\n")
+            && text.contains("other_cases_by_month,2026-11,1\n"),
         "{text}"
     );
+    assert!(!text.contains("intelligence"), "{text}");
     app.get("/api/v1/stats?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z")
         .token(&s.investigator.1)
         .send()

@@ -82,7 +82,8 @@ pub fn reports_visible_to(viewer: &Viewer) -> AccessSql {
 }
 
 /// Audit events `viewer` may read: those of no case, and those of cases whose trail the
-/// policy lets them read.
+/// policy lets them read (an event names its case in `case_id`, or, for events recorded
+/// before every case event carried it, in `after.case_id`).
 pub fn events_visible_to(viewer: &Viewer) -> AccessSql {
     AccessSql {
         role: viewer.role,
@@ -189,12 +190,23 @@ impl QueryFragment<Pg> for AccessSql {
                 Ok(())
             }
             Shape::Events => {
+                // An event of a case is on its chain and carries its id. Events recorded
+                // before some case events carried one (`subject.flagged`,
+                // `public_report.accepted`) name their case only in `after`; the log is
+                // append-only, so they are judged by that case instead.
                 out.push_sql(
-                    "(audit_events.case_id IS NULL OR EXISTS (SELECT 1 FROM cases \
+                    "(CASE WHEN audit_events.case_id IS NOT NULL THEN EXISTS (SELECT 1 FROM cases \
                      WHERE cases.id = audit_events.case_id AND ",
                 );
                 self.case_rule(Purpose::AuditTrail, &mut out)?;
-                out.push_sql("))");
+                out.push_sql(
+                    ") WHEN audit_events.after ->> 'case_id' IS NULL THEN TRUE \
+                     WHEN (audit_events.after ->> 'case_id') \
+                     ~* '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' THEN EXISTS (SELECT 1 FROM cases \
+                     WHERE cases.id = (audit_events.after ->> 'case_id')::uuid AND ",
+                );
+                self.case_rule(Purpose::AuditTrail, &mut out)?;
+                out.push_sql(") ELSE FALSE END)");
                 Ok(())
             }
         }
