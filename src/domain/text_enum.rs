@@ -2,9 +2,11 @@
 
 /// Declares an enum whose values are stored and sent as the given strings, with `ALL`,
 /// `as_str`, `FromStr` (naming the valid values on failure), serde and an OpenAPI schema.
+// `$text:tt`, not `literal`: a `literal` fragment reaches the derives as an opaque token
+// that utoipa does not read, and the OpenAPI document then listed the variant names.
 #[macro_export]
 macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:tt),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         pub enum $name {

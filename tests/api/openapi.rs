@@ -95,3 +95,57 @@ fn every_operation_documents_its_errors_and_security() {
     }
     assert_eq!(operations, 68);
 }
+
+/// Every value an enum lists in the document is one the API accepts: the wire names, never
+/// the Rust variant names (a macro-built enum once showed `Intake` for `intake`).
+#[test]
+fn every_enum_value_listed_is_a_wire_value() {
+    use probity::domain::case::{CaseState, Category, Source};
+    let doc: serde_json::Value = serde_json::from_str(&probity::http::openapi_json()).unwrap();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let listed = |name: &str| -> Vec<String> {
+        serde_json::from_value(schemas[name]["enum"].clone()).unwrap()
+    };
+    let wire = |all: Vec<&str>| all.into_iter().map(str::to_owned).collect::<Vec<_>>();
+    assert_eq!(
+        listed("CaseState"),
+        wire(CaseState::ALL.iter().map(|s| s.as_str()).collect())
+    );
+    assert_eq!(
+        listed("Category"),
+        wire(Category::ALL.iter().map(|s| s.as_str()).collect())
+    );
+    assert_eq!(
+        listed("Source"),
+        wire(Source::ALL.iter().map(|s| s.as_str()).collect())
+    );
+    // And every enum of the document, whichever type it comes from, is snake_case text.
+    let mut bad = Vec::new();
+    fn walk(v: &serde_json::Value, path: &str, bad: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(values) = m.get("enum").and_then(|e| e.as_array()) {
+                    for value in values.iter().filter_map(|x| x.as_str()) {
+                        if value.chars().any(|c| c.is_ascii_uppercase()) {
+                            bad.push(format!("{path}: {value}"));
+                        }
+                    }
+                }
+                for (k, child) in m {
+                    walk(child, &format!("{path}/{k}"), bad);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    walk(child, &format!("{path}/{i}"), bad);
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(&doc, "", &mut bad);
+    assert!(
+        bad.is_empty(),
+        "enum values that are not wire values: {bad:?}"
+    );
+}
