@@ -2,32 +2,13 @@
 //! many allegations, or of what category, lie in cases they cannot see, and the stored flags
 //! must not grow with every allegation.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
-use crate::casework::{Staff, add_allegation, create_case, create_subject, staff};
+use crate::casework::{
+    Staff, add_allegation, create_case, create_restricted_case, create_subject, staff,
+};
 use crate::support::TestApp;
-
-/// A case only its creator (a supervisor) and named members see.
-async fn restricted_case(app: &TestApp, token: &str, category: &str) -> String {
-    app.post("/api/v1/cases")
-        .token(token)
-        .json(&json!({
-            "title": "Restricted matter",
-            "summary": "Intelligence report.",
-            "source": "intelligence",
-            "category": category,
-            "received_at": "2026-11-01T09:00:00Z",
-            "restricted": true
-        }))
-        .send()
-        .await
-        .expect(201)
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
 
 struct Scene {
     s: Staff,
@@ -46,11 +27,11 @@ async fn scene(app: &TestApp) -> Scene {
     let s = staff(app).await;
     // No digit in the subject's name or number: any digit in a message would be a count.
     let subject = create_subject(app, &s.supervisor, "WX-FLAG", None).await;
-    let apsp_case = restricted_case(app, &s.supervisor, "apsp").await;
+    let apsp_case = create_restricted_case(app, &s.supervisor, "apsp").await;
     add_allegation(app, &s.supervisor, &apsp_case, &subject, "apsp")
         .await
         .expect(201);
-    let corruption_case = restricted_case(app, &s.supervisor, "corruption").await;
+    let corruption_case = create_restricted_case(app, &s.supervisor, "corruption").await;
     add_allegation(app, &s.supervisor, &corruption_case, &subject, "corruption")
         .await
         .expect(201);

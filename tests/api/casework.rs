@@ -63,6 +63,27 @@ pub async fn create_case(app: &TestApp, token: &str, category: &str) -> Value {
         .json()
 }
 
+/// A restricted case (only its creator, a supervisor, and named members see it); its id.
+pub async fn create_restricted_case(app: &TestApp, token: &str, category: &str) -> String {
+    app.post("/api/v1/cases")
+        .token(token)
+        .json(&json!({
+            "title": "Counter-corruption intelligence",
+            "summary": "Intelligence report.",
+            "source": "intelligence",
+            "category": category,
+            "received_at": "2026-11-01T09:00:00Z",
+            "restricted": true
+        }))
+        .send()
+        .await
+        .expect(201)
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 pub async fn add_allegation(
     app: &TestApp,
     token: &str,

@@ -7,30 +7,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use probity::domain::Role;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::casework::{add_allegation, create_case, create_subject};
+use crate::casework::{add_allegation, create_case, create_restricted_case, create_subject};
 use crate::support::TestApp;
-
-async fn restricted_case(app: &TestApp, token: &str) -> String {
-    app.post("/api/v1/cases")
-        .token(token)
-        .json(&json!({
-            "title": "Counter-corruption intelligence",
-            "summary": "Intelligence report.",
-            "source": "intelligence",
-            "category": "corruption",
-            "received_at": "2026-11-01T09:00:00Z",
-            "restricted": true
-        }))
-        .send()
-        .await
-        .expect(201)
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
 
 fn id(case: &Value) -> String {
     case["id"].as_str().unwrap().to_owned()
@@ -117,13 +97,13 @@ async fn lists_and_single_cases_agree_for_every_caller_and_every_clause() {
     ));
     cases.insert("member", c);
     // Restricted (its creator is its member), an investigator named too.
-    let c = restricted_case(&app, &sup).await;
+    let c = create_restricted_case(&app, &sup, "corruption").await;
     app.sql(&format!(
         "INSERT INTO case_members (case_id, user_id, added_at) VALUES ('{c}', '{member}', now())"
     ));
     cases.insert("restricted_member", c);
     // Restricted, assigned.
-    let c = restricted_case(&app, &sup).await;
+    let c = create_restricted_case(&app, &sup, "corruption").await;
     app.sql(&format!(
         "UPDATE cases SET assigned_investigator_id = '{assigned}' WHERE id = '{c}'"
     ));
