@@ -45,14 +45,20 @@ pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CaseRow>> {
         .optional()
 }
 
-/// Like [`find`], locking the row until the transaction ends.
+/// Like [`find`], locking the row until the transaction ends; the transaction holds the
+/// case (`auth::access::wall::HOLD_CASE`).
 pub fn find_for_update(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CaseRow>> {
+    use diesel::sql_types::{Nullable, Text};
     cases::table
         .find(id)
-        .select(CaseRow::as_select())
+        .select((
+            CaseRow::as_select(),
+            sql::<Nullable<Text>>(crate::auth::access::wall::HOLD_CASE),
+        ))
         .for_update()
-        .first(conn)
+        .first::<(CaseRow, Option<String>)>(conn)
         .optional()
+        .map(|found| found.map(|(case, _)| case))
 }
 
 pub fn is_member(conn: &mut PgConnection, case_id: Uuid, user_id: Uuid) -> QueryResult<bool> {

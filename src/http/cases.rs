@@ -63,14 +63,14 @@ fn view_after(
 }
 
 /// Runs a change to a case in one transaction and answers with the case as it then stands.
-async fn change_case<F>(state: &AppState, change: F) -> ApiResult<HttpResponse>
+async fn change_case<F>(state: &AppState, viewer: Viewer, change: F) -> ApiResult<HttpResponse>
 where
     F: FnOnce(&mut diesel::PgConnection) -> ApiResult<LockedCase> + Send + 'static,
 {
     let settings = state.settings.casework.clone();
     let view = state
         .db
-        .transaction(move |c| {
+        .transaction_as(viewer, move |c| {
             let row = change(c)?;
             view_after(c, row, &settings)
         })
@@ -216,7 +216,7 @@ pub async fn create_case(
     let settings = state.settings.casework.clone();
     let view = state
         .db
-        .transaction(move |c| {
+        .transaction_as(caller.viewer, move |c| {
             let row = service::create(c, &caller, input)?;
             view_after(c, row, &settings)
         })
@@ -248,7 +248,9 @@ pub async fn get_case(
     let settings = state.settings.casework.clone();
     let view = state
         .db
-        .transaction(move |c| service::view(c, &caller, &settings, id))
+        .transaction_as(caller.viewer, move |c| {
+            service::view(c, &caller, &settings, id)
+        })
         .await?;
     Ok(case_response(HttpResponse::Ok(), view))
 }
@@ -307,7 +309,7 @@ pub async fn update_case(
         restricted: body.restricted,
     };
     let caller = caller(&user, &meta);
-    change_case(&state, move |c| {
+    change_case(&state, caller.viewer, move |c| {
         service::update(c, &caller, id, edit, |v| if_match.require(v))
     })
     .await
@@ -376,7 +378,7 @@ pub async fn list_cases(
     };
     let rows = state
         .db
-        .run(move |c| Ok(queries::list(c, &viewer, &filter)?))
+        .run_as(viewer, move |c| Ok(queries::list(c, &viewer, &filter)?))
         .await?;
     let page = pagination::page(
         rows,
@@ -439,7 +441,7 @@ pub async fn transition(
     let settings = state.settings.casework.clone();
     let view = state
         .db
-        .transaction(move |c| {
+        .transaction_as(caller.viewer, move |c| {
             let record = service::transition(c, &caller, id, request, |v| if_match.require(v))?;
             service::build_view(record, &settings)
         })
@@ -472,7 +474,7 @@ pub async fn assign(
 ) -> ApiResult<HttpResponse> {
     let id = parse_uuid("id", &path)?;
     let caller = caller(&user, &meta);
-    change_case(&state, move |c| {
+    change_case(&state, caller.viewer, move |c| {
         service::assign(c, &caller, id, body.investigator_id, |v| {
             if_match.require(v)
         })
@@ -513,7 +515,7 @@ pub async fn set_members(
         ));
     }
     let caller = caller(&user, &meta);
-    change_case(&state, move |c| {
+    change_case(&state, caller.viewer, move |c| {
         service::set_members(c, &caller, id, body.user_ids, |v| if_match.require(v))
     })
     .await
@@ -546,7 +548,7 @@ pub async fn case_audit(
     };
     let rows = state
         .db
-        .run(move |c| {
+        .run_as(viewer, move |c| {
             let trail = access::find_trail(c, &viewer, id)?;
             let filter = EventFilter {
                 case_id: Some(trail.id()),

@@ -64,7 +64,9 @@ pub async fn queue(
     let caller = caller(&user, &meta);
     let rows = state
         .db
-        .transaction(move |c| service::queue(c, &caller, status, after, limit + 1))
+        .transaction_as(caller.viewer, move |c| {
+            service::queue(c, &caller, status, after, limit + 1)
+        })
         .await?;
     let page = pagination::page(
         rows,
@@ -124,7 +126,9 @@ pub async fn accept(
     let category = body.category.unwrap_or(Category::Apsp);
     let case_id = state
         .db
-        .transaction(move |c| service::accept(c, &caller, &settings, id, category, title))
+        .transaction_as(caller.viewer, move |c| {
+            service::accept(c, &caller, &settings, id, category, title)
+        })
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((
@@ -169,7 +173,9 @@ pub async fn reject(
     let caller = caller(&user, &meta);
     state
         .db
-        .transaction(move |c| service::reject(c, &caller, id, &reason))
+        .transaction_as(caller.viewer, move |c| {
+            service::reject(c, &caller, id, &reason)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

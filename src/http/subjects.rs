@@ -80,7 +80,7 @@ pub async fn create_subject(
     let caller = caller(&user, &meta);
     let view = state
         .db
-        .transaction(move |c| service::create(c, &caller, input))
+        .transaction_as(caller.viewer, move |c| service::create(c, &caller, input))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/subjects/{}", view.id)))
@@ -126,7 +126,7 @@ pub async fn list_subjects(
     };
     let rows = state
         .db
-        .run(move |c| Ok(queries::list(c, &filter)?))
+        .run_as(filter.viewer, move |c| Ok(queries::list(c, &filter)?))
         .await?;
     Ok(HttpResponse::Ok().json(pagination::page(
         rows,
@@ -155,7 +155,10 @@ pub async fn get_subject(
 ) -> ApiResult<HttpResponse> {
     let id = parse_uuid("id", &path)?;
     let caller = caller(&user, &meta);
-    let view = state.db.run(move |c| service::get(c, &caller, id)).await?;
+    let view = state
+        .db
+        .run_as(caller.viewer, move |c| service::get(c, &caller, id))
+        .await?;
     Ok(versioned(HttpResponse::Ok(), view.version, &view))
 }
 
@@ -180,7 +183,7 @@ pub async fn subject_history(
     let caller = caller(&user, &meta);
     let history = state
         .db
-        .run(move |c| service::history(c, &caller, id))
+        .run_as(caller.viewer, move |c| service::history(c, &caller, id))
         .await?;
     Ok(HttpResponse::Ok().json(history))
 }

@@ -104,11 +104,19 @@ fn staff_identity(
     match (force, collar_number) {
         (None, None) => None,
         (Some(_), None) => {
-            errors.push(FieldError::new("collar_number", "required", "is required with force"));
+            errors.push(FieldError::new(
+                "collar_number",
+                "required",
+                "is required with force",
+            ));
             None
         }
         (None, Some(_)) => {
-            errors.push(FieldError::new("force", "required", "is required with collar_number"));
+            errors.push(FieldError::new(
+                "force",
+                "required",
+                "is required with collar_number",
+            ));
             None
         }
         (Some(f), Some(c)) => StaffIdentity::parse(f, c)
@@ -160,7 +168,7 @@ fn with_etag(mut builder: actix_web::HttpResponseBuilder, user: User) -> HttpRes
 )]
 #[get("/users")]
 pub async fn list_users(
-    _admin: Require<ManageUsers>,
+    admin: Require<ManageUsers>,
     state: web::Data<AppState>,
     ApiQuery(query): ApiQuery<ListUsers>,
 ) -> ApiResult<HttpResponse> {
@@ -172,7 +180,10 @@ pub async fn list_users(
         after,
         limit: limit + 1,
     };
-    let rows = state.db.run(move |c| Ok(users::list(c, &filter)?)).await?;
+    let rows = state
+        .db
+        .run_as(admin.viewer(), move |c| Ok(users::list(c, &filter)?))
+        .await?;
     let page = pagination::page(rows, limit, |r| (r.created_at, r.id), User::from_row);
     let items = page.items.into_iter().collect::<ApiResult<Vec<User>>>()?;
     Ok(HttpResponse::Ok().json(Page {
@@ -236,7 +247,7 @@ pub async fn create_user(
     };
     let row = state
         .db
-        .transaction(move |c| accounts::create(c, &ctx, &account))
+        .transaction_as(admin.viewer(), move |c| accounts::create(c, &ctx, &account))
         .await?;
     let location = format!("/api/v1/users/{}", row.id);
     let mut builder = HttpResponse::Created();
@@ -257,14 +268,16 @@ pub async fn create_user(
 )]
 #[get("/users/{id}")]
 pub async fn get_user(
-    _admin: Require<ManageUsers>,
+    admin: Require<ManageUsers>,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = parse_uuid("id", &path)?;
     let row = state
         .db
-        .run(move |c| users::find(c, id)?.ok_or_else(ApiError::not_found))
+        .run_as(admin.viewer(), move |c| {
+            users::find(c, id)?.ok_or_else(ApiError::not_found)
+        })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), User::from_row(row)?))
 }
@@ -305,11 +318,13 @@ pub async fn update_user(
     let staff = match (&body.force, &body.collar_number) {
         (None, None) => None,
         (Some(None), Some(None)) => Some(None),
-        (Some(Some(f)), Some(Some(c))) => {
-            staff_identity(Some(f), Some(c), &mut errors).map(Some)
-        }
+        (Some(Some(f)), Some(Some(c))) => staff_identity(Some(f), Some(c), &mut errors).map(Some),
         (force, _) => {
-            let field = if force.is_some() { "collar_number" } else { "force" };
+            let field = if force.is_some() {
+                "collar_number"
+            } else {
+                "force"
+            };
             errors.push(FieldError::new(
                 field,
                 "required",
@@ -341,7 +356,7 @@ pub async fn update_user(
     let ctx = meta.audit(Actor::User(admin.id));
     let row = state
         .db
-        .transaction(move |c| {
+        .transaction_as(admin.viewer(), move |c| {
             accounts::update(c, &ctx, id, &changes, |version| if_match.require(version))
         })
         .await?;

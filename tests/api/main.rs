@@ -13,6 +13,7 @@ mod logs;
 mod openapi;
 mod permissions;
 mod proceedings;
+mod row_security;
 mod support;
 mod tasks;
 mod users;
