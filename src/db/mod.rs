@@ -189,8 +189,8 @@ struct CurrentRole {
 }
 
 /// Runs `f` as `probity_system` inside a user's transaction, then switches back: for the few
-/// reads that must count past the caller by design, and return only counts (each caller
-/// says why). Nothing `f` reads may be shown to the caller as it is.
+/// reads that must see past the caller's row-level policies by design, each saying why (the
+/// early-warning counts; the custody record of a document already proven visible).
 pub fn past_the_wall<T>(
     conn: &mut PgConnection,
     f: impl FnOnce(&mut PgConnection) -> QueryResult<T>,
