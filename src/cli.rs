@@ -5,6 +5,7 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 
 use crate::audit::AuditContext;
@@ -148,6 +149,17 @@ fn connect_and_migrate(settings: &Settings) -> Result<PgConnection, String> {
     for version in &applied {
         tracing::info!(%version, "applied migration");
     }
+    // What the command line does, it does for no user (see `db::connect_as_system`).
+    conn.batch_execute(&format!(
+        "SET ROLE {}",
+        crate::auth::access::wall::SYSTEM_ROLE
+    ))
+    .map_err(|e| {
+        format!(
+            "cannot work as {}: {e}",
+            crate::auth::access::wall::SYSTEM_ROLE
+        )
+    })?;
     Ok(conn)
 }
 
@@ -235,12 +247,7 @@ fn signing_key(settings: &Settings) -> Result<ed25519_dalek::SigningKey, String>
 
 fn verify(checkpoint_file: Option<&std::path::Path>) -> Result<i32, String> {
     let settings = cli_settings()?;
-    let mut conn = PgConnection::establish(&settings.database.url).map_err(|e| {
-        format!(
-            "cannot connect to {}: {e}",
-            db::redact_url(&settings.database.url)
-        )
-    })?;
+    let mut conn = db::connect_as_system(&settings.database.url)?;
     let report = match checkpoint_file {
         None => verify_log(&mut conn).map_err(|e| e.to_string())?,
         Some(path) => {
@@ -260,12 +267,7 @@ fn verify(checkpoint_file: Option<&std::path::Path>) -> Result<i32, String> {
 fn verify_documents() -> Result<i32, String> {
     let settings = cli_settings()?;
     let storage = crate::storage::Storage::from_settings(&settings)?;
-    let mut conn = PgConnection::establish(&settings.database.url).map_err(|e| {
-        format!(
-            "cannot connect to {}: {e}",
-            db::redact_url(&settings.database.url)
-        )
-    })?;
+    let mut conn = db::connect_as_system(&settings.database.url)?;
     actix_web::rt::System::new().block_on(async move {
         let (mut checked, mut bad) = (0u64, 0u64);
         let mut after = None;
@@ -299,12 +301,7 @@ fn verify_documents() -> Result<i32, String> {
 fn print_checkpoint() -> Result<(), String> {
     let settings = cli_settings()?;
     let key = signing_key(&settings)?;
-    let mut conn = PgConnection::establish(&settings.database.url).map_err(|e| {
-        format!(
-            "cannot connect to {}: {e}",
-            db::redact_url(&settings.database.url)
-        )
-    })?;
+    let mut conn = db::connect_as_system(&settings.database.url)?;
     let cp = checkpoint::create(&mut conn, &key).map_err(|e| e.to_string())?;
     println!(
         "{}",

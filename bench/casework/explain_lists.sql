@@ -1,7 +1,8 @@
 -- EXPLAIN (ANALYZE, BUFFERS, TIMING OFF) of the list queries the benchmark measures, as the
--- server sends them for the supervisor (src/db/cases.rs `list` with `visible_to`; captured
--- with log_statement = 'all' at commit 1b5cecb, parameters written in, `now()` for the
--- request time). Run by load.py after the read phases;
+-- server sends them for the supervisor (src/db/cases.rs `list` with the access predicate of
+-- src/auth/access/sql.rs; parameters written in, `now()` for the request time), in a
+-- transaction that names its caller as the server does, so the plans include the row-level
+-- policies (unless bench/casework/run turned them off). Run by load.py after the read phases;
 -- the output goes to bench/out/casework-explain.txt. TIMING OFF: per-node timing costs a clock
 -- read per row and loop, which on a virtual machine can triple the run time of a plan with
 -- tens of thousands of subplan loops; row counts and loops are what the plans are read for.
@@ -9,13 +10,15 @@
 \set ON_ERROR_STOP 1
 SET TIME ZONE 'UTC';
 \pset pager off
+BEGIN;
+SELECT set_config('role', 'probity_supervisor', true), set_config('probity.user_id', :'me', true) \g /dev/null
 
 \echo '==== GET /api/v1/cases?state=investigation&category=apsp&limit=50'
 EXPLAIN (ANALYZE, BUFFERS, TIMING OFF)
 SELECT "cases"."id", "cases"."reference", "cases"."title", "cases"."summary", "cases"."source", "cases"."category", "cases"."received_at", "cases"."came_to_attention_at", "cases"."state", "cases"."suspended_from", "cases"."closure_reason", "cases"."restricted", "cases"."assigned_investigator_id", "cases"."created_by", "cases"."flagged", "cases"."flag_reasons", "cases"."version", "cases"."created_at", "cases"."updated_at"
 FROM "cases"
-WHERE ((NOT EXISTS (SELECT 1 FROM allegations va JOIN subjects vs ON vs.id = va.subject_id WHERE va.case_id = cases.id AND vs.user_id = :'me')
-        AND (NOT cases.restricted OR cases.assigned_investigator_id = :'me' OR EXISTS (SELECT 1 FROM case_members vm WHERE vm.case_id = cases.id AND vm.user_id = :'me'))
+WHERE ((((NOT cases.restricted OR cases.assigned_investigator_id = :'me' OR EXISTS (SELECT 1 FROM case_members vm WHERE vm.case_id = cases.id AND vm.user_id = :'me'))
+          AND NOT cases.id = ANY ((SELECT probity_conflict_cases(:'me'))::uuid[]))
         AND ("cases"."state" = 'investigation')) AND ("cases"."category" = 'apsp'))
 ORDER BY "cases"."received_at" DESC, "cases"."id" DESC LIMIT 51;
 
@@ -24,17 +27,18 @@ ORDER BY "cases"."received_at" DESC, "cases"."id" DESC LIMIT 51;
 EXPLAIN (ANALYZE, BUFFERS, TIMING OFF)
 SELECT "cases"."id", "cases"."reference", "cases"."title", "cases"."summary", "cases"."source", "cases"."category", "cases"."received_at", "cases"."came_to_attention_at", "cases"."state", "cases"."suspended_from", "cases"."closure_reason", "cases"."restricted", "cases"."assigned_investigator_id", "cases"."created_by", "cases"."flagged", "cases"."flag_reasons", "cases"."version", "cases"."created_at", "cases"."updated_at"
 FROM "cases"
-WHERE (NOT EXISTS (SELECT 1 FROM allegations va JOIN subjects vs ON vs.id = va.subject_id WHERE va.case_id = cases.id AND vs.user_id = :'me')
-       AND (NOT cases.restricted OR cases.assigned_investigator_id = :'me' OR EXISTS (SELECT 1 FROM case_members vm WHERE vm.case_id = cases.id AND vm.user_id = :'me'))
+WHERE (((NOT cases.restricted OR cases.assigned_investigator_id = :'me' OR EXISTS (SELECT 1 FROM case_members vm WHERE vm.case_id = cases.id AND vm.user_id = :'me'))
+         AND NOT cases.id = ANY ((SELECT probity_conflict_cases(:'me'))::uuid[]))
        AND (cases.search @@ websearch_to_tsquery('english', :'q')
-            OR EXISTS (SELECT 1 FROM allegations a WHERE a.case_id = cases.id AND to_tsvector('english', a.description) @@ websearch_to_tsquery('english', :'q'))))
+            OR cases.allegations_search @@ websearch_to_tsquery('english', :'q')))
 ORDER BY "cases"."received_at" DESC, "cases"."id" DESC LIMIT 51;
 
 \echo '==== GET /api/v1/cases?overdue=true&limit=50'
 EXPLAIN (ANALYZE, BUFFERS, TIMING OFF)
 SELECT "cases"."id", "cases"."reference", "cases"."title", "cases"."summary", "cases"."source", "cases"."category", "cases"."received_at", "cases"."came_to_attention_at", "cases"."state", "cases"."suspended_from", "cases"."closure_reason", "cases"."restricted", "cases"."assigned_investigator_id", "cases"."created_by", "cases"."flagged", "cases"."flag_reasons", "cases"."version", "cases"."created_at", "cases"."updated_at"
 FROM "cases"
-WHERE (NOT EXISTS (SELECT 1 FROM allegations va JOIN subjects vs ON vs.id = va.subject_id WHERE va.case_id = cases.id AND vs.user_id = :'me')
-       AND (NOT cases.restricted OR cases.assigned_investigator_id = :'me' OR EXISTS (SELECT 1 FROM case_members vm WHERE vm.case_id = cases.id AND vm.user_id = :'me'))
+WHERE (((NOT cases.restricted OR cases.assigned_investigator_id = :'me' OR EXISTS (SELECT 1 FROM case_members vm WHERE vm.case_id = cases.id AND vm.user_id = :'me'))
+         AND NOT cases.id = ANY ((SELECT probity_conflict_cases(:'me'))::uuid[]))
        AND (cases.state <> 'closed' AND cases.came_to_attention_at < now() - make_interval(months => 12) AND now() > cases.came_to_attention_at + make_interval(months => 12 + 6 * (SELECT count(*)::int FROM decisions d WHERE d.case_id = cases.id AND d.kind = 'twelve_month_report'))))
 ORDER BY "cases"."received_at" DESC, "cases"."id" DESC LIMIT 51;
+ROLLBACK;

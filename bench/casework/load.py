@@ -479,7 +479,7 @@ def print_report(res: dict) -> None:
     print("=" * 100)
     print(f"target            {res['target']}  (PROBITY_DB_POOL_SIZE={env.get('db_pool_size')})")
     print(f"machine           {env['cpus']} CPUs, Python {env['python']}, {env['platform']}")
-    print(f"PostgreSQL        {env.get('postgres')}")
+    print(f"PostgreSQL        {env.get('postgres')}, row-level security {env.get('row_security')}")
     print("                  (server, PostgreSQL and the load generator share these CPUs)")
     print(f"seeded data       {data['cases']:,} cases, {data['subjects']:,} subjects, "
           f"{data['allegations']:,} allegations, {data['decisions']:,} decisions "
@@ -630,6 +630,9 @@ def main() -> int:
             "platform": platform.platform(),
             "postgres": scalar(args.pg_url, "SELECT version()").split(" on ")[0],
             "db_pool_size": args.db_pool_size or None,
+            # bench/casework/run turns the row-level policies off with PROBITY_BENCH_ROW_SECURITY=off.
+            "row_security": scalar(args.pg_url, "SELECT CASE WHEN relrowsecurity THEN 'on' ELSE 'off' END "
+                                                "FROM pg_class WHERE relname = 'cases'"),
         },
         "settings": {k: getattr(args, k) for k in
                      ("clients", "seq_duration", "duration", "transition_duration", "warmup", "q",

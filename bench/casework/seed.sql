@@ -82,9 +82,11 @@ SELECT md5('subject-' || s)::uuid,
 FROM w, generate_series(1, (:total + 2) / 3) AS s,
      LATERAL (SELECT now() - random() * interval '1461 days' AS t WHERE s IS NOT NULL) AS x;
 
--- One subject is also a member of staff with an account: the need-to-know predicate has
--- something to find (that investigator must not see the cases about them).
-UPDATE subjects SET user_id = :'inv4' WHERE id = md5('subject-1')::uuid;
+-- One subject is also a member of staff with an account (the account's staff identity is
+-- the subject's force and collar number): the need-to-know predicate has something to find
+-- (that investigator must not see the cases about them).
+UPDATE users SET force = s.force, collar_number = s.collar_number
+FROM subjects s WHERE s.id = md5('subject-1')::uuid AND users.id = :'inv4';
 
 -- The cases, first as a working table so references can be numbered per year.
 CREATE TEMP TABLE sc ON COMMIT DROP AS
@@ -177,7 +179,10 @@ ON CONFLICT (year) DO UPDATE SET last_number = greatest(case_reference_counters.
 INSERT INTO case_members (case_id, user_id, added_at)
 SELECT id, :'supervisor_id', created_at FROM cases WHERE restricted AND random() < 0.5;
 
--- Allegations: one or two per case, each against a subject.
+-- Allegations: one or two per case, each against a subject. The trigger that keeps each
+-- case's allegation search vector is off while they are inserted in bulk; the vectors are
+-- computed once at the end, as the trigger would have left them.
+ALTER TABLE allegations DISABLE TRIGGER allegations_search_refresh;
 INSERT INTO allegations (id, case_id, subject_id, standard, category, description,
                          conduct_from, conduct_to, warning_signs, version, created_at, updated_at)
 SELECT md5('allegation-' || c.id || '-' || i)::uuid,
@@ -196,6 +201,12 @@ SELECT md5('allegation-' || c.id || '-' || i)::uuid,
 FROM cases c
 CROSS JOIN w
 CROSS JOIN LATERAL generate_series(1, CASE WHEN c.id IS NULL OR random() < 0.6 THEN 1 ELSE 2 END) AS i;
+
+UPDATE cases c SET allegations_search = s.v
+FROM (SELECT case_id, to_tsvector('english', string_agg(description, ' ' ORDER BY created_at, id)) AS v
+      FROM allegations GROUP BY case_id) AS s
+WHERE s.case_id = c.id;
+ALTER TABLE allegations ENABLE TRIGGER allegations_search_refresh;
 
 -- Decisions on cases past assessment: a severity assessment per subject, an IOPC referral
 -- for APSP, a final report from `decision` on, and 12-month reports on old open cases.

@@ -44,6 +44,8 @@ JOIN case_reference_counters c ON c.year = extract(year FROM now() AT TIME ZONE 
 UPDATE case_reference_counters SET last_number = last_number + (SELECT count(*) FROM pool)
 WHERE year = extract(year FROM now() AT TIME ZONE 'UTC')::int;
 
+-- The allegation search vectors are set in bulk afterwards (as in seed.sql).
+ALTER TABLE allegations DISABLE TRIGGER allegations_search_refresh;
 INSERT INTO allegations (id, case_id, subject_id, standard, category, description,
                          conduct_from, warning_signs, version, created_at, updated_at)
 SELECT md5('allegation-' || pool.id)::uuid, pool.id,
@@ -52,6 +54,9 @@ SELECT md5('allegation-' || pool.id)::uuid, pool.id,
        'It is alleged that the officer was rude to the driver.',
        pool.received_at::date, '{}', 1, pool.created_at, pool.created_at
 FROM pool, (SELECT count(*) AS n FROM subjects) AS s;
+UPDATE cases c SET allegations_search = to_tsvector('english', a.description)
+FROM allegations a, pool WHERE a.case_id = pool.id AND c.id = pool.id;
+ALTER TABLE allegations ENABLE TRIGGER allegations_search_refresh;
 
 -- A real case has its audit chain from the moment it is recorded (`case.created`): give these
 -- cases theirs, so an append finds the chain as it would in use. Chains without events verify.

@@ -11,7 +11,6 @@ use crate::db::models::AuditEventRow;
 use crate::db::schema::{audit_chains, audit_events, cases};
 use crate::domain::Viewer;
 
-/// Locks the chain's head row (creating it on first use) and returns its head.
 /// Locks the chain (creating it on first use) and returns its head: the last event's
 /// sequence number and hash, or 0 and the genesis hash for an empty chain. Every statement
 /// here stays prepared, and the chain row is never rewritten.
@@ -40,13 +39,41 @@ pub fn lock_chain_head(
             .for_update()
             .first::<String>(conn)?;
     }
-    let head = audit_events::table
-        .filter(audit_events::chain_id.eq(chain_id))
-        .order(audit_events::seq.desc())
-        .select((audit_events::seq, audit_events::hash))
-        .first::<(i64, String)>(conn)
+    let head = ChainHead { chain_id }
+        .get_result::<(i64, String)>(conn)
         .optional()?;
     Ok(head.unwrap_or_else(|| (0, crate::audit::hash::GENESIS_HASH.to_owned())))
+}
+
+/// `SELECT seq, hash FROM probity_chain_head($1)`: the chain's last event, read past the
+/// row-level policies (the appender may not be allowed to read the chain, but it must
+/// continue from its real head: `auth::access::wall`). A statement of fixed text, so it
+/// stays prepared.
+struct ChainHead<'a> {
+    chain_id: &'a str,
+}
+
+impl diesel::query_builder::QueryId for ChainHead<'_> {
+    type QueryId = ChainHead<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl diesel::query_builder::Query for ChainHead<'_> {
+    type SqlType = (diesel::sql_types::BigInt, diesel::sql_types::Text);
+}
+
+impl RunQueryDsl<PgConnection> for ChainHead<'_> {}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for ChainHead<'_> {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        out.push_sql("SELECT seq, hash FROM probity_chain_head(");
+        out.push_bind_param::<diesel::sql_types::Text, _>(self.chain_id)?;
+        out.push_sql(")");
+        Ok(())
+    }
 }
 
 pub fn insert_event(conn: &mut PgConnection, row: &AuditEventRow) -> QueryResult<()> {

@@ -12,7 +12,7 @@ use diesel::dsl::{AsSelect, SqlTypeOf};
 use diesel::pg::{Pg, PgValue};
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{Array, Json, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Json, Nullable, Text, Uuid as SqlUuid};
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
@@ -60,9 +60,12 @@ type BundleRow = (
     JsonRows<(AllegationRow, SubjectRow)>,
     JsonRows<DecisionRow>,
     Vec<Uuid>,
+    Option<String>,
 );
 
-fn bundle((case, members, alleged, decisions, linked_users): BundleRow) -> (CaseRow, CaseBundle) {
+fn bundle(
+    (case, members, alleged, decisions, linked_users, _held): BundleRow,
+) -> (CaseRow, CaseBundle) {
     let mut subjects: Vec<SubjectRow> = Vec::new();
     let mut allegations = Vec::with_capacity(alleged.0.len());
     for (allegation, subject) in alleged.0 {
@@ -83,8 +86,8 @@ fn bundle((case, members, alleged, decisions, linked_users): BundleRow) -> (Case
 }
 
 /// `SELECT <case>, <members>, <[allegation, its subject] pairs>, <decisions>, <linked
-/// accounts> FROM cases
-/// WHERE id = $1`, with `FOR UPDATE OF cases` when `LOCK`.
+/// accounts>, <held> FROM cases WHERE id = $1`, with `FOR UPDATE OF cases` when `LOCK`, in
+/// which case the transaction also holds the case (`auth::access::wall::HOLD_CASE`).
 struct BundleQuery<const LOCK: bool> {
     id: Uuid,
     columns: AsSelect<CaseRow, Pg>,
@@ -111,6 +114,7 @@ impl<const LOCK: bool> Query for BundleQuery<LOCK> {
         Json,
         Json,
         Array<SqlUuid>,
+        Nullable<Text>,
     );
 }
 
@@ -129,9 +133,14 @@ impl<const LOCK: bool> QueryFragment<Pg> for BundleQuery<LOCK> {
              (SELECT coalesce(json_agg(d ORDER BY d.created_at, d.id), '[]') \
                FROM decisions d WHERE d.case_id = cases.id), \
              ARRAY(SELECT DISTINCT u.id FROM allegations a JOIN subjects s ON s.id = a.subject_id \
-               JOIN users u ON u.staff_key = s.staff_key WHERE a.case_id = cases.id) \
-             FROM cases WHERE cases.id = ",
+               JOIN users u ON u.staff_key = s.staff_key WHERE a.case_id = cases.id), ",
         );
+        out.push_sql(if LOCK {
+            crate::auth::access::wall::HOLD_CASE
+        } else {
+            "NULL::text"
+        });
+        out.push_sql(" FROM cases WHERE cases.id = ");
         out.push_bind_param::<SqlUuid, _>(&self.id)?;
         if LOCK {
             out.push_sql(" FOR UPDATE OF cases");

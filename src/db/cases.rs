@@ -401,12 +401,14 @@ pub fn list(conn: &mut PgConnection, viewer: &Viewer, f: &CaseFilter) -> QueryRe
         q = q.filter(cases::restricted.eq(restricted));
     }
     if let Some(text) = &f.q {
+        // The title and summary, or the descriptions of the case's allegations (a vector the
+        // case row carries: see the migration `cases_allegations_search`).
         q = q.filter(
             sql::<Bool>("(cases.search @@ websearch_to_tsquery('english', ")
                 .bind::<Text, _>(text.clone())
-                .sql(") OR EXISTS (SELECT 1 FROM allegations a WHERE a.case_id = cases.id AND to_tsvector('english', a.description) @@ websearch_to_tsquery('english', ")
+                .sql(") OR cases.allegations_search @@ websearch_to_tsquery('english', ")
                 .bind::<Text, _>(text.clone())
-                .sql(")))"),
+                .sql("))"),
         );
     }
     macro_rules! keyset {

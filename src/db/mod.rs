@@ -1,6 +1,11 @@
 //! PostgreSQL through diesel: the pool, migrations and the query functions. Diesel is
-//! synchronous, so every query runs on actix's blocking pool via [`Db::run`] and
-//! [`Db::transaction`], never on the async executor.
+//! synchronous, so every query runs on actix's blocking pool via [`Db`], never on the async
+//! executor.
+//!
+//! Every transaction names its caller, for PostgreSQL's row-level security
+//! (`auth::access::wall`): [`Db::transaction_as`] for a user's request,
+//! [`Db::transaction_as_system`] for work done for no user. [`Db::run`] and
+//! [`Db::transaction`] name nobody: they reach accounts and sessions, and no case table.
 
 pub mod audit;
 pub mod case_bundle;
@@ -22,10 +27,12 @@ use std::time::Duration;
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
-use diesel::{Connection, RunQueryDsl};
+use diesel::{Connection, QueryResult, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+use crate::auth::access::wall;
 use crate::config::DatabaseSettings;
+use crate::domain::Viewer;
 use crate::error::{ApiError, ApiResult};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
@@ -41,8 +48,12 @@ struct SessionSettings {
 
 impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        // The connection runs as probity_runtime, whatever role it logged in as (even a
+        // superuser, which row-level security would not stop): between transactions it may
+        // read no case table, and each transaction switches to its caller's role.
         conn.batch_execute(&format!(
-            "SET statement_timeout = {}; SET TIME ZONE 'UTC';",
+            "SET ROLE {}; SET statement_timeout = {}; SET TIME ZONE 'UTC';",
+            wall::RUNTIME_ROLE,
             self.statement_timeout.as_millis()
         ))
         .map_err(diesel::r2d2::Error::QueryError)
@@ -101,6 +112,113 @@ impl Db {
     {
         self.run(move |conn| conn.transaction(f)).await
     }
+
+    /// Runs `f` in one transaction for `viewer`: the database shows it only what the
+    /// need-to-know rule lets `viewer` see.
+    pub async fn transaction_as<T, F>(&self, viewer: Viewer, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |conn| transaction_as(conn, &viewer, f)).await
+    }
+
+    /// A read for `viewer`: a transaction too, or the caller would not outlive the first
+    /// statement.
+    pub async fn run_as<T, F>(&self, viewer: Viewer, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.transaction_as(viewer, f).await
+    }
+
+    /// Runs `f` in one transaction for no user, seeing every row: only for what the public,
+    /// the command line and the audit log's verification do, and for aggregate figures.
+    pub async fn transaction_as_system<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |conn| transaction_as_system(conn, f)).await
+    }
+}
+
+/// Runs `f` in a transaction whose first round trip is `begin` (`BEGIN` and the caller).
+fn transaction_with<T, F>(conn: &mut PgConnection, begin: &str, f: F) -> ApiResult<T>
+where
+    F: FnOnce(&mut PgConnection) -> ApiResult<T>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    if let Err(e) = AnsiTransactionManager::begin_transaction_sql(conn, begin) {
+        // `BEGIN` may have run and the rest failed: leave no transaction open.
+        let _ = conn.batch_execute("ROLLBACK");
+        return Err(e.into());
+    }
+    match f(conn) {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => match AnsiTransactionManager::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(rollback.into()),
+        },
+    }
+}
+
+/// [`Db::transaction_as`] on a connection already held.
+pub fn transaction_as<T, F>(conn: &mut PgConnection, viewer: &Viewer, f: F) -> ApiResult<T>
+where
+    F: FnOnce(&mut PgConnection) -> ApiResult<T>,
+{
+    transaction_with(conn, &wall::begin_as(viewer), f)
+}
+
+/// [`Db::transaction_as_system`] on a connection already held.
+pub fn transaction_as_system<T, F>(conn: &mut PgConnection, f: F) -> ApiResult<T>
+where
+    F: FnOnce(&mut PgConnection) -> ApiResult<T>,
+{
+    transaction_with(conn, wall::BEGIN_AS_SYSTEM, f)
+}
+
+#[derive(diesel::QueryableByName)]
+struct CurrentRole {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    role: String,
+}
+
+/// Runs `f` as `probity_system` inside a user's transaction, then switches back: for the few
+/// reads that must see past the caller's row-level policies by design, each saying why (the
+/// early-warning counts; the custody record of a document already proven visible).
+pub fn past_the_wall<T>(
+    conn: &mut PgConnection,
+    f: impl FnOnce(&mut PgConnection) -> QueryResult<T>,
+) -> QueryResult<T> {
+    let caller = diesel::sql_query("SELECT current_user::text AS role")
+        .get_result::<CurrentRole>(conn)?
+        .role;
+    diesel::sql_query("SELECT set_config('role', $1, true)")
+        .bind::<diesel::sql_types::Text, _>(wall::SYSTEM_ROLE)
+        .execute(conn)?;
+    let result = f(conn);
+    let back = diesel::sql_query("SELECT set_config('role', $1, true)")
+        .bind::<diesel::sql_types::Text, _>(&caller)
+        .execute(conn);
+    let value = result?;
+    back?;
+    Ok(value)
+}
+
+/// A connection of its own for the command line: migrated (as the login role, which owns
+/// the schema or was granted `probity_runtime`), then working as `probity_system`.
+pub fn connect_as_system(url: &str) -> Result<PgConnection, String> {
+    let mut conn = PgConnection::establish(url)
+        .map_err(|e| format!("cannot connect to {}: {e}", redact_url(url)))?;
+    conn.batch_execute(&format!("SET ROLE {}", wall::SYSTEM_ROLE))
+        .map_err(|e| format!("cannot work as {}: {e}", wall::SYSTEM_ROLE))?;
+    Ok(conn)
 }
 
 /// Creates the database named in `url` if it does not exist, connecting to the server's
@@ -135,13 +253,14 @@ pub fn ensure_database_exists(url: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Applies pending migrations. An advisory lock makes instances that start together take
-/// turns instead of racing.
+/// Applies pending migrations, then installs the access policy's row-level security if the
+/// database has another rendering of it (`auth::access::wall`). An advisory lock makes
+/// instances that start together take turns instead of racing.
 pub fn run_migrations(conn: &mut PgConnection) -> Result<Vec<String>, String> {
     const LOCK_KEY: i64 = 0x5052_4f42_4954_5901; // "PROBITY" + 1
-    // With nothing pending, touch nothing: diesel's harness would first try to create its
+    // With nothing to do, touch nothing: diesel's harness would first try to create its
     // bookkeeping table, which a least-privilege runtime role may not do.
-    if nothing_pending(conn)? {
+    if nothing_pending(conn)? && wall::installed(conn)? {
         return Ok(Vec::new());
     }
     conn.batch_execute(&format!("SELECT pg_advisory_lock({LOCK_KEY})"))
@@ -149,7 +268,8 @@ pub fn run_migrations(conn: &mut PgConnection) -> Result<Vec<String>, String> {
     let result = conn
         .run_pending_migrations(MIGRATIONS)
         .map(|versions| versions.iter().map(ToString::to_string).collect())
-        .map_err(|e| format!("migrations: {e}"));
+        .map_err(|e| format!("migrations: {e}"))
+        .and_then(|versions| wall::install(conn).map(|_| versions));
     let _ = conn.batch_execute(&format!("SELECT pg_advisory_unlock({LOCK_KEY})"));
     result
 }

@@ -124,7 +124,9 @@ pub async fn add_party(
     let caller = caller(&user, &meta);
     let view = state
         .db
-        .transaction(move |c| service::add_party(c, &caller, case_id, fields))
+        .transaction_as(caller.viewer, move |c| {
+            service::add_party(c, &caller, case_id, fields)
+        })
         .await?;
     Ok(versioned(HttpResponse::Created(), view.version, &view))
 }
@@ -150,7 +152,9 @@ pub async fn list_parties(
     let caller = caller(&user, &meta);
     let items = state
         .db
-        .transaction(move |c| service::list_parties(c, &caller, case_id))
+        .transaction_as(caller.viewer, move |c| {
+            service::list_parties(c, &caller, case_id)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(Items { items }))
 }
@@ -187,7 +191,7 @@ pub async fn update_party(
     let caller = caller(&user, &meta);
     let view = state
         .db
-        .transaction(move |c| {
+        .transaction_as(caller.viewer, move |c| {
             service::update_party(c, &caller, case_id, party_id, fields, |v| {
                 if_match.require(v)
             })
@@ -284,7 +288,7 @@ pub async fn add_allegation(
     let settings = state.settings.casework.clone();
     let view = state
         .db
-        .transaction(move |c| {
+        .transaction_as(caller.viewer, move |c| {
             service::add_allegation(c, &caller, &settings, case_id, subject_id, fields)
         })
         .await?;
@@ -312,7 +316,9 @@ pub async fn list_allegations(
     let caller = caller(&user, &meta);
     let items = state
         .db
-        .run(move |c| service::list_allegations(c, &caller, case_id))
+        .run_as(caller.viewer, move |c| {
+            service::list_allegations(c, &caller, case_id)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(Items { items }))
 }
@@ -349,7 +355,7 @@ pub async fn update_allegation(
     let caller = caller(&user, &meta);
     let view = state
         .db
-        .transaction(move |c| {
+        .transaction_as(caller.viewer, move |c| {
             service::update_allegation(c, &caller, case_id, allegation_id, fields, |v| {
                 if_match.require(v)
             })
@@ -397,7 +403,7 @@ pub async fn add_note(
     let corrects = body.corrects_id;
     let view = state
         .db
-        .transaction(move |c| {
+        .transaction_as(caller.viewer, move |c| {
             service::add_note(c, &caller, case_id, text.unwrap_or_default(), corrects)
         })
         .await?;
@@ -425,7 +431,9 @@ pub async fn list_notes(
     let caller = caller(&user, &meta);
     let items = state
         .db
-        .transaction(move |c| service::list_notes(c, &caller, case_id))
+        .transaction_as(caller.viewer, move |c| {
+            service::list_notes(c, &caller, case_id)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(Items { items }))
 }
@@ -545,7 +553,9 @@ pub async fn add_decision(
     let caller = caller(&user, &meta);
     let view = state
         .db
-        .transaction(move |c| service::add_decision(c, &caller, case_id, decision))
+        .transaction_as(caller.viewer, move |c| {
+            service::add_decision(c, &caller, case_id, decision)
+        })
         .await?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -571,7 +581,9 @@ pub async fn list_decisions(
     let caller = caller(&user, &meta);
     let items = state
         .db
-        .run(move |c| service::list_decisions(c, &caller, case_id))
+        .run_as(caller.viewer, move |c| {
+            service::list_decisions(c, &caller, case_id)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(Items { items }))
 }

@@ -71,7 +71,7 @@ where
     let settings = state.settings.casework.clone();
     let view = state
         .db
-        .transaction(move |c| {
+        .transaction_as(viewer, move |c| {
             let row = change(c)?;
             view_after(c, &viewer, row, &settings)
         })
@@ -217,7 +217,7 @@ pub async fn create_case(
     let settings = state.settings.casework.clone();
     let view = state
         .db
-        .transaction(move |c| {
+        .transaction_as(caller.viewer, move |c| {
             let row = service::create(c, &caller, input)?;
             view_after(c, &caller.viewer, row, &settings)
         })
@@ -249,7 +249,9 @@ pub async fn get_case(
     let settings = state.settings.casework.clone();
     let view = state
         .db
-        .transaction(move |c| service::view(c, &caller, &settings, id))
+        .transaction_as(caller.viewer, move |c| {
+            service::view(c, &caller, &settings, id)
+        })
         .await?;
     Ok(case_response(HttpResponse::Ok(), view))
 }
@@ -377,7 +379,7 @@ pub async fn list_cases(
     };
     let rows = state
         .db
-        .run(move |c| Ok(queries::list(c, &viewer, &filter)?))
+        .run_as(viewer, move |c| Ok(queries::list(c, &viewer, &filter)?))
         .await?;
     let page = pagination::page(
         rows,
@@ -440,7 +442,7 @@ pub async fn transition(
     let settings = state.settings.casework.clone();
     let view = state
         .db
-        .transaction(move |c| {
+        .transaction_as(caller.viewer, move |c| {
             let record = service::transition(c, &caller, id, request, |v| if_match.require(v))?;
             service::build_view(c, &caller.viewer, record, &settings)
         })
@@ -547,7 +549,7 @@ pub async fn case_audit(
     };
     let rows = state
         .db
-        .run(move |c| {
+        .run_as(viewer, move |c| {
             let trail = access::find_trail(c, &viewer, id)?;
             let filter = EventFilter {
                 after_position,

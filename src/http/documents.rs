@@ -189,7 +189,9 @@ pub async fn upload(
     let viewer = caller.viewer;
     state
         .db
-        .run(move |c| service::check_can_add(c, &viewer, case_id))
+        .run_as(caller.viewer, move |c| {
+            service::check_can_add(c, &viewer, case_id)
+        })
         .await?;
 
     let mut fields: HashMap<String, String> = HashMap::new();
@@ -260,7 +262,9 @@ pub async fn upload(
     let recorded = object.clone();
     match state
         .db
-        .transaction(move |c| service::record(c, &caller, case_id, meta, &recorded))
+        .transaction_as(caller.viewer, move |c| {
+            service::record(c, &caller, case_id, meta, &recorded)
+        })
         .await
     {
         Ok(view) => Ok(HttpResponse::Created()
@@ -314,7 +318,9 @@ pub async fn list(
     let all = q.include_withdrawn.unwrap_or(false);
     let items = state
         .db
-        .run(move |c| service::list(c, &caller, case_id, all))
+        .run_as(caller.viewer, move |c| {
+            service::list(c, &caller, case_id, all)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(Items { items }))
 }
@@ -346,7 +352,9 @@ pub async fn get_one(
     };
     let (_, doc) = state
         .db
-        .run(move |c| service::visible_document(c, &viewer, case_id, id))
+        .run_as(viewer, move |c| {
+            service::visible_document(c, &viewer, case_id, id)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(DocumentView::from(doc)))
 }
@@ -409,7 +417,9 @@ pub async fn content(
     };
     let (_, doc) = state
         .db
-        .run(move |c| service::readable_document(c, &viewer, case_id, id))
+        .run_as(viewer, move |c| {
+            service::readable_document(c, &viewer, case_id, id)
+        })
         .await?;
     let size = u64::try_from(doc.size_bytes).unwrap_or(0);
     let range = parse_range(
@@ -430,7 +440,9 @@ pub async fn content(
     let caller = caller(&user, &meta);
     let doc = state
         .db
-        .transaction(move |c| service::record_download(c, &caller, case_id, id, range))
+        .transaction_as(caller.viewer, move |c| {
+            service::record_download(c, &caller, case_id, id, range)
+        })
         .await?;
     let stream = state
         .storage
@@ -505,7 +517,9 @@ pub async fn withdraw(
     let caller = caller(&user, &meta);
     let view = state
         .db
-        .transaction(move |c| service::withdraw(c, &caller, case_id, id, &reason))
+        .transaction_as(caller.viewer, move |c| {
+            service::withdraw(c, &caller, case_id, id, &reason)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }
@@ -538,7 +552,9 @@ pub async fn custody(
     let caller = caller(&user, &meta);
     let (doc, events) = state
         .db
-        .run(move |c| service::custody(c, &caller, case_id, id))
+        .run_as(caller.viewer, move |c| {
+            service::custody(c, &caller, case_id, id)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(Custody {
         document: doc.into(),

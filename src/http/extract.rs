@@ -231,6 +231,16 @@ pub struct AuthUser {
     pub session_id: Uuid,
 }
 
+impl AuthUser {
+    /// The caller, for the need-to-know rule (and the database's transactions).
+    pub fn viewer(&self) -> crate::domain::Viewer {
+        crate::domain::Viewer {
+            user_id: self.id,
+            role: self.role,
+        }
+    }
+}
+
 fn unauthenticated(code: ErrorCode, detail: &str, bearer_error: Option<&str>) -> ApiError {
     let challenge = match bearer_error {
         Some(e) => format!("Bearer realm=\"probity\", error=\"{e}\""),

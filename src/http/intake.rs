@@ -66,7 +66,9 @@ pub async fn queue(
     let caller = caller(&user, &meta);
     let rows = state
         .db
-        .transaction(move |c| service::queue(c, &caller, status, after, limit + 1))
+        .transaction_as(caller.viewer, move |c| {
+            service::queue(c, &caller, status, after, limit + 1)
+        })
         .await?;
     let page = pagination::page(
         rows,
@@ -127,7 +129,9 @@ pub async fn accept(
     let category = body.category.unwrap_or(Category::Apsp);
     let case_id = state
         .db
-        .transaction(move |c| service::accept(c, &caller, &settings, id, category, title))
+        .transaction_as(caller.viewer, move |c| {
+            service::accept(c, &caller, &settings, id, category, title)
+        })
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((
@@ -173,7 +177,9 @@ pub async fn reject(
     let caller = caller(&user, &meta);
     state
         .db
-        .transaction(move |c| service::reject(c, &caller, id, &reason))
+        .transaction_as(caller.viewer, move |c| {
+            service::reject(c, &caller, id, &reason)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -101,7 +101,9 @@ pub async fn schedule(
     let settings = state.settings.casework.clone();
     let view = state
         .db
-        .transaction(move |c| service::schedule(c, &caller, &settings, case_id, input))
+        .transaction_as(caller.viewer, move |c| {
+            service::schedule(c, &caller, &settings, case_id, input)
+        })
         .await?;
     Ok(versioned(HttpResponse::Created(), view.version, &view))
 }
@@ -127,7 +129,7 @@ pub async fn list(
     let caller = caller(&user, &meta);
     let items = state
         .db
-        .run(move |c| service::list(c, &caller, case_id))
+        .run_as(caller.viewer, move |c| service::list(c, &caller, case_id))
         .await?;
     Ok(HttpResponse::Ok().json(Items { items }))
 }
@@ -167,7 +169,7 @@ pub async fn reschedule(
     let at = body.scheduled_for;
     let view = state
         .db
-        .transaction(move |c| {
+        .transaction_as(caller.viewer, move |c| {
             service::change(
                 c,
                 &caller,
@@ -217,7 +219,7 @@ pub async fn cancel(
     let settings = state.settings.casework.clone();
     let view = state
         .db
-        .transaction(move |c| {
+        .transaction_as(caller.viewer, move |c| {
             service::change(
                 c,
                 &caller,
@@ -287,7 +289,9 @@ pub async fn record_outcome(
     let settings = state.settings.casework.clone();
     let view = state
         .db
-        .transaction(move |c| service::record_outcome(c, &caller, &settings, case_id, input))
+        .transaction_as(caller.viewer, move |c| {
+            service::record_outcome(c, &caller, &settings, case_id, input)
+        })
         .await?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -314,7 +318,9 @@ pub async fn list_outcomes(
     let settings = state.settings.casework.clone();
     let items = state
         .db
-        .run(move |c| service::list_outcomes(c, &caller, &settings, case_id))
+        .run_as(caller.viewer, move |c| {
+            service::list_outcomes(c, &caller, &settings, case_id)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(Items { items }))
 }
@@ -365,7 +371,7 @@ pub async fn record_list_report(
     let settings = state.settings.casework.clone();
     let view = state
         .db
-        .transaction(move |c| {
+        .transaction_as(caller.viewer, move |c| {
             service::record_list_report(
                 c,
                 &caller,
@@ -507,7 +513,9 @@ pub async fn draft(
     let settings = state.settings.casework.clone();
     let view = state
         .db
-        .transaction(move |c| service::draft(c, &caller, &settings, case_id, input))
+        .transaction_as(caller.viewer, move |c| {
+            service::draft(c, &caller, &settings, case_id, input)
+        })
         .await?;
     Ok(versioned(HttpResponse::Created(), view.version, &view))
 }
@@ -533,7 +541,9 @@ pub async fn list_publications(
     let caller = caller(&user, &meta);
     let items = state
         .db
-        .run(move |c| service::list_publications(c, &caller, case_id))
+        .run_as(caller.viewer, move |c| {
+            service::list_publications(c, &caller, case_id)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(Items { items }))
 }
@@ -564,7 +574,7 @@ pub async fn approve(
     let settings = state.settings.casework.clone();
     let view = state
         .db
-        .transaction(move |c| {
+        .transaction_as(caller.viewer, move |c| {
             service::approve(c, &caller, &settings, case_id, id, |v| if_match.require(v))
         })
         .await?;
@@ -603,7 +613,7 @@ pub async fn withdraw(
     let caller = caller(&user, &meta);
     let view = state
         .db
-        .transaction(move |c| {
+        .transaction_as(caller.viewer, move |c| {
             service::withdraw(c, &caller, case_id, id, &reason, |v| if_match.require(v))
         })
         .await?;

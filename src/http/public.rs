@@ -40,7 +40,7 @@ async fn published(
     let after = pagination::decode_cursor::<(DateTime<Utc>, Uuid)>(q.cursor.as_deref())?;
     let rows = state
         .db
-        .run(move |c| {
+        .transaction_as_system(move |c| {
             Ok(queries::public(
                 c,
                 kind,
@@ -401,7 +401,7 @@ pub async fn submit_report(
     let client = meta.client_addr.clone().unwrap_or_else(|| "unknown".into());
     let limited = state
         .db
-        .transaction(move |c| {
+        .transaction_as_system(move |c| {
             service::rate_limit(
                 c,
                 &format!("public_report:{client}"),
@@ -423,7 +423,7 @@ pub async fn submit_report(
     let ctx = meta.audit(Actor::Public);
     let (status, body) = state
         .db
-        .transaction(move |c| service::submit(c, &ctx, submission, key))
+        .transaction_as_system(move |c| service::submit(c, &ctx, submission, key))
         .await?;
     let status = actix_web::http::StatusCode::from_u16(status)
         .unwrap_or(actix_web::http::StatusCode::CREATED);
@@ -466,7 +466,7 @@ pub async fn report_status(
     let r = reference.clone();
     let status = state
         .db
-        .run(move |c| service::status(c, &r, &token))
+        .transaction_as_system(move |c| service::status(c, &r, &token))
         .await?;
     Ok(HttpResponse::Ok().json(ReportStatus { reference, status }))
 }

@@ -10,7 +10,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::permissions::marker::ViewStatistics;
 use crate::db::stats::{self, Count};
-use crate::domain::Viewer;
 use crate::domain::period::{MAX_MONTHS, MonthPeriod};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::extract::{ApiQuery, Require};
@@ -142,13 +141,12 @@ pub async fn statistics(
             )
         })?;
     let first = i32::try_from(state.settings.casework.report_schedule.first_months).unwrap_or(12);
-    let viewer = Viewer {
-        user_id: user.id,
-        role: user.role,
-    };
+    let viewer = user.viewer();
     let f = state
         .db
-        .run(move |c| Ok(stats::figures(c, &viewer, &period, first)?))
+        .run_as(viewer, move |c| {
+            Ok(stats::figures(c, &viewer, &period, first)?)
+        })
         .await?;
     let s = Statistics {
         from: period.from(),

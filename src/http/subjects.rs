@@ -80,7 +80,7 @@ pub async fn create_subject(
     let caller = caller(&user, &meta);
     let view = state
         .db
-        .transaction(move |c| service::create(c, &caller, input))
+        .transaction_as(caller.viewer, move |c| service::create(c, &caller, input))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/subjects/{}", view.id)))
@@ -127,7 +127,7 @@ pub async fn list_subjects(
     let settings = state.settings.casework.clone();
     let views = state
         .db
-        .run(move |c| service::list(c, &settings, &filter))
+        .run_as(filter.viewer, move |c| service::list(c, &settings, &filter))
         .await?;
     Ok(HttpResponse::Ok().json(pagination::page(
         views,
@@ -159,7 +159,9 @@ pub async fn get_subject(
     let settings = state.settings.casework.clone();
     let view = state
         .db
-        .run(move |c| service::get(c, &caller, &settings, id))
+        .run_as(caller.viewer, move |c| {
+            service::get(c, &caller, &settings, id)
+        })
         .await?;
     Ok(versioned(HttpResponse::Ok(), view.version, &view))
 }
@@ -186,7 +188,9 @@ pub async fn subject_history(
     let settings = state.settings.casework.clone();
     let history = state
         .db
-        .run(move |c| service::history(c, &caller, &settings, id))
+        .run_as(caller.viewer, move |c| {
+            service::history(c, &caller, &settings, id)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(history))
 }

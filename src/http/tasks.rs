@@ -106,7 +106,9 @@ pub async fn create(
     let caller = caller(&user, &meta);
     let view = state
         .db
-        .transaction(move |c| service::create(c, &caller, case_id, fields))
+        .transaction_as(caller.viewer, move |c| {
+            service::create(c, &caller, case_id, fields)
+        })
         .await?;
     Ok(versioned(HttpResponse::Created(), view.version, &view))
 }
@@ -132,7 +134,7 @@ pub async fn list(
     let caller = caller(&user, &meta);
     let items = state
         .db
-        .run(move |c| service::list(c, &caller, case_id))
+        .run_as(caller.viewer, move |c| service::list(c, &caller, case_id))
         .await?;
     Ok(HttpResponse::Ok().json(Items { items }))
 }
@@ -182,7 +184,7 @@ pub async fn update(
     let caller = caller(&user, &meta);
     let view = state
         .db
-        .transaction(move |c| {
+        .transaction_as(caller.viewer, move |c| {
             service::update(c, &caller, case_id, id, fields, |v| if_match.require(v))
         })
         .await?;
@@ -229,7 +231,7 @@ pub async fn mine(
     };
     let items = state
         .db
-        .run(move |c| service::mine(c, &viewer, limit))
+        .run_as(viewer, move |c| service::mine(c, &viewer, limit))
         .await?;
     Ok(HttpResponse::Ok().json(Items { items }))
 }

@@ -168,7 +168,7 @@ fn with_etag(mut builder: actix_web::HttpResponseBuilder, user: User) -> HttpRes
 )]
 #[get("/users")]
 pub async fn list_users(
-    _admin: Require<ManageUsers>,
+    admin: Require<ManageUsers>,
     state: web::Data<AppState>,
     ApiQuery(query): ApiQuery<ListUsers>,
 ) -> ApiResult<HttpResponse> {
@@ -180,7 +180,10 @@ pub async fn list_users(
         after,
         limit: limit + 1,
     };
-    let rows = state.db.run(move |c| Ok(users::list(c, &filter)?)).await?;
+    let rows = state
+        .db
+        .run_as(admin.viewer(), move |c| Ok(users::list(c, &filter)?))
+        .await?;
     let page = pagination::page(rows, limit, |r| (r.created_at, r.id), User::from_row);
     let items = page.items.into_iter().collect::<ApiResult<Vec<User>>>()?;
     Ok(HttpResponse::Ok().json(Page {
@@ -244,7 +247,7 @@ pub async fn create_user(
     };
     let row = state
         .db
-        .transaction(move |c| accounts::create(c, &ctx, &account))
+        .transaction_as(admin.viewer(), move |c| accounts::create(c, &ctx, &account))
         .await?;
     let location = format!("/api/v1/users/{}", row.id);
     let mut builder = HttpResponse::Created();
@@ -265,14 +268,16 @@ pub async fn create_user(
 )]
 #[get("/users/{id}")]
 pub async fn get_user(
-    _admin: Require<ManageUsers>,
+    admin: Require<ManageUsers>,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = parse_uuid("id", &path)?;
     let row = state
         .db
-        .run(move |c| users::find(c, id)?.ok_or_else(ApiError::not_found))
+        .run_as(admin.viewer(), move |c| {
+            users::find(c, id)?.ok_or_else(ApiError::not_found)
+        })
         .await?;
     Ok(with_etag(HttpResponse::Ok(), User::from_row(row)?))
 }
@@ -351,7 +356,7 @@ pub async fn update_user(
     let ctx = meta.audit(Actor::User(admin.id));
     let row = state
         .db
-        .transaction(move |c| {
+        .transaction_as(admin.viewer(), move |c| {
             accounts::update(c, &ctx, id, &changes, |version| if_match.require(version))
         })
         .await?;

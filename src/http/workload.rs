@@ -39,7 +39,7 @@ pub async fn workload(
     let schedule = state.settings.casework.report_schedule;
     let items = state
         .db
-        .run(move |c| compute(c, &viewer, &schedule))
+        .run_as(viewer, move |c| compute(c, &viewer, &schedule))
         .await?;
     Ok(HttpResponse::Ok().json(Workload { items }))
 }

@@ -242,30 +242,63 @@ async fn least_privilege_role_runs_but_cannot_rewrite_the_audit_log() {
     let app = TestApp::new().await;
     let (_, admin) = app.user_token("admin.one", Role::Admin).await;
     let role = format!("probity_app_{}", uuid::Uuid::new_v4().simple());
-    // The grants the README documents, applied by the owner.
+    // What the README has an administrator do for the service's login role: the migrations
+    // gave the Probity roles their privileges, and the login role is granted
+    // probity_runtime, nothing else.
     app.sql(&format!(
-        "CREATE ROLE {role} LOGIN;
-         GRANT USAGE ON SCHEMA public TO {role};
-         GRANT SELECT, INSERT ON audit_events TO {role};
-         GRANT SELECT, INSERT, UPDATE ON audit_chains TO {role};
-         GRANT SELECT, INSERT, UPDATE ON users, sessions, refresh_tokens TO {role};
-         GRANT SELECT ON __diesel_schema_migrations TO {role};"
+        "CREATE ROLE {role} LOGIN; GRANT probity_runtime TO {role};"
     ));
     let url = app.db.url.replacen("postgres@", &format!("{role}@"), 1);
     let outcome = std::panic::catch_unwind(|| {
         let mut conn = diesel::PgConnection::establish(&url).expect("the runtime role connects");
         assert_eq!(probity::db::run_migrations(&mut conn), Ok(Vec::new()));
+        // It serves: the pool's role, then each transaction's.
+        conn.batch_execute("SET ROLE probity_runtime").unwrap();
+        for caller in ["probity_system", "probity_supervisor", "probity_auditor"] {
+            conn.batch_execute(&format!(
+                "BEGIN; SELECT set_config('role', '{caller}', true), \
+                 set_config('probity.user_id', '{}', true); \
+                 SELECT count(*) FROM audit_events; COMMIT;",
+                uuid::Uuid::new_v4()
+            ))
+            .unwrap_or_else(|e| panic!("{caller} reads the audit log: {e}"));
+        }
+        // Without a caller it reads no case table, and it cannot become anyone else.
         for sql in [
-            "UPDATE audit_events SET action = 'x'",
-            "DELETE FROM audit_events",
-            "TRUNCATE audit_events",
-            "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete",
+            "SELECT count(*) FROM cases",
+            "SELECT count(*) FROM audit_events",
         ] {
             let err = conn.batch_execute(sql).unwrap_err().to_string();
-            assert!(
-                err.contains("permission denied") || err.contains("must be owner"),
-                "{sql}: {err}"
-            );
+            assert!(err.contains("permission denied"), "{sql}: {err}");
+        }
+        let err = conn
+            .batch_execute("SET ROLE postgres")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("permission denied"),
+            "SET ROLE postgres: {err}"
+        );
+        // Whatever role it takes, history stays as written.
+        for caller in [
+            "RESET ROLE",
+            "SET ROLE probity_system",
+            "SET ROLE probity_supervisor",
+        ] {
+            conn.batch_execute(caller).unwrap();
+            for sql in [
+                "UPDATE audit_events SET action = 'x'",
+                "DELETE FROM audit_events",
+                "TRUNCATE audit_events",
+                "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete",
+                "ALTER TABLE cases DISABLE ROW LEVEL SECURITY",
+            ] {
+                let err = conn.batch_execute(sql).unwrap_err().to_string();
+                assert!(
+                    err.contains("permission denied") || err.contains("must be owner"),
+                    "{caller}: {sql}: {err}"
+                );
+            }
         }
     });
     let _ = admin;

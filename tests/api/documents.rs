@@ -500,3 +500,52 @@ async fn a_withdrawn_documents_content_is_served_only_to_supervisors() {
     });
     assert_eq!(downloads, Some(2), "{custody}");
 }
+
+#[actix_web::test]
+async fn custody_is_read_by_everyone_who_may_see_the_document() {
+    // The custody record belongs to the document, not to the case's audit trail: a named
+    // member who is not the assigned investigator (so may not read the trail) still reads it.
+    let app = TestApp::new().await;
+    let s = staff(&app).await;
+    let (member_id, member) = &s.investigator_b;
+    let case = create_case(&app, &s.supervisor, "corruption").await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    let tag = etag(&app, &s.supervisor, &id).await;
+    app.put(&format!("/api/v1/cases/{id}/members"))
+        .token(&s.supervisor)
+        .header("if-match", &tag)
+        .json(&json!({"user_ids": [member_id]}))
+        .send()
+        .await
+        .expect(200);
+    let doc = upload(
+        &app,
+        member,
+        &id,
+        &[("title", "Duty roster"), ("kind", "duty_record")],
+        Some(("roster.txt", b"early turn")),
+    )
+    .await
+    .expect(201)
+    .json();
+    let doc_id = doc["id"].as_str().unwrap();
+    app.get(&format!("/api/v1/cases/{id}/audit"))
+        .token(member)
+        .send()
+        .await
+        .expect(404);
+    let custody = app
+        .get(&format!("/api/v1/cases/{id}/documents/{doc_id}/custody"))
+        .token(member)
+        .send()
+        .await
+        .expect(200)
+        .json();
+    let actions: Vec<&str> = custody["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["document.uploaded"], "{custody}");
+}

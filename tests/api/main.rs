@@ -17,6 +17,7 @@ mod matrix;
 mod openapi;
 mod permissions;
 mod proceedings;
+mod row_security;
 mod support;
 mod tasks;
 mod users;

@@ -47,7 +47,8 @@ fn admin_connection() -> PgConnection {
     PgConnection::establish(&server_url()).expect("PostgreSQL reachable at DATABASE_URL")
 }
 
-/// The template's name changes whenever a migration does, so a stale template is never used.
+/// The template's name changes whenever a migration or the rendered access policy does, so a
+/// stale template is never used.
 fn template_name() -> &'static str {
     static NAME: OnceLock<String> = OnceLock::new();
     NAME.get_or_init(|| {
@@ -61,6 +62,9 @@ fn template_name() -> &'static str {
             hasher.update(name.to_string_lossy().as_bytes());
             hasher.update(std::fs::read(&path).unwrap_or_default());
         }
+        // The row-level policies installed after the migrations are rendered from the access
+        // policy's code: a change to the rule is a new template too.
+        hasher.update(probity::auth::access::wall::digest().unwrap());
         let name = format!(
             "probity_test_tmpl_{}",
             &hex::encode(hasher.finalize())[..16]

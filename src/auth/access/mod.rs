@@ -9,6 +9,10 @@
 //! build, and every query on what a case holds takes one: a query that skips the check does
 //! not compile.
 //!
+//! PostgreSQL enforces the same rule a second time, with row-level security on every table
+//! that holds case content, for the caller each transaction names ([`wall`]): a query that
+//! forgets the predicate finds nothing its caller may not see.
+//!
 //! The role rules on objects live here too: who moves which transition and who records
 //! which decision (the tables in `domain::workflow` and `domain::decision` say which
 //! [`Mover`] or [`Recorder`]; this module says who that is), who sees sensitive and withdrawn
@@ -17,6 +21,7 @@
 
 mod proof;
 pub mod sql;
+pub mod wall;
 
 use diesel::PgConnection;
 use uuid::Uuid;

@@ -1,9 +1,17 @@
 //! The need-to-know rule of [`super::clauses`] as SQL, for queries over many rows: case
 //! lists and counts, and what is listed beside cases (subjects, reports, audit events).
 //!
-//! [`AccessSql`] is one boolean expression that renders the rule for a viewer (a bound id)
-//! or for each user of an enclosing query. It is valid in any query (like a SQL literal),
-//! so the same predicate serves a list of cases, a join, and an `EXISTS` subquery.
+//! [`AccessSql`] is one boolean expression that renders the rule for a viewer (a bound id),
+//! for each user of an enclosing query, or for the caller a transaction runs for (the text
+//! of PostgreSQL's row-level policies: [`super::wall`]). It is valid in any query (like a SQL
+//! literal), so the same predicate serves a list of cases, a join, and an `EXISTS` subquery.
+//!
+//! For the viewer and the caller of the transaction (who are the same user: queries for a
+//! viewer run in a transaction for them), the subject-conflict rule is asked of a function
+//! that reads past the row-level policies, once per transaction (installed by
+//! [`super::wall`], its body is [`CONFLICT_CASES`]). A policy on `cases` cannot read
+//! `allegations` itself (the policy on `allegations` reads `cases`), and must not: an
+//! allegation hidden from a conflicted user would hide the conflict too.
 
 use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
 use diesel::pg::Pg;
@@ -15,12 +23,57 @@ use uuid::Uuid;
 use super::{Clause, Purpose, clauses};
 use crate::domain::{Role, Viewer};
 
-/// Whom a predicate is about: the viewer (a bound id), or each user of an enclosing query
-/// on `users`.
+/// Whom a predicate is about: the viewer (a bound id), each user of an enclosing query on
+/// `users`, or the caller the transaction runs for (`probity.user_id`, set with the
+/// database role at the start of each transaction: [`super::wall::begin_as`]).
 #[derive(Clone, Copy, Debug)]
 enum Who {
     Viewer(Uuid),
     EachUser,
+    Session,
+}
+
+/// The caller of the transaction, read once per statement (an init plan). Without one the
+/// statement fails: a user's role with no user is never a way to see something.
+pub(super) const SESSION_USER: &str = "(SELECT current_setting('probity.user_id')::uuid)";
+
+/// The caller of the transaction is linked, by staff identity, to a subject with an
+/// allegation on the case whose id is `case_id` (an SQL expression).
+pub(super) fn caller_conflicted(case_id: &str) -> String {
+    format!("{case_id} = ANY ((SELECT probity_conflict_cases({SESSION_USER}))::uuid[])")
+}
+
+/// The cases with an allegation against a subject linked to the user `who` (by staff
+/// identity): the subject-conflict rule's facts, by user.
+pub(super) const CONFLICT_CASES: &str = "SELECT coalesce(array_agg(DISTINCT va.case_id), '{}') \
+     FROM allegations va JOIN subjects vs ON vs.id = va.subject_id \
+     JOIN users vu ON vu.staff_key = vs.staff_key WHERE vu.id = who";
+
+/// Where a predicate is written: a diesel query (the viewer's id bound), or the text of a
+/// policy (nothing bound).
+trait Out<'b> {
+    fn sql(&mut self, sql: &str);
+    fn id(&mut self, id: &'b Uuid) -> QueryResult<()>;
+}
+
+impl<'b> Out<'b> for AstPass<'_, 'b, Pg> {
+    fn sql(&mut self, sql: &str) {
+        self.push_sql(sql);
+    }
+    fn id(&mut self, id: &'b Uuid) -> QueryResult<()> {
+        self.push_bind_param::<SqlUuid, _>(id)
+    }
+}
+
+impl<'b> Out<'b> for String {
+    fn sql(&mut self, sql: &str) {
+        self.push_str(sql);
+    }
+    fn id(&mut self, _: &'b Uuid) -> QueryResult<()> {
+        Err(diesel::result::Error::QueryBuilderError(
+            "a policy's text binds no value".into(),
+        ))
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -82,8 +135,7 @@ pub fn reports_visible_to(viewer: &Viewer) -> AccessSql {
 }
 
 /// Audit events `viewer` may read: those of no case, and those of cases whose trail the
-/// policy lets them read (an event names its case in `case_id`, or, for events recorded
-/// before every case event carried it, in `after.case_id`).
+/// policy lets them read.
 pub fn events_visible_to(viewer: &Viewer) -> AccessSql {
     AccessSql {
         role: viewer.role,
@@ -92,101 +144,180 @@ pub fn events_visible_to(viewer: &Viewer) -> AccessSql {
     }
 }
 
+/// The cases that the caller of the transaction, whose role is `role`, may see for
+/// `purpose`: the policy on `cases` for that role.
+pub(super) fn cases_visible_to_session(role: Role, purpose: Purpose) -> AccessSql {
+    AccessSql {
+        role,
+        who: Who::Session,
+        shape: Shape::Cases(purpose),
+    }
+}
+
+/// The audit events that the caller of the transaction, whose role is `role`, may read: the
+/// policy on `audit_events` for that role.
+pub(super) fn events_visible_to_session(role: Role) -> AccessSql {
+    AccessSql {
+        role,
+        who: Who::Session,
+        shape: Shape::Events,
+    }
+}
+
+/// Whether deciding a clause reads the case row (every clause but [`Clause::Every`]).
+fn reads_case_row(clauses: &[Clause]) -> bool {
+    clauses.iter().any(|c| *c != Clause::Every)
+}
+
 impl AccessSql {
-    fn who<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+    /// The predicate as SQL text, for a policy: only a predicate about the caller of the
+    /// transaction has one (no value is bound).
+    pub(super) fn to_policy_sql(self) -> QueryResult<String> {
+        let mut out = String::new();
+        self.render(&mut out)?;
+        Ok(out)
+    }
+
+    fn who<'b, O: Out<'b>>(&'b self, out: &mut O) -> QueryResult<()> {
         match &self.who {
-            Who::Viewer(id) => out.push_bind_param::<SqlUuid, _>(id),
+            Who::Viewer(id) => out.id(id),
             Who::EachUser => {
-                out.push_sql("users.id");
+                out.sql("users.id");
+                Ok(())
+            }
+            Who::Session => {
+                out.sql(SESSION_USER);
                 Ok(())
             }
         }
     }
 
-    fn clause<'b>(&'b self, clause: Clause, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+    fn clause<'b, O: Out<'b>>(&'b self, clause: Clause, out: &mut O) -> QueryResult<()> {
         match clause {
-            Clause::Every => out.push_sql("TRUE"),
-            Clause::Unrestricted => out.push_sql("NOT cases.restricted"),
+            Clause::Every => out.sql("TRUE"),
+            Clause::Unrestricted => out.sql("NOT cases.restricted"),
             Clause::Assigned => {
-                out.push_sql("cases.assigned_investigator_id = ");
+                out.sql("cases.assigned_investigator_id = ");
                 self.who(out)?;
             }
             Clause::Member => {
-                out.push_sql(
+                out.sql(
                     "EXISTS (SELECT 1 FROM case_members vm WHERE vm.case_id = cases.id AND vm.user_id = ",
                 );
                 self.who(out)?;
-                out.push_sql(")");
+                out.sql(")");
             }
             Clause::OwnIntake => {
-                out.push_sql(
-                    "(cases.state = 'intake' AND NOT cases.restricted AND cases.created_by = ",
-                );
+                out.sql("(cases.state = 'intake' AND NOT cases.restricted AND cases.created_by = ");
                 self.who(out)?;
-                out.push_sql(")");
+                out.sql(")");
             }
         }
         Ok(())
     }
 
-    /// The rule on the row `cases`: one of the role's clauses, and not linked to a subject.
-    fn case_rule<'b>(&'b self, purpose: Purpose, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+    /// The subject-conflict rule: `who` is linked, by staff identity, to a subject with an
+    /// allegation on the case whose id is `case_id` (an SQL expression).
+    fn conflict<'b, O: Out<'b>>(&'b self, case_id: &str, out: &mut O) -> QueryResult<()> {
+        match self.who {
+            Who::EachUser => {
+                out.sql(
+                    "EXISTS (SELECT 1 FROM allegations va JOIN subjects vs ON vs.id = va.subject_id \
+                     JOIN users vu ON vu.staff_key = vs.staff_key WHERE va.case_id = ",
+                );
+                out.sql(case_id);
+                out.sql(" AND vu.id = ");
+                self.who(out)?;
+                out.sql(")");
+            }
+            // From a function: see the module's documentation. It refuses to answer for
+            // anyone but the caller of the transaction.
+            Who::Viewer(_) => {
+                out.sql(case_id);
+                out.sql(" = ANY ((SELECT probity_conflict_cases(");
+                self.who(out)?;
+                out.sql("))::uuid[])");
+            }
+            Who::Session => out.sql(&caller_conflicted(case_id)),
+        }
+        Ok(())
+    }
+
+    /// The rule for the case whose id is `case_id`: one of the role's clauses, and not
+    /// linked to a subject. A clause that reads the case row reads `cases`, which the
+    /// enclosing query provides.
+    fn case_rule<'b, O: Out<'b>>(
+        &'b self,
+        purpose: Purpose,
+        case_id: &str,
+        out: &mut O,
+    ) -> QueryResult<()> {
         let clauses = clauses(self.role, purpose);
         if clauses.is_empty() {
-            out.push_sql("FALSE");
+            out.sql("FALSE");
             return Ok(());
         }
         // COALESCE: a clause on a NULL column (an unassigned case) is NULL, not false; the
         // predicate is false there, also under NOT and when selected as a value.
-        out.push_sql("COALESCE(((");
+        out.sql("COALESCE(((");
         for (i, clause) in clauses.iter().enumerate() {
             if i > 0 {
-                out.push_sql(" OR ");
+                out.sql(" OR ");
             }
             self.clause(*clause, out)?;
         }
-        // The subject-conflict rule: linked, by staff identity, to a subject of the case.
-        out.push_sql(
-            ") AND NOT EXISTS (SELECT 1 FROM allegations va JOIN subjects vs ON vs.id = va.subject_id \
-             JOIN users vu ON vu.staff_key = vs.staff_key WHERE va.case_id = cases.id AND vu.id = ",
-        );
-        self.who(out)?;
-        out.push_sql(")), FALSE)");
+        out.sql(") AND NOT ");
+        self.conflict(case_id, out)?;
+        out.sql("), FALSE)");
         Ok(())
     }
 
     /// The viewer's staff identity is `key` (an SQL expression).
-    fn is_viewer<'b>(&'b self, key: &str, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        out.push_sql("EXISTS (SELECT 1 FROM users vu WHERE vu.staff_key = ");
-        out.push_sql(key);
-        out.push_sql(" AND vu.id = ");
+    fn is_viewer<'b, O: Out<'b>>(&'b self, key: &str, out: &mut O) -> QueryResult<()> {
+        out.sql("EXISTS (SELECT 1 FROM users vu WHERE vu.staff_key = ");
+        out.sql(key);
+        out.sql(" AND vu.id = ");
         self.who(out)?;
-        out.push_sql(")");
+        out.sql(")");
         Ok(())
     }
-}
 
-impl QueryFragment<Pg> for AccessSql {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+    /// The audit-trail rule for the case whose id is `case_id` (an SQL expression).
+    fn trail_rule<'b, O: Out<'b>>(&'b self, case_id: &str, out: &mut O) -> QueryResult<()> {
+        if reads_case_row(clauses(self.role, Purpose::AuditTrail)) {
+            out.sql("EXISTS (SELECT 1 FROM cases WHERE cases.id = ");
+            out.sql(case_id);
+            out.sql(" AND ");
+            self.case_rule(Purpose::AuditTrail, "cases.id", out)?;
+            out.sql(")");
+            Ok(())
+        } else {
+            // Every case's trail (or none): the case row is not read, so a role that sees no
+            // case content (an auditor) reads the trails all the same.
+            self.case_rule(Purpose::AuditTrail, case_id, out)
+        }
+    }
+
+    fn render<'b, O: Out<'b>>(&'b self, out: &mut O) -> QueryResult<()> {
         match self.shape {
-            Shape::Cases(purpose) => self.case_rule(purpose, &mut out),
+            Shape::Cases(purpose) => self.case_rule(purpose, "cases.id", out),
             Shape::Subjects => {
-                out.push_sql("NOT ");
-                self.is_viewer("subjects.staff_key", &mut out)
+                out.sql("NOT ");
+                self.is_viewer("subjects.staff_key", out)
             }
             Shape::Reports => {
-                out.push_sql("(NOT ");
+                out.sql("(NOT ");
                 self.is_viewer(
                     "lower(btrim(public_reports.officer_force)) || chr(31) \
                      || lower(btrim(public_reports.officer_collar_number))",
-                    &mut out,
+                    out,
                 )?;
-                out.push_sql(
+                out.sql(
                     " AND (public_reports.case_id IS NULL OR EXISTS (SELECT 1 FROM cases \
                      WHERE cases.id = public_reports.case_id AND ",
                 );
-                self.case_rule(Purpose::Content, &mut out)?;
-                out.push_sql(")))");
+                self.case_rule(Purpose::Content, "cases.id", out)?;
+                out.sql(")))");
                 Ok(())
             }
             Shape::Events => {
@@ -194,22 +325,24 @@ impl QueryFragment<Pg> for AccessSql {
                 // before some case events carried one (`subject.flagged`,
                 // `public_report.accepted`) name their case only in `after`; the log is
                 // append-only, so they are judged by that case instead.
-                out.push_sql(
-                    "(CASE WHEN audit_events.case_id IS NOT NULL THEN EXISTS (SELECT 1 FROM cases \
-                     WHERE cases.id = audit_events.case_id AND ",
-                );
-                self.case_rule(Purpose::AuditTrail, &mut out)?;
-                out.push_sql(
-                    ") WHEN audit_events.after ->> 'case_id' IS NULL THEN TRUE \
+                out.sql("(CASE WHEN audit_events.case_id IS NOT NULL THEN ");
+                self.trail_rule("audit_events.case_id", out)?;
+                out.sql(
+                    " WHEN audit_events.after ->> 'case_id' IS NULL THEN TRUE \
                      WHEN (audit_events.after ->> 'case_id') \
-                     ~* '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' THEN EXISTS (SELECT 1 FROM cases \
-                     WHERE cases.id = (audit_events.after ->> 'case_id')::uuid AND ",
+                     ~* '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' THEN ",
                 );
-                self.case_rule(Purpose::AuditTrail, &mut out)?;
-                out.push_sql(") ELSE FALSE END)");
+                self.trail_rule("(audit_events.after ->> 'case_id')::uuid", out)?;
+                out.sql(" ELSE FALSE END)");
                 Ok(())
             }
         }
+    }
+}
+
+impl QueryFragment<Pg> for AccessSql {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.render(&mut out)
     }
 }
 
