@@ -348,6 +348,28 @@ pub fn quote_literal(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
 }
 
+/// The staff key (`users.staff_key`, `subjects.staff_key`) of a force and collar number,
+/// computed by PostgreSQL exactly as the generated columns are: lower case, trimmed.
+pub fn staff_key<QS: 'static>(
+    force: &str,
+    collar_number: &str,
+) -> Box<
+    dyn diesel::expression::BoxableExpression<
+            QS,
+            diesel::pg::Pg,
+            SqlType = diesel::sql_types::Nullable<diesel::sql_types::Text>,
+        >,
+> {
+    use diesel::sql_types::{Nullable, Text};
+    Box::new(
+        diesel::dsl::sql::<Nullable<Text>>("lower(btrim(")
+            .bind::<Text, _>(force.to_owned())
+            .sql(")) || chr(31) || lower(btrim(")
+            .bind::<Text, _>(collar_number.to_owned())
+            .sql("))"),
+    )
+}
+
 /// Refuses a row of another case than the one the caller holds (proof that it may change
 /// it): a row is only ever written into the case it was checked against.
 pub fn belongs_to(

@@ -122,16 +122,11 @@ pub fn find_by_identity(
     force: &str,
     collar_number: &str,
 ) -> QueryResult<Option<Uuid>> {
-    use diesel::sql_types::{Nullable, Text};
     subjects::table
         .filter(
             subjects::staff_key
                 .nullable()
-                .eq(diesel::dsl::sql::<Nullable<Text>>("lower(btrim(")
-                    .bind::<Text, _>(force)
-                    .sql(")) || chr(31) || lower(btrim(")
-                    .bind::<Text, _>(collar_number)
-                    .sql("))")),
+                .eq(crate::db::staff_key(force, collar_number)),
         )
         .select(subjects::id)
         .first(conn)

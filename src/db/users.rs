@@ -163,31 +163,10 @@ pub fn staff_identity_exists(
     force: &str,
     collar_number: &str,
 ) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        users::table.filter(users::staff_key.eq(staff_key_of(force, collar_number))),
-    ))
+    diesel::select(diesel::dsl::exists(users::table.filter(
+        users::staff_key.eq(crate::db::staff_key(force, collar_number)),
+    )))
     .get_result(conn)
-}
-
-/// `users.staff_key` for a force and collar number, computed by PostgreSQL as the column is.
-fn staff_key_of(
-    force: &str,
-    collar_number: &str,
-) -> Box<
-    dyn diesel::expression::BoxableExpression<
-            users::table,
-            diesel::pg::Pg,
-            SqlType = diesel::sql_types::Nullable<diesel::sql_types::Text>,
-        >,
-> {
-    use diesel::sql_types::{Nullable, Text};
-    Box::new(
-        diesel::dsl::sql::<Nullable<Text>>("lower(btrim(")
-            .bind::<Text, _>(force.to_owned())
-            .sql(")) || chr(31) || lower(btrim(")
-            .bind::<Text, _>(collar_number.to_owned())
-            .sql("))"),
-    )
 }
 
 /// Whether the user's staff identity is this force and collar number, normalised as
@@ -201,7 +180,7 @@ pub fn has_staff_identity(
     diesel::select(diesel::dsl::exists(
         users::table
             .filter(users::id.eq(id))
-            .filter(users::staff_key.eq(staff_key_of(force, collar_number))),
+            .filter(users::staff_key.eq(crate::db::staff_key(force, collar_number))),
     ))
     .get_result(conn)
 }

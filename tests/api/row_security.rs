@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Uuid as SqlUuid};
-use probity::auth::access::wall::CASE_TABLES;
+use probity::auth::access::wall::case_tables;
 use probity::domain::{Role, Viewer};
 use probity::error::ApiError;
 use serde_json::json;
@@ -56,7 +56,7 @@ fn counts_as(app: &TestApp, viewer: Viewer, id: Uuid) -> BTreeMap<&'static str, 
     let mut conn = app.state.db.pool().get().unwrap();
     probity::db::transaction_as(&mut conn, &viewer, |c| {
         let mut counts = BTreeMap::new();
-        for table in CASE_TABLES {
+        for table in case_tables() {
             counts.insert(table, unguarded(c, table, id).map_err(ApiError::from)?);
         }
         Ok(counts)
@@ -180,7 +180,7 @@ async fn without_a_caller_the_apps_connections_read_no_case_table() {
     let case = create_case(&app, &sup, "corruption").await;
     let id: Uuid = case["id"].as_str().unwrap().parse().unwrap();
     let mut conn = app.state.db.pool().get().unwrap();
-    for table in CASE_TABLES {
+    for table in case_tables() {
         let err = unguarded(&mut conn, table, id).unwrap_err().to_string();
         assert!(err.contains("permission denied"), "{table}: {err}");
     }

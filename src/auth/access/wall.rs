@@ -70,23 +70,13 @@ const CASE_RECORD_TABLES: [&str; 11] = [
     "publications",
 ];
 
-/// Every table under the wall.
-pub const CASE_TABLES: [&str; 14] = [
-    "cases",
-    "parties",
-    "allegations",
-    "notes",
-    "decisions",
-    "case_members",
-    "tasks",
-    "documents",
-    "proceedings",
-    "outcomes",
-    "list_reports",
-    "publications",
-    "public_reports",
-    "audit_events",
-];
+/// Every table under the wall: cases, what belongs to them, the reports from the public
+/// (once accepted, their case's) and the audit events (those of a case, its trail).
+pub fn case_tables() -> impl Iterator<Item = &'static str> {
+    std::iter::once("cases")
+        .chain(CASE_RECORD_TABLES)
+        .chain(["public_reports", "audit_events"])
+}
 
 /// Begins a transaction for `viewer`: one round trip, `BEGIN` and the caller together. The
 /// values are written into the text, not bound (a simple query cannot bind): a role name
@@ -235,9 +225,9 @@ fn policies() -> Result<String, String> {
          FOR p IN SELECT policyname, tablename FROM pg_policies \
          WHERE schemaname = current_schema() AND tablename = ANY (ARRAY['{}']) LOOP \
          EXECUTE format('DROP POLICY %I ON %I', p.policyname, p.tablename); END LOOP; END $do$;\n",
-        CASE_TABLES.join("', '")
+        case_tables().collect::<Vec<_>>().join("', '")
     ));
-    for table in CASE_TABLES {
+    for table in case_tables() {
         out.push_str(&format!(
             "ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;\n\
              ALTER TABLE {table} FORCE ROW LEVEL SECURITY;\n\
