@@ -153,6 +153,7 @@ pub fn append(
     };
     row.hash = hash::event_hash(&row);
     db::audit::insert_event(conn, &row)?;
+    db::audit::advance_chain_head(conn, &row.chain_id, row.seq, &row.hash)?;
     Ok(row)
 }
 

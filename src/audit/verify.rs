@@ -22,8 +22,10 @@ pub struct BrokenEvent {
     pub seq: i64,
     /// The event at that place, if there is one (a gap or a cut tail has none).
     pub event_id: Option<Uuid>,
-    /// `hash_mismatch`, `prev_hash_mismatch`, `sequence_gap`, `missing_event`
-    /// (a checkpointed event is gone) or `checkpoint_mismatch` (it differs from the checkpoint).
+    /// `hash_mismatch`, `prev_hash_mismatch`, `sequence_gap`, `head_mismatch` (the chain's
+    /// events do not end where its last append left it: events cut from its end, or written
+    /// past the application), `missing_event` (a checkpointed event is gone) or
+    /// `checkpoint_mismatch` (it differs from the checkpoint).
     pub reason: String,
 }
 
@@ -106,6 +108,20 @@ fn verify(
                 }
                 c.hidden_break = true;
             }
+        }
+    }
+    // Each chain row keeps the head its last append left: a chain whose events end
+    // elsewhere lost its last events (or the whole chain), or had events written past the
+    // application.
+    for (chain, head_seq, last_seq) in db::audit::chains_not_ending_at_their_head(conn)? {
+        report.ok = false;
+        if report.first_broken.is_none() && shown(conn, &chain, None)? {
+            report.first_broken = Some(BrokenEvent {
+                chain,
+                seq: head_seq.min(last_seq) + 1,
+                event_id: None,
+                reason: "head_mismatch".to_owned(),
+            });
         }
     }
     Ok(report)

@@ -12,8 +12,9 @@ use crate::db::schema::{audit_chains, audit_events, cases};
 use crate::domain::Viewer;
 
 /// Locks the chain (creating it on first use) and returns its head: the last event's
-/// sequence number and hash, or 0 and the genesis hash for an empty chain. Every statement
-/// here stays prepared, and the chain row is never rewritten.
+/// sequence number and hash, or 0 and the genesis hash for an empty chain. The head is kept
+/// on the chain row ([`advance_chain_head`]), so appending reads nothing past the row-level
+/// policies on the events. Every statement here stays prepared.
 pub fn lock_chain_head(
     conn: &mut PgConnection,
     chain_id: &str,
@@ -21,58 +22,45 @@ pub fn lock_chain_head(
 ) -> QueryResult<(i64, String)> {
     let locked = audit_chains::table
         .find(chain_id)
-        .select(audit_chains::id)
+        .select((audit_chains::head_seq, audit_chains::head_hash))
         .for_update()
-        .first::<String>(conn)
+        .first::<(i64, String)>(conn)
         .optional()?;
-    if locked.is_none() {
-        diesel::insert_into(audit_chains::table)
-            .values((
-                audit_chains::id.eq(chain_id),
-                audit_chains::case_id.eq(case_id),
-            ))
-            .on_conflict_do_nothing()
-            .execute(conn)?;
-        audit_chains::table
-            .find(chain_id)
-            .select(audit_chains::id)
-            .for_update()
-            .first::<String>(conn)?;
+    if let Some(head) = locked {
+        return Ok(head);
     }
-    let head = ChainHead { chain_id }
-        .get_result::<(i64, String)>(conn)
-        .optional()?;
-    Ok(head.unwrap_or_else(|| (0, crate::audit::hash::GENESIS_HASH.to_owned())))
+    diesel::insert_into(audit_chains::table)
+        .values((
+            audit_chains::id.eq(chain_id),
+            audit_chains::case_id.eq(case_id),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    audit_chains::table
+        .find(chain_id)
+        .select((audit_chains::head_seq, audit_chains::head_hash))
+        .for_update()
+        .first::<(i64, String)>(conn)
 }
 
-/// `SELECT seq, hash FROM probity_chain_head($1)`: the chain's last event, read past the
-/// row-level policies (the appender may not be allowed to read the chain, but it must
-/// continue from its real head: `auth::access::wall`). A statement of fixed text, so it
-/// stays prepared.
-struct ChainHead<'a> {
-    chain_id: &'a str,
-}
-
-impl diesel::query_builder::QueryId for ChainHead<'_> {
-    type QueryId = ChainHead<'static>;
-    const HAS_STATIC_QUERY_ID: bool = true;
-}
-
-impl diesel::query_builder::Query for ChainHead<'_> {
-    type SqlType = (diesel::sql_types::BigInt, diesel::sql_types::Text);
-}
-
-impl RunQueryDsl<PgConnection> for ChainHead<'_> {}
-
-impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for ChainHead<'_> {
-    fn walk_ast<'b>(
-        &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
-    ) -> QueryResult<()> {
-        out.push_sql("SELECT seq, hash FROM probity_chain_head(");
-        out.push_bind_param::<diesel::sql_types::Text, _>(self.chain_id)?;
-        out.push_sql(")");
+/// Records the event just appended as its chain's head, in the same transaction and under
+/// the lock [`lock_chain_head`] took.
+pub fn advance_chain_head(
+    conn: &mut PgConnection,
+    chain_id: &str,
+    seq: i64,
+    hash: &str,
+) -> QueryResult<()> {
+    let changed = diesel::update(audit_chains::table.find(chain_id))
+        .set((
+            audit_chains::head_seq.eq(seq),
+            audit_chains::head_hash.eq(hash),
+        ))
+        .execute(conn)?;
+    if changed == 1 {
         Ok(())
+    } else {
+        Err(diesel::result::Error::NotFound)
     }
 }
 
@@ -252,7 +240,38 @@ pub fn batch_in_chain_order(
         .load(conn)
 }
 
-/// The last event of every chain, as the events say (not the cached head), in chain order.
+#[derive(QueryableByName)]
+struct HeadMismatch {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    chain: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    head_seq: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    last_seq: i64,
+}
+
+/// The chains whose row's head is not their last event: (chain, head seq, last event's seq),
+/// in chain order.
+pub fn chains_not_ending_at_their_head(
+    conn: &mut PgConnection,
+) -> QueryResult<Vec<(String, i64, i64)>> {
+    let rows: Vec<HeadMismatch> = diesel::sql_query(
+        "SELECT c.id AS chain, c.head_seq, coalesce(last.seq, 0) AS last_seq \
+         FROM audit_chains c LEFT JOIN LATERAL (SELECT e.seq, e.hash FROM audit_events e \
+           WHERE e.chain_id = c.id ORDER BY e.seq DESC LIMIT 1) last ON true \
+         WHERE (c.head_seq, c.head_hash) IS DISTINCT FROM (coalesce(last.seq, 0), coalesce(last.hash, $1)) \
+         ORDER BY c.id",
+    )
+    .bind::<diesel::sql_types::Text, _>(crate::audit::hash::GENESIS_HASH)
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.chain, r.head_seq, r.last_seq))
+        .collect())
+}
+
+/// The last event of every chain, as the events say (not the head kept on the chain row),
+/// in chain order.
 pub fn chain_heads(conn: &mut PgConnection) -> QueryResult<Vec<(String, i64, String)>> {
     use audit_events::dsl as e;
     e::audit_events

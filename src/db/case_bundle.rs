@@ -85,9 +85,13 @@ fn bundle(
     (case, bundle)
 }
 
-/// `SELECT <case>, <members>, <[allegation, its subject] pairs>, <decisions>, <linked
-/// accounts>, <held> FROM cases WHERE id = $1`, with `FOR UPDATE OF cases` when `LOCK`, in
-/// which case the transaction also holds the case (`auth::access::wall::HOLD_CASE`).
+/// `WITH cases AS (SELECT <case>, <held> FROM cases WHERE id = $1 [FOR UPDATE]) SELECT <case>,
+/// <members>, <[allegation, its subject] pairs>, <decisions>, <linked accounts>, <held> FROM
+/// cases`. The case row is read (and locked when `LOCK`) first, in the `WITH` query, which
+/// also holds the case for the transaction (`auth::access::wall::HOLD_CASE`); so when the
+/// rest of the statement reads what the case holds, the row-level policies of those tables
+/// find it held and need not decide the rule again for each row. (Within its own definition
+/// a `WITH` query's name is not yet defined: `FROM cases` there is the table.)
 struct BundleQuery<const LOCK: bool> {
     id: Uuid,
     columns: AsSelect<CaseRow, Pg>,
@@ -122,7 +126,16 @@ impl<const LOCK: bool> RunQueryDsl<PgConnection> for BundleQuery<LOCK> {}
 
 impl<const LOCK: bool> QueryFragment<Pg> for BundleQuery<LOCK> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        out.push_sql("SELECT ");
+        out.push_sql("WITH cases AS MATERIALIZED (SELECT ");
+        self.columns.walk_ast(out.reborrow())?;
+        out.push_sql(", ");
+        out.push_sql(crate::auth::access::wall::HOLD_CASE);
+        out.push_sql(" AS probity_held FROM cases WHERE cases.id = ");
+        out.push_bind_param::<SqlUuid, _>(&self.id)?;
+        if LOCK {
+            out.push_sql(" FOR UPDATE OF cases");
+        }
+        out.push_sql(") SELECT ");
         self.columns.walk_ast(out.reborrow())?;
         out.push_sql(
             ", ARRAY(SELECT m.user_id FROM case_members m WHERE m.case_id = cases.id \
@@ -133,18 +146,9 @@ impl<const LOCK: bool> QueryFragment<Pg> for BundleQuery<LOCK> {
              (SELECT coalesce(json_agg(d ORDER BY d.created_at, d.id), '[]') \
                FROM decisions d WHERE d.case_id = cases.id), \
              ARRAY(SELECT DISTINCT u.id FROM allegations a JOIN subjects s ON s.id = a.subject_id \
-               JOIN users u ON u.staff_key = s.staff_key WHERE a.case_id = cases.id), ",
+               JOIN users u ON u.staff_key = s.staff_key WHERE a.case_id = cases.id), \
+             cases.probity_held FROM cases",
         );
-        out.push_sql(if LOCK {
-            crate::auth::access::wall::HOLD_CASE
-        } else {
-            "NULL::text"
-        });
-        out.push_sql(" FROM cases WHERE cases.id = ");
-        out.push_bind_param::<SqlUuid, _>(&self.id)?;
-        if LOCK {
-            out.push_sql(" FOR UPDATE OF cases");
-        }
         Ok(())
     }
 }

@@ -47,6 +47,8 @@ diesel::table! {
         id -> Text,
         case_id -> Nullable<Uuid>,
         created_at -> Timestamptz,
+        head_seq -> Int8,
+        head_hash -> Text,
     }
 }
 

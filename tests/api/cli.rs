@@ -225,11 +225,25 @@ async fn acceptance_verify_finds_a_rewritten_event_and_a_checkpoint_finds_a_cut_
     let out = probity(&db, &["audit", "verify", "--checkpoint", cp], &key, None);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 
-    // Cut the tail: the chain alone still verifies, the checkpoint does not.
+    // Cut the tail: the chain row still names the event cut off as its head.
     let mut conn = db.connect();
     use diesel::connection::SimpleConnection;
     conn.batch_execute("SET session_replication_role = replica; DELETE FROM audit_events WHERE chain_id = 'system' AND seq = 3")
         .unwrap();
+    let out = probity(&db, &["audit", "verify"], &[], None);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("chain system at seq 3")
+            && text(&out.stderr).contains("head_mismatch"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Set the head back as well: the chain alone verifies, the checkpoint does not.
+    conn.batch_execute(
+        "UPDATE audit_chains c SET head_seq = e.seq, head_hash = e.hash FROM audit_events e \
+         WHERE c.id = 'system' AND e.chain_id = 'system' AND e.seq = 2",
+    )
+    .unwrap();
     let out = probity(&db, &["audit", "verify"], &[], None);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let out = probity(&db, &["audit", "verify", "--checkpoint", cp], &key, None);

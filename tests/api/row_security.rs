@@ -70,7 +70,44 @@ fn viewer(user_id: Uuid, role: Role) -> Viewer {
 
 #[actix_web::test]
 async fn unguarded_queries_find_nothing_of_a_case_the_caller_may_not_see() {
-    let app = TestApp::new().await;
+    unguarded_queries_find_nothing_on(TestApp::new().await).await;
+}
+
+/// The subject-conflict rule reads every allegation through a view with its owner's rights:
+/// where the schema's owner is not a superuser (as the README advises), the wall must still
+/// find the conflict, although every case table forces its policies on the owner too.
+#[actix_web::test]
+async fn the_wall_holds_when_the_schema_owner_is_not_a_superuser() {
+    use diesel::connection::SimpleConnection;
+    let owner = format!("probity_owner_{}", Uuid::new_v4().simple());
+    let name = format!("probity_test_{}", Uuid::new_v4().simple());
+    let mut admin = PgConnection::establish(&crate::support::server_url()).unwrap();
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {owner} LOGIN NOSUPERUSER NOBYPASSRLS; GRANT probity_runtime TO {owner};"
+        ))
+        .unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name} OWNER {owner}"))
+        .unwrap();
+    let url = crate::support::database_url(&name);
+    let as_owner = url.replacen("postgres@", &format!("{owner}@"), 1);
+    let mut conn = PgConnection::establish(&as_owner).unwrap();
+    let migrated = probity::db::run_migrations(&mut conn);
+    drop(conn);
+    let app = TestApp::on(crate::support::TestDb { name, url }, &[]).await;
+    let outcome = futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(async {
+        assert!(migrated.is_ok(), "{migrated:?}");
+        unguarded_queries_find_nothing_on(app).await;
+    }))
+    .await;
+    admin.batch_execute(&format!("DROP ROLE {owner}")).unwrap();
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+async fn unguarded_queries_find_nothing_on(app: TestApp) {
     let (sup_id, sup) = app.user_token("sup.creator", Role::Supervisor).await;
     let (linked_id, _) = app.user_token("sup.linked", Role::Supervisor).await;
     let (member_id, _) = app.user_token("inv.member", Role::Investigator).await;
@@ -347,4 +384,35 @@ async fn early_warnings_count_allegations_in_cases_the_recorder_cannot_see() {
         .expect(200)
         .json();
     assert_eq!(flagged["flagged"], true, "{flagged}");
+}
+
+/// The subject-conflict facts answer for the caller of the transaction only: a predicate
+/// written for another user (which would find that user's conflicts, or nobody's) fails the
+/// statement instead of answering.
+#[actix_web::test]
+async fn a_predicate_for_someone_other_than_the_caller_is_refused() {
+    use probity::auth::access::Purpose;
+    use probity::auth::access::sql::cases_visible_to;
+    use probity::db::schema::cases;
+    let app = TestApp::new().await;
+    let (sup_id, sup) = app.user_token("sup.caller", Role::Supervisor).await;
+    let (other_id, _) = app.user_token("sup.other", Role::Supervisor).await;
+    create_case(&app, &sup, "corruption").await;
+    let mut conn = app.state.db.pool().get().unwrap();
+    let count = |conn: &mut PgConnection, caller: Uuid, about: Uuid| {
+        probity::db::transaction_as(conn, &viewer(caller, Role::Supervisor), |c| {
+            Ok(cases::table
+                .filter(cases_visible_to(
+                    &viewer(about, Role::Supervisor),
+                    Purpose::Content,
+                ))
+                .count()
+                .get_result::<i64>(c)
+                .map_err(|e| e.to_string()))
+        })
+        .unwrap()
+    };
+    assert_eq!(count(&mut conn, sup_id, sup_id), Ok(1));
+    let refused = count(&mut conn, sup_id, other_id).unwrap_err();
+    assert!(refused.contains("answers only for the caller"), "{refused}");
 }

@@ -105,16 +105,24 @@ impl CaseTrail {
 
 // A case row is read by id here and nowhere else: what reads it hands it out only as a proof.
 
+// Each read holds the case for the rest of the transaction (`wall::HOLD_CASE`): what the
+// transaction then reads of it is decided by a comparison, and a change it makes that takes
+// the case out of its caller's sight still sees it through.
+
 fn read(conn: &mut PgConnection, id: Uuid) -> ApiResult<Option<CaseRow>> {
+    use diesel::sql_types::{Nullable, Text};
     Ok(cases::table
         .find(id)
-        .select(CaseRow::as_select())
-        .first(conn)
-        .optional()?)
+        .select((
+            CaseRow::as_select(),
+            diesel::dsl::sql::<Nullable<Text>>(super::wall::HOLD_CASE),
+        ))
+        .first::<(CaseRow, Option<String>)>(conn)
+        .optional()?
+        .map(|(case, _)| case))
 }
 
-/// Locks the row until the transaction ends; the transaction then holds the case
-/// (`wall::HOLD_CASE`), so the change it makes stays visible to it.
+/// Locks the row until the transaction ends.
 fn read_for_update(conn: &mut PgConnection, id: Uuid) -> ApiResult<Option<CaseRow>> {
     use diesel::sql_types::{Nullable, Text};
     Ok(cases::table

@@ -7,11 +7,10 @@
 //! literal), so the same predicate serves a list of cases, a join, and an `EXISTS` subquery.
 //!
 //! For the viewer and the caller of the transaction (who are the same user: queries for a
-//! viewer run in a transaction for them), the subject-conflict rule is asked of a function
-//! that reads past the row-level policies, once per transaction (installed by
-//! [`super::wall`], its body is [`CONFLICT_CASES`]). A policy on `cases` cannot read
-//! `allegations` itself (the policy on `allegations` reads `cases`), and must not: an
-//! allegation hidden from a conflicted user would hide the conflict too.
+//! viewer run in a transaction for them), the subject-conflict rule reads a view that sees past
+//! the row-level policies and answers for the caller only (installed by [`super::wall`], its
+//! body is [`CALLER_CONFLICTS`]). A policy on `cases` must not read `allegations` under the
+//! caller's policies: an allegation hidden from a conflicted user would hide the conflict too.
 
 use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
 use diesel::pg::Pg;
@@ -37,17 +36,18 @@ enum Who {
 /// statement fails: a user's role with no user is never a way to see something.
 pub(super) const SESSION_USER: &str = "(SELECT current_setting('probity.user_id')::uuid)";
 
-/// The caller of the transaction is linked, by staff identity, to a subject with an
-/// allegation on the case whose id is `case_id` (an SQL expression).
-pub(super) fn caller_conflicted(case_id: &str) -> String {
-    format!("{case_id} = ANY ((SELECT probity_conflict_cases({SESSION_USER}))::uuid[])")
-}
+/// The cases with an allegation against a subject linked to the caller of the transaction,
+/// as an array, read once per statement.
+const CALLER_CONFLICT_ARRAY: &str =
+    "(SELECT coalesce(array_agg(case_id), '{}') FROM probity_caller_conflicts)";
 
-/// The cases with an allegation against a subject linked to the user `who` (by staff
-/// identity): the subject-conflict rule's facts, by user.
-pub(super) const CONFLICT_CASES: &str = "SELECT coalesce(array_agg(DISTINCT va.case_id), '{}') \
+/// The cases with an allegation against a subject linked, by staff identity, to the caller of
+/// the transaction (a case once per allegation): the subject-conflict rule's facts, as the
+/// view `probity_caller_conflicts`.
+pub(super) const CALLER_CONFLICTS: &str = "SELECT va.case_id \
      FROM allegations va JOIN subjects vs ON vs.id = va.subject_id \
-     JOIN users vu ON vu.staff_key = vs.staff_key WHERE vu.id = who";
+     WHERE vs.staff_key = (SELECT vu.staff_key FROM users vu WHERE vu.id = \
+       (SELECT current_setting('probity.user_id')::uuid))";
 
 /// Where a predicate is written: a diesel query (the viewer's id bound), or the text of a
 /// policy (nothing bound).
@@ -200,6 +200,11 @@ impl AccessSql {
                 out.sql("cases.assigned_investigator_id = ");
                 self.who(out)?;
             }
+            // For the caller of the transaction (a policy), from a view that reads the
+            // caller's memberships past the policy on `case_members` (which asks `cases`).
+            Clause::Member if matches!(self.who, Who::Session) => out.sql(
+                "EXISTS (SELECT 1 FROM probity_caller_memberships vm WHERE vm.case_id = cases.id)",
+            ),
             Clause::Member => {
                 out.sql(
                     "EXISTS (SELECT 1 FROM case_members vm WHERE vm.case_id = cases.id AND vm.user_id = ",
@@ -230,15 +235,21 @@ impl AccessSql {
                 self.who(out)?;
                 out.sql(")");
             }
-            // From a function: see the module's documentation. It refuses to answer for
-            // anyone but the caller of the transaction.
+            // From a view: see the module's documentation. It answers for the caller of the
+            // transaction only, so a viewer who is not the caller fails the statement.
             Who::Viewer(_) => {
                 out.sql(case_id);
-                out.sql(" = ANY ((SELECT probity_conflict_cases(");
+                out.sql(" = ANY ((SELECT CASE WHEN ");
                 self.who(out)?;
-                out.sql("))::uuid[])");
+                out.sql(&format!(
+                    " = {SESSION_USER} THEN {CALLER_CONFLICT_ARRAY} \
+                     ELSE probity_not_the_caller() END)::uuid[])"
+                ));
             }
-            Who::Session => out.sql(&caller_conflicted(case_id)),
+            Who::Session => {
+                out.sql(case_id);
+                out.sql(&format!(" = ANY ({CALLER_CONFLICT_ARRAY}::uuid[])"));
+            }
         }
         Ok(())
     }
@@ -362,3 +373,8 @@ impl QueryId for AccessSql {
     type QueryId = ();
     const HAS_STATIC_QUERY_ID: bool = false;
 }
+
+/// The cases of which the caller of the transaction is a named member, as the view
+/// `probity_caller_memberships`.
+pub(super) const CALLER_MEMBERSHIPS: &str = "SELECT vm.case_id FROM case_members vm \
+     WHERE vm.user_id = (SELECT current_setting('probity.user_id')::uuid)";

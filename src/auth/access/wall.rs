@@ -16,10 +16,12 @@
 //! - `probity_runtime`, the connections' role between transactions: no policy and no
 //!   privilege on case tables, so whatever runs without naming its caller is refused.
 //!
-//! A case a transaction has locked or created stays visible to that transaction
-//! ([`HOLD_CASE`], [`hold`]): a change may take a case out of its caller's sight (an intake
-//! officer moving it on, a supervisor restricting it), and the rest of the change, its
-//! audit event included, still has to be written.
+//! A case a transaction has read through the access module (read, locked or created) stays
+//! visible to that transaction ([`HOLD_CASE`], [`hold`]): a change may take a case out of its
+//! caller's sight (an intake officer moving it on, a supervisor restricting it), and the rest
+//! of the change, its audit event included, still has to be written. Holding it is also what
+//! makes the rest of the transaction cheap: what belongs to a held case is decided by one
+//! comparison instead of the whole rule.
 //!
 //! [`install`] puts the functions and policies in place after the migrations, as the schema's
 //! owner, whenever their text changed (a digest of it is recorded): the rule is written only
@@ -33,8 +35,7 @@ use uuid::Uuid;
 
 use super::Purpose;
 use super::sql::{
-    CONFLICT_CASES, SESSION_USER, caller_conflicted, cases_visible_to_session,
-    events_visible_to_session,
+    CALLER_CONFLICTS, CALLER_MEMBERSHIPS, cases_visible_to_session, events_visible_to_session,
 };
 use crate::domain::{Role, Viewer};
 
@@ -92,15 +93,21 @@ pub fn begin_as(viewer: &Viewer) -> String {
 /// Begins a transaction for no user.
 pub const BEGIN_AS_SYSTEM: &str = "BEGIN; SELECT set_config('role', 'probity_system', true)";
 
-/// An SQL expression, for a query on `cases` that locks the row: it records the case as held
-/// by the transaction (and yields the list of held cases). It is evaluated only for a row the
-/// caller's policy let through, so it never opens a case the caller could not see.
+/// An SQL expression, for a query on `cases` that reads a case by id for the access module: it
+/// records the case as held by the transaction (and yields the list of held cases). It is
+/// evaluated only for a row the caller's policy let through, so it never opens a case the
+/// caller could not see.
 pub const HOLD_CASE: &str = "set_config('probity.held_cases', concat_ws(',', \
      nullif(current_setting('probity.held_cases', true), ''), cases.id::text), true)";
 
-/// The cases this transaction holds, in a policy: read once per statement.
-const HELD: &str = "cases.id = ANY ((SELECT string_to_array(\
-     current_setting('probity.held_cases', true), ',')::uuid[])::uuid[])";
+/// The case whose id is `case_id` (an SQL expression) is one this transaction holds, in a
+/// policy: the list is read once per statement.
+fn held(case_id: &str) -> String {
+    format!(
+        "{case_id} = ANY ((SELECT string_to_array(\
+         current_setting('probity.held_cases', true), ',')::uuid[])::uuid[])"
+    )
+}
 
 /// Records a case the transaction is about to create as held: the insert itself (and
 /// what the creator adds to it next) must see it, whatever the rule says of it.
@@ -131,11 +138,6 @@ pub fn trail_visible(conn: &mut PgConnection, viewer: &Viewer, id: Uuid) -> Quer
     .get_result(conn)
 }
 
-/// Raised by a function that reads past the wall when asked about anyone but the caller.
-const ONLY_THE_CALLER: &str = "IF who IS DISTINCT FROM nullif(current_setting('probity.user_id', true), '')::uuid THEN \
-     RAISE EXCEPTION '% answers only for the caller of the transaction', fn USING ERRCODE = 'insufficient_privilege'; \
-     END IF;";
-
 fn functions() -> Result<String, String> {
     let mut trail = String::from("CASE p_role");
     for role in Role::ALL {
@@ -147,61 +149,36 @@ fn functions() -> Result<String, String> {
     trail.push_str(" ELSE false END");
     Ok(format!(
         r#"
--- The cases with an allegation against a subject linked to the caller (`who`, who must be
--- the caller of the transaction), read past the policies: an allegation the caller may not
--- see must still keep its case from them. Every policy asks it (once per statement and
--- table), so it is read once per transaction and kept in `probity.conflict_cases` until the
--- transaction ends or writes to what it was read from (`probity_forget_access_facts`).
-CREATE OR REPLACE FUNCTION probity_conflict_cases(who uuid) RETURNS uuid[]
-LANGUAGE plpgsql STABLE SET role = 'probity_system' AS $fn$
-DECLARE
-    fn text := 'probity_conflict_cases';
-    kept text := current_setting('probity.conflict_cases', true);
-    found uuid[];
-BEGIN
-    {ONLY_THE_CALLER}
-    IF kept LIKE who::text || ':%' THEN
-        RETURN substr(kept, 38)::uuid[];
-    END IF;
-    found := ({CONFLICT_CASES});
-    PERFORM set_config('probity.conflict_cases', who::text || ':' || found::text, true);
-    RETURN found;
-END;
-$fn$;
+-- The cases with an allegation against a subject linked, by staff identity, to the caller of
+-- the transaction: the subject-conflict rule's facts. A view runs with its owner's rights, so
+-- it reads every allegation (the owner has a policy of its own on `allegations`, below): one
+-- the caller may not see must still keep its case from them. It answers only for the caller
+-- (it reads `probity.user_id` itself). Being a view, it is planned into the statement that
+-- reads it; a function call costs more than most of the statements that ask.
+CREATE OR REPLACE VIEW probity_caller_conflicts AS {CALLER_CONFLICTS};
+GRANT SELECT ON probity_caller_conflicts TO probity_tables;
 
--- A write to what it reads makes the transaction read it again.
-CREATE OR REPLACE FUNCTION probity_forget_access_facts() RETURNS trigger
+-- The cases of which the caller of the transaction is a named member, for the policy on
+-- `cases`, read the same way: the policy on `case_members` asks `cases` (a member row is
+-- visible with its case), so the policy on `cases` cannot read `case_members` under it.
+CREATE OR REPLACE VIEW probity_caller_memberships AS {CALLER_MEMBERSHIPS};
+GRANT SELECT ON probity_caller_memberships TO probity_tables;
+
+-- A predicate about a viewer who is not the caller of the transaction is refused.
+CREATE OR REPLACE FUNCTION probity_not_the_caller() RETURNS uuid[]
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    PERFORM set_config('probity.conflict_cases', '', true);
-    RETURN NULL;
+    RAISE EXCEPTION 'the subject-conflict rule answers only for the caller of the transaction'
+        USING ERRCODE = 'insufficient_privilege';
 END;
 $fn$;
-CREATE OR REPLACE TRIGGER probity_forget_access_facts AFTER INSERT OR UPDATE OR DELETE ON allegations
-    FOR EACH STATEMENT EXECUTE FUNCTION probity_forget_access_facts();
-CREATE OR REPLACE TRIGGER probity_forget_access_facts AFTER INSERT OR UPDATE OR DELETE ON subjects
-    FOR EACH STATEMENT EXECUTE FUNCTION probity_forget_access_facts();
-CREATE OR REPLACE TRIGGER probity_forget_access_facts AFTER INSERT OR UPDATE OR DELETE ON users
-    FOR EACH STATEMENT EXECUTE FUNCTION probity_forget_access_facts();
 
--- Whether the caller may see case `p_case`, by the policy on `cases`: for the policy on
--- `case_members`, which cannot read `cases` itself (the policy on `cases` reads
--- `case_members`).
+-- Whether the caller may see case `p_case`, by the policy on `cases`: for the policies on
+-- what belongs to a case (see where they are rendered for why they do not read `cases`).
 CREATE OR REPLACE FUNCTION probity_case_visible(p_case uuid) RETURNS boolean
 LANGUAGE plpgsql STABLE AS $fn$
 BEGIN
     RETURN EXISTS (SELECT 1 FROM cases WHERE cases.id = p_case);
-END;
-$fn$;
-
--- The head of an audit chain (its last event's seq and hash), for appending to it: the
--- appender may not be allowed to read the chain (an intake officer recording a case whose
--- trail they cannot read), but the chain must continue from its real head.
-CREATE OR REPLACE FUNCTION probity_chain_head(chain text) RETURNS TABLE (seq bigint, hash text)
-LANGUAGE plpgsql STABLE SET role = 'probity_system' AS $fn$
-BEGIN
-    RETURN QUERY SELECT e.seq, e.hash FROM audit_events e WHERE e.chain_id = chain
-        ORDER BY e.seq DESC LIMIT 1;
 END;
 $fn$;
 
@@ -249,32 +226,38 @@ fn policies() -> Result<String, String> {
             .map_err(|e| e.to_string())?;
         let name = user_role(role);
         out.push_str(&format!(
-            "CREATE POLICY {name} ON cases TO {name} USING ({cases} OR {HELD}) WITH CHECK (true);\n\
-             CREATE POLICY {name} ON audit_events TO {name} USING ({events}) WITH CHECK (true);\n"
+            "CREATE POLICY {name} ON cases TO {name} USING ({} OR {cases}) WITH CHECK (true);\n\
+             CREATE POLICY {name} ON audit_events TO {name} USING ({events}) WITH CHECK (true);\n",
+            held("cases.id")
         ));
     }
-    // Who is a member of a case is visible with the case, and to each member (unless the case
-    // is about them). The policy on `cases` reads `case_members`, so this one asks `cases`
-    // through a function: two policies that name each other's tables are refused.
-    // (PostgreSQL checks that when it plans a query; a function's body is planned apart.)
-    out.push_str(&format!(
-        "CREATE POLICY probity_users ON case_members TO {users} \
-         USING ((case_members.user_id = {SESSION_USER} AND NOT {}) \
-         OR probity_case_visible(case_members.case_id)) WITH CHECK (true);\n",
-        caller_conflicted("case_members.case_id")
-    ));
-    for table in CASE_RECORD_TABLES.iter().filter(|t| **t != "case_members") {
+    // What belongs to a case is visible exactly when the case is. A case the transaction
+    // holds is decided by a comparison (the case was shown to it when it was read, locked or
+    // created, the usual way in); any other asks `cases` through a function. A function keeps
+    // each policy one node of the plan: an `EXISTS` on `cases` here would copy the whole
+    // policy on `cases` into every statement that reads one of these tables, and PostgreSQL
+    // sets up all of it for each execution, even where the held case decides every row.
+    for table in CASE_RECORD_TABLES {
         out.push_str(&format!(
             "CREATE POLICY probity_users ON {table} TO {users} \
-             USING (EXISTS (SELECT 1 FROM cases WHERE cases.id = {table}.case_id)) WITH CHECK (true);\n"
+             USING ({} OR probity_case_visible({table}.case_id)) WITH CHECK (true);\n",
+            held(&format!("{table}.case_id"))
         ));
     }
     // A report from the public is the intake queue's until it is accepted, then its case's.
     out.push_str(&format!(
         "CREATE POLICY probity_users ON public_reports TO {users} \
-         USING (public_reports.case_id IS NULL OR EXISTS (SELECT 1 FROM cases WHERE cases.id = public_reports.case_id)) \
-         WITH CHECK (true);\n"
+         USING (public_reports.case_id IS NULL OR {} \
+         OR probity_case_visible(public_reports.case_id)) WITH CHECK (true);\n",
+        held("public_reports.case_id")
     ));
+    // The views of the caller's conflicts and memberships read with their owner's rights (the
+    // schema's owner, who installs them): the owner may read what they read.
+    for table in ["allegations", "case_members"] {
+        out.push_str(&format!(
+            "CREATE POLICY probity_owner ON {table} TO CURRENT_USER USING (true) WITH CHECK (true);\n"
+        ));
+    }
     // Without a caller, a connection only appends events of no case (logins, sessions).
     out.push_str(
         "CREATE POLICY probity_runtime ON audit_events FOR INSERT TO probity_runtime \
@@ -283,9 +266,20 @@ fn policies() -> Result<String, String> {
     Ok(out)
 }
 
+/// What earlier renderings installed and this one no longer uses: removed once no policy
+/// names it.
+const RETIRED: &str = "
+DROP TRIGGER IF EXISTS probity_forget_access_facts ON allegations;
+DROP TRIGGER IF EXISTS probity_forget_access_facts ON subjects;
+DROP TRIGGER IF EXISTS probity_forget_access_facts ON users;
+DROP FUNCTION IF EXISTS probity_forget_access_facts();
+DROP FUNCTION IF EXISTS probity_conflict_cases(uuid);
+DROP FUNCTION IF EXISTS probity_chain_head(text);
+";
+
 /// The SQL that installs the wall: the functions, then the policies.
 pub fn install_sql() -> Result<String, String> {
-    Ok(format!("{}\n{}", functions()?, policies()?))
+    Ok(format!("{}\n{}\n{RETIRED}", functions()?, policies()?))
 }
 
 /// A digest of [`install_sql`]: which rendering of the rule a database has.
