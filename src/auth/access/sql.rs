@@ -200,11 +200,22 @@ impl AccessSql {
                 out.sql("cases.assigned_investigator_id = ");
                 self.who(out)?;
             }
-            // For the caller of the transaction (a policy), from a view that reads the
-            // caller's memberships past the policy on `case_members` (which asks `cases`).
+            // For the caller of the transaction (a policy) and the viewer (who is the
+            // caller), from a view that reads the caller's memberships past the policy on
+            // `case_members`: that policy asks `cases` for each row, and a member's own rows
+            // are what this clause looks for. The view holds only the caller's rows, so a
+            // viewer who is not the caller is a member of nothing.
             Clause::Member if matches!(self.who, Who::Session) => out.sql(
                 "EXISTS (SELECT 1 FROM probity_caller_memberships vm WHERE vm.case_id = cases.id)",
             ),
+            Clause::Member if matches!(self.who, Who::Viewer(_)) => {
+                out.sql(
+                    "EXISTS (SELECT 1 FROM probity_caller_memberships vm \
+                     WHERE vm.case_id = cases.id AND vm.user_id = ",
+                );
+                self.who(out)?;
+                out.sql(")");
+            }
             Clause::Member => {
                 out.sql(
                     "EXISTS (SELECT 1 FROM case_members vm WHERE vm.case_id = cases.id AND vm.user_id = ",
@@ -376,5 +387,5 @@ impl QueryId for AccessSql {
 
 /// The cases of which the caller of the transaction is a named member, as the view
 /// `probity_caller_memberships`.
-pub(super) const CALLER_MEMBERSHIPS: &str = "SELECT vm.case_id FROM case_members vm \
+pub(super) const CALLER_MEMBERSHIPS: &str = "SELECT vm.case_id, vm.user_id FROM case_members vm \
      WHERE vm.user_id = (SELECT current_setting('probity.user_id')::uuid)";
