@@ -205,7 +205,13 @@ fn create_user(username: &str, display_name: &str, role: &str) -> Result<(), Str
         staff: None,
     };
     let row = conn
-        .transaction(|c| accounts::create(c, &AuditContext::system(), &account))
+        .transaction(|c| {
+            accounts::create(
+                c,
+                &AuditContext::system(settings.data_key.clone()),
+                &account,
+            )
+        })
         .map_err(|e| e.detail.clone())?;
     println!("{}", row.id);
     eprintln!("probity: created {} `{}`", role, row.username);
@@ -326,7 +332,11 @@ fn random_password() -> Result<String, String> {
 }
 
 /// In dev mode, makes sure someone can log in: creates `admin` if there is no active admin.
-fn bootstrap_dev_admin(conn: &mut PgConnection, hasher: &PasswordHasher) -> Result<(), String> {
+fn bootstrap_dev_admin(
+    conn: &mut PgConnection,
+    hasher: &PasswordHasher,
+    data_key: Option<crate::audit::seal::MasterKey>,
+) -> Result<(), String> {
     if db::users::any_active_admin(conn).map_err(|e| e.to_string())? {
         return Ok(());
     }
@@ -343,7 +353,7 @@ fn bootstrap_dev_admin(conn: &mut PgConnection, hasher: &PasswordHasher) -> Resu
         password_hash: hasher.hash_blocking(&password)?,
         staff: None,
     };
-    conn.transaction(|c| accounts::create(c, &AuditContext::system(), &account))
+    conn.transaction(|c| accounts::create(c, &AuditContext::system(data_key), &account))
         .map_err(|e| e.detail.clone())?;
     if generated {
         // Printed once, on stdout, never logged.
@@ -367,7 +377,7 @@ fn serve(dev: bool) -> Result<i32, String> {
     let db = Db::connect(&settings.database)?;
     let state = AppState::new(settings, db)?;
     if dev {
-        bootstrap_dev_admin(&mut conn, &state.hasher)?;
+        bootstrap_dev_admin(&mut conn, &state.hasher, state.settings.data_key.clone())?;
     }
     drop(conn);
     let bind = state.settings.bind.clone();

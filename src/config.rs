@@ -137,6 +137,10 @@ pub struct Settings {
     /// 32-byte Ed25519 seed that signs audit checkpoints; `None` only when the caller does
     /// not sign (the CLI's verify without a checkpoint).
     pub audit_signing_key: Option<[u8; 32]>,
+    /// The master key that wraps each audit chain's data key (`PROBITY_DATA_KEY`, 32 bytes,
+    /// base64): personal data and free text in audit events are sealed under it
+    /// (`audit::seal`). `None` only for commands that write no such event.
+    pub data_key: Option<crate::audit::seal::MasterKey>,
     pub body_limit_bytes: usize,
     /// Where documents are stored, and the largest accepted.
     pub documents_dir: String,
@@ -210,6 +214,31 @@ impl Settings {
             None => None,
         };
 
+        let data_key = match get("PROBITY_DATA_KEY") {
+            Some(s) => Some(crate::audit::seal::MasterKey::new(parse_key(
+                "PROBITY_DATA_KEY",
+                &s,
+            )?)),
+            // Ephemeral, like the other secrets in dev mode: what was sealed under it does
+            // not open after a restart.
+            None if dev => {
+                let bytes = random_bytes(32)?;
+                let mut key = [0u8; 32];
+                key.copy_from_slice(&bytes);
+                Some(crate::audit::seal::MasterKey::new(key))
+            }
+            None if serving => {
+                return Err(ConfigError::new(
+                    "PROBITY_DATA_KEY",
+                    "is not set: set 32 random bytes, base64-encoded \
+                     (for example `openssl rand -base64 32`), and keep them outside the \
+                     database: without them nothing sealed in the audit log can be read; \
+                     or run `probity serve --dev`",
+                ));
+            }
+            None => None,
+        };
+
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         let log_format_default = if dev {
             LogFormat::Pretty
@@ -268,6 +297,7 @@ impl Settings {
                 },
             },
             audit_signing_key,
+            data_key,
             body_limit_bytes: parse_or(&get, "PROBITY_BODY_LIMIT_BYTES", 1024 * 1024)?,
             documents_dir: get("PROBITY_DOCUMENTS_DIR")
                 .unwrap_or_else(|| "probity-documents".to_owned()),
@@ -393,12 +423,17 @@ where
 }
 
 fn parse_signing_key(raw: &str) -> Result<[u8; 32], ConfigError> {
+    parse_key("PROBITY_AUDIT_SIGNING_KEY", raw)
+}
+
+/// 32 bytes, base64-encoded.
+fn parse_key(name: &'static str, raw: &str) -> Result<[u8; 32], ConfigError> {
     let bytes = BASE64
         .decode(raw.trim())
-        .map_err(|e| ConfigError::new("PROBITY_AUDIT_SIGNING_KEY", format!("not base64: {e}")))?;
+        .map_err(|e| ConfigError::new(name, format!("not base64: {e}")))?;
     bytes.try_into().map_err(|b: Vec<u8>| {
         ConfigError::new(
-            "PROBITY_AUDIT_SIGNING_KEY",
+            name,
             format!("must decode to exactly 32 bytes, got {}", b.len()),
         )
     })
@@ -431,6 +466,29 @@ mod tests {
     }
 
     #[test]
+    fn serving_without_a_data_key_is_refused_outside_dev_mode() {
+        let err = settings(
+            Purpose::Serve { dev: false },
+            &[
+                ("PROBITY_JWT_SECRET", &"x".repeat(40)),
+                ("PROBITY_AUDIT_SIGNING_KEY", &BASE64.encode([1u8; 32])),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(err.name, "PROBITY_DATA_KEY");
+        let err = settings(
+            Purpose::Serve { dev: false },
+            &[
+                ("PROBITY_JWT_SECRET", &"x".repeat(40)),
+                ("PROBITY_AUDIT_SIGNING_KEY", &BASE64.encode([1u8; 32])),
+                ("PROBITY_DATA_KEY", &BASE64.encode([2u8; 31])),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(err.name, "PROBITY_DATA_KEY");
+    }
+
+    #[test]
     fn a_short_jwt_secret_is_refused_even_in_dev_mode() {
         let err = settings(
             Purpose::Serve { dev: true },
@@ -457,6 +515,10 @@ mod tests {
                 ("PROBITY_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
                 (
                     "PROBITY_AUDIT_SIGNING_KEY",
+                    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+                ),
+                (
+                    "PROBITY_DATA_KEY",
                     "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
                 ),
             ],

@@ -13,6 +13,11 @@
 //! JSON number; absent values are `null`; `before` and `after` are JSON with object keys
 //! sorted by their UTF-8 bytes at every depth; strings are escaped as `serde_json` does.
 //! `prev_hash` of a chain's first event is 64 zeros. Anyone with the rows can recompute it.
+//!
+//! An event that holds sealed values (`audit::seal`, from migration 19 on) is encoded as
+//! `probity-audit-v2`: the same array, its tag changed, with the sealed bytes (standard
+//! base64) appended after `prev_hash`. The hash covers the ciphertext, so erasing a chain's
+//! key leaves every hash as it was; removing or adding the sealed bytes changes the encoding.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
@@ -22,6 +27,7 @@ use crate::db::models::AuditEventRow;
 
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 const VERSION_TAG: &str = "probity-audit-v1";
+const SEALED_VERSION_TAG: &str = "probity-audit-v2";
 
 pub fn format_time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
@@ -61,7 +67,14 @@ fn write_canonical(value: &Value, out: &mut String) {
 pub fn canonical_encoding(e: &AuditEventRow) -> String {
     let opt = |s: &Option<String>| s.clone().map_or(Value::Null, Value::String);
     let fields = Value::Array(vec![
-        Value::String(VERSION_TAG.to_owned()),
+        Value::String(
+            if e.sealed.is_some() {
+                SEALED_VERSION_TAG
+            } else {
+                VERSION_TAG
+            }
+            .to_owned(),
+        ),
         Value::String(e.id.to_string()),
         Value::String(e.chain_id.clone()),
         Value::from(e.seq),
@@ -80,8 +93,20 @@ pub fn canonical_encoding(e: &AuditEventRow) -> String {
         opt(&e.client_addr),
         Value::String(e.prev_hash.clone()),
     ]);
+    let mut fields = fields;
+    if let (Some(sealed), Value::Array(items)) = (&e.sealed, &mut fields) {
+        use base64::Engine;
+        items.push(Value::String(
+            base64::engine::general_purpose::STANDARD.encode(sealed),
+        ));
+    }
+    canonical_json(&fields)
+}
+
+/// `value` as JSON with keys sorted at every depth and no white space.
+pub fn canonical_json(value: &Value) -> String {
     let mut out = String::new();
-    write_canonical(&fields, &mut out);
+    write_canonical(value, &mut out);
     out
 }
 
@@ -111,6 +136,7 @@ mod tests {
             case_id: None,
             before: None,
             after: Some(json!({"z": 1, "a": {"y": true, "b": "é\"x"}})),
+            sealed: None,
             request_id: None,
             client_addr: None,
             prev_hash: GENESIS_HASH.into(),
@@ -124,6 +150,17 @@ mod tests {
             canonical_encoding(&event()),
             r#"["probity-audit-v1","00000000-0000-4000-8000-000000000001","system",1,"2026-01-02T03:04:05.000000Z","system",null,"user.created","user","u1",null,null,{"a":{"b":"é\"x","y":true},"z":1},null,null,"0000000000000000000000000000000000000000000000000000000000000000"]"#
         );
+    }
+
+    #[test]
+    fn an_event_with_sealed_values_is_encoded_as_v2_with_them() {
+        let mut e = event();
+        e.sealed = Some(vec![1, 2, 3]);
+        let encoded = canonical_encoding(&e);
+        assert!(encoded.starts_with(r#"["probity-audit-v2","#), "{encoded}");
+        assert!(encoded.ends_with(r#"0000","AQID"]"#), "{encoded}");
+        let stripped = event_hash(&event());
+        assert_ne!(event_hash(&e), stripped);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod checkpoint;
 pub mod hash;
+pub mod seal;
 pub mod verify;
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -45,20 +46,24 @@ impl Actor {
     }
 }
 
-/// Where a change came from: the actor and the request.
+/// Where a change came from (the actor and the request), and the master key that seals what
+/// its events say of people ([`seal`]).
 #[derive(Clone, Debug)]
 pub struct AuditContext {
     pub actor: Actor,
     pub request_id: Option<String>,
     pub client_addr: Option<String>,
+    pub data_key: Option<seal::MasterKey>,
 }
 
 impl AuditContext {
-    pub fn system() -> Self {
+    /// Work done by the application itself or an operator at the command line.
+    pub fn system(data_key: Option<seal::MasterKey>) -> Self {
         Self {
             actor: Actor::System,
             request_id: None,
             client_addr: None,
+            data_key,
         }
     }
 
@@ -131,12 +136,23 @@ pub fn append(
     event: Event,
 ) -> QueryResult<AuditEventRow> {
     let chain_id = event.chain_id();
-    let (head_seq, head_hash) = db::audit::lock_chain_head(conn, &chain_id, event.case_id)?;
+    let head = db::audit::lock_chain_head(conn, &chain_id, event.case_id)?;
+    let id = Uuid::new_v4();
+    let sealing =
+        Sealing::prepare(ctx, &chain_id, head.data_key.as_deref(), &event).map_err(seal_failed)?;
+    let split = seal::split(sealing.key.as_ref(), event.before, event.after);
+    let sealed = match (&sealing.key, &split.sealed) {
+        (Some(key), Some(values)) => Some(
+            key.seal(id, hash::canonical_json(values).as_bytes())
+                .map_err(seal_failed)?,
+        ),
+        _ => None,
+    };
     let mut row = AuditEventRow {
         position: 0,
-        id: Uuid::new_v4(),
+        id,
         chain_id,
-        seq: head_seq + 1,
+        seq: head.seq + 1,
         occurred_at: now(),
         actor_type: ctx.actor.kind().to_owned(),
         actor_id: ctx.actor.user_id(),
@@ -144,17 +160,74 @@ pub fn append(
         entity_type: event.entity_type.map(str::to_owned),
         entity_id: event.entity_id,
         case_id: event.case_id,
-        before: event.before,
-        after: event.after,
+        before: split.before,
+        after: split.after,
+        sealed,
         request_id: ctx.request_id.clone(),
         client_addr: ctx.client_addr.clone(),
-        prev_hash: head_hash,
+        prev_hash: head.hash,
         hash: String::new(),
     };
     row.hash = hash::event_hash(&row);
     db::audit::insert_event(conn, &row)?;
-    db::audit::advance_chain_head(conn, &row.chain_id, row.seq, &row.hash)?;
+    db::audit::advance_chain_head(
+        conn,
+        &row.chain_id,
+        row.seq,
+        &row.hash,
+        sealing.new_wrapped.as_deref(),
+    )?;
     Ok(row)
+}
+
+/// The chain key an event is sealed with, if it has anything to seal: the chain's own,
+/// or a new one (to be stored wrapped on the chain row with the event).
+struct Sealing {
+    key: Option<seal::ChainKey>,
+    new_wrapped: Option<Vec<u8>>,
+}
+
+impl Sealing {
+    fn prepare(
+        ctx: &AuditContext,
+        chain_id: &str,
+        wrapped: Option<&[u8]>,
+        event: &Event,
+    ) -> Result<Self, seal::SealError> {
+        let private = |v: &Option<Value>| match v {
+            Some(Value::Object(map)) => map
+                .iter()
+                .any(|(field, v)| !v.is_null() && !seal::is_clear(field)),
+            Some(Value::Null) | None => false,
+            Some(_) => true,
+        };
+        if !private(&event.before) && !private(&event.after) {
+            return Ok(Self {
+                key: None,
+                new_wrapped: None,
+            });
+        }
+        let master = ctx.data_key.as_ref().ok_or(seal::SealError::NoMasterKey)?;
+        match wrapped {
+            Some(w) => Ok(Self {
+                key: Some(master.unwrap(chain_id, w)?),
+                new_wrapped: None,
+            }),
+            // The chain's first sealed event, or the first since its key was erased.
+            None => {
+                let key = seal::ChainKey::generate()?;
+                let new_wrapped = Some(master.wrap(chain_id, &key)?);
+                Ok(Self {
+                    key: Some(key),
+                    new_wrapped,
+                })
+            }
+        }
+    }
+}
+
+fn seal_failed(e: seal::SealError) -> diesel::result::Error {
+    diesel::result::Error::QueryBuilderError(Box::new(e))
 }
 
 /// The current time at the precision PostgreSQL stores, so the hash computed now is the

@@ -101,7 +101,7 @@ pub async fn login(
                           user_id: Option<Uuid>,
                           reason: &str|
              -> ApiResult<Option<(Uuid, Uuid, String)>> {
-                let mut event = Event::new("auth.login_failed").after(json!({ "reason": reason }));
+                let mut event = Event::new("auth.login_failed").after(json!({ "failure": reason }));
                 if let Some(id) = user_id {
                     event = event.entity("user", id);
                 }
@@ -285,7 +285,7 @@ pub async fn change_password(
                     &failure_ctx,
                     Event::new("auth.password_change_failed")
                         .entity("user", user_id)
-                        .after(json!({ "reason": "wrong_password" })),
+                        .after(json!({ "failure": "wrong_password" })),
                 )?;
                 Ok(())
             })

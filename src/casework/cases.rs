@@ -15,7 +15,7 @@ use crate::casework::flags;
 use crate::casework::views::{
     CaseSubject, CaseView, Deadlines, IopcReferralView, WorkloadEntry, stored,
 };
-use crate::casework::{Caller, fingerprint, forbidden};
+use crate::casework::{Caller, forbidden};
 use crate::config::CaseworkSettings;
 use crate::db::models::CaseRow;
 use crate::db::{cases, users};
@@ -26,12 +26,12 @@ use crate::domain::workflow::{self, Plan};
 use crate::domain::{Role, Viewer};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 
-/// What the audit log records of a case: never its free text, only its fingerprint.
+/// What the audit log records of a case (its free text is sealed: `audit::seal`).
 pub fn audit_view(c: &CaseRow) -> Value {
     json!({
         "reference": c.reference,
-        "title": fingerprint(&c.title),
-        "summary": fingerprint(&c.summary),
+        "title": c.title,
+        "summary": c.summary,
         "source": c.source,
         "category": c.category,
         "state": c.state,

@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use crate::audit::{self, Event};
 use crate::auth::access::{self, DocumentAccess, VisibleCase};
+use crate::casework::Caller;
 use crate::casework::cases::{case_closed, lock_for_change};
-use crate::casework::{Caller, fingerprint};
 use crate::db::audit::{EventFilter, EventScope};
 use crate::db::documents as queries;
 use crate::db::models::{AuditEventRow, DocumentRow};
@@ -197,7 +197,7 @@ pub fn record(
         conn,
         &caller.audit,
         Event::new("document.uploaded").entity("document", row.id).case(case_id).after(json!({
-            "title": fingerprint(&row.title), "kind": row.kind, "content_type": row.content_type, "size_bytes": row.size_bytes,
+            "title": row.title, "kind": row.kind, "content_type": row.content_type, "size_bytes": row.size_bytes,
             "sha256": row.sha256, "sensitive": row.sensitive, "supersedes_id": row.supersedes_id,
         })),
     )?;

@@ -6,15 +6,13 @@ pub mod cases;
 pub mod documents;
 pub mod facts;
 pub mod flags;
+pub mod history;
 pub mod proceedings;
 pub mod public_reports;
 pub mod records;
 pub mod subjects;
 pub mod tasks;
 pub mod views;
-
-use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::audit::AuditContext;
 use crate::auth::permissions::{Permission, allows};
@@ -42,15 +40,6 @@ impl Caller {
             ))
         }
     }
-}
-
-/// Free text that may name people is recorded in audit events only as its SHA-256: the
-/// event proves what the text was without copying personal details into the log.
-pub fn fingerprint(text: &str) -> Value {
-    json!(format!(
-        "sha256:{}",
-        hex::encode(Sha256::digest(text.as_bytes()))
-    ))
 }
 
 /// Collects field errors, then fails with all of them at once.

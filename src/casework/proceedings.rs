@@ -9,9 +9,9 @@ use uuid::Uuid;
 
 use crate::audit::{self, Event};
 use crate::auth::access::{self, CaseScope};
+use crate::casework::Caller;
 use crate::casework::cases::{lock_for_change, lock_record};
 use crate::casework::views::stored;
-use crate::casework::{Caller, fingerprint};
 use crate::config::CaseworkSettings;
 use crate::db::models::{CaseRow, ListReportRow, OutcomeRow, ProceedingRow, PublicationRow};
 use crate::db::{proceedings as queries, unique_violation_as};
@@ -524,7 +524,7 @@ pub fn record_outcome(
         &caller.audit,
         Event::new("outcome.recorded").entity("outcome", row.id).case(case_id).after(json!({
             "proceeding_id": row.proceeding_id, "subject_id": row.subject_id, "finding": row.finding,
-            "action": row.action, "decided_on": row.decided_on, "rationale": fingerprint(&row.rationale),
+            "action": row.action, "decided_on": row.decided_on, "rationale": row.rationale,
         })),
     )?;
     outcome_view(row, settings)

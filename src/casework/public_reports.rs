@@ -11,11 +11,11 @@ use uuid::Uuid;
 
 use crate::audit::{self, Actor, AuditContext, Event};
 use crate::auth::access::sql::reports_visible_to;
+use crate::casework::Caller;
 use crate::casework::cases::{self as case_service, NewCase};
 use crate::casework::records::{self, AllegationFields, PartyFields};
 use crate::casework::subjects as subject_service;
 use crate::casework::views::stored;
-use crate::casework::{Caller, fingerprint};
 use crate::config::CaseworkSettings;
 use crate::db::models::PublicReportRow;
 use crate::db::schema::{idempotency_keys, public_reports, rate_limit_buckets};
@@ -177,7 +177,7 @@ pub fn submit(
         &ctx.with_actor(Actor::Public),
         Event::new("public_report.received").entity("public_report", row.id).after(json!({
             "reference": row.reference,
-            "what_happened": fingerprint(&row.what_happened),
+            "what_happened": row.what_happened,
             "warning_signs": row.warning_signs,
             "reporter_is_affected": row.reporter_is_affected,
             "anonymous": row.contact_name.is_none() && row.contact_email.is_none() && row.contact_phone.is_none(),

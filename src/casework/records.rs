@@ -11,7 +11,7 @@ use crate::casework::cases::{case_closed, lock_for_change, lock_record};
 use crate::casework::facts::current_ids;
 use crate::casework::flags;
 use crate::casework::views::{AllegationView, DecisionView, NoteView, PartyView};
-use crate::casework::{Caller, fingerprint, forbidden};
+use crate::casework::{Caller, forbidden};
 use crate::config::CaseworkSettings;
 use crate::db::models::{AllegationRow, DecisionRow, NoteRow, PartyRow};
 use crate::db::{case_records, subjects};
@@ -184,7 +184,7 @@ pub struct AllegationFields {
 fn allegation_audit(a: &AllegationRow) -> Value {
     json!({
         "subject_id": a.subject_id, "standard": a.standard, "category": a.category,
-        "description": fingerprint(&a.description), "conduct_from": a.conduct_from, "conduct_to": a.conduct_to,
+        "description": a.description, "conduct_from": a.conduct_from, "conduct_to": a.conduct_to,
         "warning_signs": a.warning_signs,
     })
 }
@@ -361,7 +361,7 @@ pub fn add_note(
         Event::new("note.created")
             .entity("note", row.id)
             .case(case_id)
-            .after(json!({ "body": fingerprint(&row.body), "corrects_id": row.corrects_id })),
+            .after(json!({ "body": row.body, "corrects_id": row.corrects_id })),
     )?;
     Ok(row.into())
 }
@@ -460,14 +460,7 @@ pub fn add_decision(
             created_at: audit::now(),
         },
     )?;
-    let mut audited = details;
-    if let Some(summary) = audited
-        .get("summary")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-    {
-        audited["summary"] = fingerprint(&summary);
-    }
+    let audited = details;
     audit::append(
         conn,
         &caller.audit,
@@ -478,7 +471,7 @@ pub fn add_decision(
                 "kind": row.kind,
                 "subject_id": row.subject_id,
                 "details": audited,
-                "rationale": fingerprint(&row.rationale),
+                "rationale": row.rationale,
                 "supersedes_id": row.supersedes_id,
             })),
     )?;

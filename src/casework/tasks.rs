@@ -9,8 +9,8 @@ use uuid::Uuid;
 
 use crate::audit::{self, Event};
 use crate::auth::access::{self, LockedCase};
+use crate::casework::Caller;
 use crate::casework::cases::lock_for_change;
-use crate::casework::{Caller, fingerprint};
 use crate::db::models::TaskRow;
 use crate::db::{tasks as queries, users};
 use crate::domain::Viewer;
@@ -69,8 +69,8 @@ pub struct TaskFields {
 
 fn task_audit(t: &TaskRow) -> Value {
     json!({
-        "title": fingerprint(&t.title), "detail": t.detail.as_deref().map(fingerprint), "assignee_id": t.assignee_id,
-        "due_on": t.due_on, "status": t.status, "outcome_note": t.outcome_note.as_deref().map(fingerprint),
+        "title": t.title, "detail": t.detail, "assignee_id": t.assignee_id,
+        "due_on": t.due_on, "status": t.status, "outcome_note": t.outcome_note,
     })
 }
 

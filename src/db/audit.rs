@@ -11,6 +11,13 @@ use crate::db::models::AuditEventRow;
 use crate::db::schema::{audit_chains, audit_events, cases};
 use crate::domain::Viewer;
 
+/// A chain's head, read under the chain row's lock, and its data key (wrapped), if it has one.
+pub struct ChainHead {
+    pub seq: i64,
+    pub hash: String,
+    pub data_key: Option<Vec<u8>>,
+}
+
 /// Locks the chain (creating it on first use) and returns its head: the last event's
 /// sequence number and hash, or 0 and the genesis hash for an empty chain. The head is kept
 /// on the chain row ([`advance_chain_head`]), so appending reads nothing past the row-level
@@ -19,49 +26,80 @@ pub fn lock_chain_head(
     conn: &mut PgConnection,
     chain_id: &str,
     case_id: Option<Uuid>,
-) -> QueryResult<(i64, String)> {
-    let locked = audit_chains::table
-        .find(chain_id)
-        .select((audit_chains::head_seq, audit_chains::head_hash))
-        .for_update()
-        .first::<(i64, String)>(conn)
-        .optional()?;
-    if let Some(head) = locked {
-        return Ok(head);
-    }
-    diesel::insert_into(audit_chains::table)
-        .values((
-            audit_chains::id.eq(chain_id),
-            audit_chains::case_id.eq(case_id),
-        ))
-        .on_conflict_do_nothing()
-        .execute(conn)?;
-    audit_chains::table
-        .find(chain_id)
-        .select((audit_chains::head_seq, audit_chains::head_hash))
-        .for_update()
-        .first::<(i64, String)>(conn)
+) -> QueryResult<ChainHead> {
+    let read = |conn: &mut PgConnection| {
+        audit_chains::table
+            .find(chain_id)
+            .select((
+                audit_chains::head_seq,
+                audit_chains::head_hash,
+                audit_chains::data_key,
+            ))
+            .for_update()
+            .first::<(i64, String, Option<Vec<u8>>)>(conn)
+            .optional()
+    };
+    let head = match read(conn)? {
+        Some(head) => head,
+        None => {
+            diesel::insert_into(audit_chains::table)
+                .values((
+                    audit_chains::id.eq(chain_id),
+                    audit_chains::case_id.eq(case_id),
+                ))
+                .on_conflict_do_nothing()
+                .execute(conn)?;
+            read(conn)?.ok_or(diesel::result::Error::NotFound)?
+        }
+    };
+    Ok(ChainHead {
+        seq: head.0,
+        hash: head.1,
+        data_key: head.2,
+    })
 }
 
-/// Records the event just appended as its chain's head, in the same transaction and under
-/// the lock [`lock_chain_head`] took.
+/// Records the event just appended as its chain's head (and the chain's new data key, when
+/// the event was the first to need one), in the same transaction and under the lock
+/// [`lock_chain_head`] took.
 pub fn advance_chain_head(
     conn: &mut PgConnection,
     chain_id: &str,
     seq: i64,
     hash: &str,
+    new_data_key: Option<&[u8]>,
 ) -> QueryResult<()> {
-    let changed = diesel::update(audit_chains::table.find(chain_id))
-        .set((
-            audit_chains::head_seq.eq(seq),
-            audit_chains::head_hash.eq(hash),
-        ))
-        .execute(conn)?;
+    let target = audit_chains::table.find(chain_id);
+    let changed = match new_data_key {
+        None => diesel::update(target)
+            .set((
+                audit_chains::head_seq.eq(seq),
+                audit_chains::head_hash.eq(hash),
+            ))
+            .execute(conn)?,
+        Some(key) => diesel::update(target)
+            .set((
+                audit_chains::head_seq.eq(seq),
+                audit_chains::head_hash.eq(hash),
+                audit_chains::data_key.eq(key),
+            ))
+            .execute(conn)?,
+    };
     if changed == 1 {
         Ok(())
     } else {
         Err(diesel::result::Error::NotFound)
     }
+}
+
+/// A chain's data key, wrapped (none before its first sealed event, or after erasure).
+pub fn chain_data_key(conn: &mut PgConnection, chain_id: &str) -> QueryResult<Option<Vec<u8>>> {
+    audit_chains::table
+        .find(chain_id)
+        .select(audit_chains::data_key)
+        .first::<Option<Vec<u8>>>(conn)
+        .optional()
+        .map(Option::flatten)
 }
 
 pub fn insert_event(conn: &mut PgConnection, row: &AuditEventRow) -> QueryResult<()> {
@@ -103,7 +141,11 @@ pub struct EventScope(Scope);
 #[derive(Clone, Copy, Debug)]
 enum Scope {
     Trail(Uuid),
-    Custody { case_id: Uuid, document: Uuid },
+    Record {
+        case_id: Uuid,
+        entity_type: &'static str,
+        id: Uuid,
+    },
     Policy(Viewer),
 }
 
@@ -116,9 +158,16 @@ impl EventScope {
     /// The custody events of one document of a case the caller sees (the caller has checked
     /// that they may see the document itself).
     pub fn custody(case: &impl CaseScope, document: Uuid) -> Self {
-        Self(Scope::Custody {
+        Self::record(case, "document", document)
+    }
+
+    /// The events of one record of a case the caller sees (the caller has checked that they
+    /// may see the record itself).
+    pub fn record(case: &impl CaseScope, entity_type: &'static str, id: Uuid) -> Self {
+        Self(Scope::Record {
             case_id: case.id(),
-            document,
+            entity_type,
+            id,
         })
     }
 
@@ -140,11 +189,15 @@ pub fn list(
         .into_boxed();
     match scope.0 {
         Scope::Trail(case_id) => q = q.filter(e::case_id.eq(case_id)),
-        Scope::Custody { case_id, document } => {
+        Scope::Record {
+            case_id,
+            entity_type,
+            id,
+        } => {
             q = q
                 .filter(e::case_id.eq(case_id))
-                .filter(e::entity_type.eq("document"))
-                .filter(e::entity_id.eq(document.to_string()))
+                .filter(e::entity_type.eq(entity_type))
+                .filter(e::entity_id.eq(id.to_string()))
         }
         Scope::Policy(viewer) => q = q.filter(events_visible_to(&viewer)),
     }

@@ -100,6 +100,9 @@ pub struct AuditEventRow {
     pub case_id: Option<Uuid>,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
+    /// The event's personal data and free text, sealed with its chain's key
+    /// (`audit::seal`): `nonce || AES-256-GCM ciphertext`.
+    pub sealed: Option<Vec<u8>>,
     pub request_id: Option<String>,
     pub client_addr: Option<String>,
     pub prev_hash: String,

@@ -49,6 +49,8 @@ diesel::table! {
         created_at -> Timestamptz,
         head_seq -> Int8,
         head_hash -> Text,
+        data_key -> Nullable<Bytea>,
+        data_key_erased_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -67,6 +69,7 @@ diesel::table! {
         case_id -> Nullable<Uuid>,
         before -> Nullable<Jsonb>,
         after -> Nullable<Jsonb>,
+        sealed -> Nullable<Bytea>,
         request_id -> Nullable<Text>,
         client_addr -> Nullable<Text>,
         prev_hash -> Text,

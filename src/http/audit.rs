@@ -34,8 +34,17 @@ pub struct AuditEvent {
     pub entity_type: Option<String>,
     pub entity_id: Option<String>,
     pub case_id: Option<Uuid>,
+    /// The entity's fields before, as recorded: codes, ids, counts and dates of the process
+    /// in clear; personal data and free text only as keyed fingerprints (`hmac:...`). Events
+    /// written before migration 19 are as they were written.
     pub before: Option<serde_json::Value>,
+    /// The entity's fields after, recorded the same way.
     pub after: Option<serde_json::Value>,
+    /// The fields whose recorded value the event changed.
+    pub changed: Vec<String>,
+    /// The event's personal data and free text, encrypted with its case's key (standard
+    /// base64); readable only through the case (the record's history), and covered by `hash`.
+    pub sealed: Option<String>,
     pub request_id: Option<String>,
     pub client_addr: Option<String>,
     pub prev_hash: String,
@@ -56,6 +65,11 @@ impl From<AuditEventRow> for AuditEvent {
             entity_type: r.entity_type,
             entity_id: r.entity_id,
             case_id: r.case_id,
+            changed: crate::casework::history::changed_fields(r.before.as_ref(), r.after.as_ref()),
+            sealed: r.sealed.as_ref().map(|b| {
+                use base64::Engine;
+                base64::engine::general_purpose::STANDARD.encode(b)
+            }),
             before: r.before,
             after: r.after,
             request_id: r.request_id,

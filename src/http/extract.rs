@@ -359,6 +359,8 @@ impl<P: PermissionMarker + 'static> FromRequest for Require<P> {
 pub struct RequestMeta {
     pub request_id: Option<String>,
     pub client_addr: Option<String>,
+    /// The master key that seals what the request's audit events say of people.
+    pub data_key: Option<crate::audit::seal::MasterKey>,
 }
 
 impl RequestMeta {
@@ -367,6 +369,7 @@ impl RequestMeta {
             actor,
             request_id: self.request_id.clone(),
             client_addr: self.client_addr.clone(),
+            data_key: self.data_key.clone(),
         }
     }
 }
@@ -376,9 +379,9 @@ impl FromRequest for RequestMeta {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let trust_forwarded = req
-            .app_data::<web::Data<AppState>>()
-            .is_some_and(|s| s.settings.trust_forwarded_for);
+        let state = req.app_data::<web::Data<AppState>>();
+        let trust_forwarded = state.is_some_and(|s| s.settings.trust_forwarded_for);
+        let data_key = state.and_then(|s| s.settings.data_key.clone());
         let forwarded = trust_forwarded
             .then(|| {
                 req.headers()
@@ -396,6 +399,7 @@ impl FromRequest for RequestMeta {
         std::future::ready(Ok(RequestMeta {
             request_id,
             client_addr,
+            data_key,
         }))
     }
 }

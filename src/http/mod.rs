@@ -7,6 +7,7 @@ pub mod cases;
 pub mod documents;
 pub mod extract;
 pub mod health;
+pub mod history;
 pub mod intake;
 pub mod me;
 pub mod middleware;

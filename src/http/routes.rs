@@ -5,8 +5,8 @@ use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::http::{
-    audit, auth, case_records, cases, documents, health, intake, me, proceedings, public, stats,
-    subjects, tasks, users, workload,
+    audit, auth, case_records, cases, documents, health, history, intake, me, proceedings, public,
+    stats, subjects, tasks, users, workload,
 };
 
 pub fn routes(cfg: &mut ServiceConfig<'_>) {
@@ -79,6 +79,12 @@ pub fn routes(cfg: &mut ServiceConfig<'_>) {
                 .service(documents::get_one)
                 .service(documents::content)
                 .service(documents::withdraw)
-                .service(documents::custody),
+                .service(documents::custody)
+                .service(history::party_history)
+                .service(history::allegation_history)
+                .service(history::task_history)
+                .service(history::document_history)
+                .service(history::proceeding_history)
+                .service(history::publication_history),
         );
 }

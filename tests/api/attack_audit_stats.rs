@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
-use probity::audit::{self, AuditContext, Event};
+use probity::audit::{self, Event};
 use probity::domain::Role;
 use serde_json::{Value, json};
 
@@ -161,7 +161,7 @@ async fn events_that_name_their_case_only_in_after_are_judged_by_that_case() {
     let mut conn = app.db.connect();
     audit::append(
         &mut conn,
-        &AuditContext::system(),
+        &app.system_audit(),
         Event::new("subject.flagged")
             .entity("subject", uuid::Uuid::new_v4())
             .after(json!({ "codes": ["prior_apsp"], "case_id": about_them[1] })),
@@ -169,7 +169,7 @@ async fn events_that_name_their_case_only_in_after_are_judged_by_that_case() {
     .unwrap();
     audit::append(
         &mut conn,
-        &AuditContext::system(),
+        &app.system_audit(),
         Event::new("public_report.accepted")
             .entity("public_report", uuid::Uuid::new_v4())
             .after(json!({ "case_id": about_them[2], "reference": "PR-AAAAA-BBBBB" })),

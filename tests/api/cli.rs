@@ -18,6 +18,7 @@ fn probity(db: &TestDb, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("DATABASE_URL", &db.url)
         .env("PROBITY_LOG", "warn")
+        .env("PROBITY_DATA_KEY", crate::support::DATA_KEY_B64)
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {

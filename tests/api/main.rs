@@ -6,6 +6,7 @@ mod attack_flags;
 mod attack_intake;
 mod attack_subject_links;
 mod audit_log;
+mod audit_secrets;
 mod auth;
 mod bad_input;
 mod casework;

@@ -23,6 +23,8 @@ use uuid::Uuid;
 
 pub const PASSWORD: &str = "correct horse battery staple";
 pub const SIGNING_KEY_B64: &str = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
+/// The master key of the tests (`PROBITY_DATA_KEY`).
+pub const DATA_KEY_B64: &str = "ERERERERERERERERERERERERERERERERERERERERERE=";
 
 /// The server that `DATABASE_URL` names, as a URL to its `postgres` database.
 pub fn server_url() -> String {
@@ -179,6 +181,7 @@ pub fn settings(db_url: &str, overrides: &[(&str, &str)]) -> Settings {
             "test-secret-test-secret-test-secret-0123".into(),
         ),
         ("PROBITY_AUDIT_SIGNING_KEY".into(), SIGNING_KEY_B64.into()),
+        ("PROBITY_DATA_KEY".into(), DATA_KEY_B64.into()),
         ("PROBITY_DB_POOL_SIZE".into(), "4".into()),
     ];
     for (k, v) in overrides {
@@ -398,7 +401,7 @@ impl TestApp {
             staff: None,
         };
         let mut conn = self.db.connect();
-        conn.transaction(|c| accounts::create(c, &AuditContext::system(), &account))
+        conn.transaction(|c| accounts::create(c, &self.system_audit(), &account))
             .unwrap()
             .id
     }
@@ -412,7 +415,7 @@ impl TestApp {
         };
         let mut conn = self.db.connect();
         conn.transaction(|c| {
-            accounts::update(c, &AuditContext::system(), user_id, &changes, |_| Ok(()))
+            accounts::update(c, &self.system_audit(), user_id, &changes, |_| Ok(()))
         })
         .unwrap();
     }
@@ -429,6 +432,11 @@ impl TestApp {
         let id = self.create_user(username, role);
         let body = self.login_as(username, PASSWORD).await.expect(200).json();
         (id, body["access_token"].as_str().unwrap().to_owned())
+    }
+
+    /// The audit context of work done by the application itself, with the test master key.
+    pub fn system_audit(&self) -> AuditContext {
+        AuditContext::system(self.state.settings.data_key.clone())
     }
 
     pub fn sql(&self, statements: &str) {

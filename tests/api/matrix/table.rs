@@ -434,6 +434,12 @@ pub const TABLE: &[Row] = &[
     // A withdrawn document's content: supervisors only.
     get("/api/v1/cases/{case}/documents/{withdrawn_document}/content", Case,          [403, 200, 404, 404, 403], [403, 404, 404, 404, 403]),
     get("/api/v1/cases/{case}/documents/{document}/custody", Case,                    [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]),
+    // Each record's history, content included: whoever sees the case (and the record).
+    get("/api/v1/cases/{case}/parties/{party}/history", Case,                         [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]),
+    get("/api/v1/cases/{case}/allegations/{allegation}/history", Case,                [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]),
+    get("/api/v1/cases/{case}/tasks/{task}/history", Case,                            [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]),
+    get("/api/v1/cases/{case}/documents/{document}/history", Case,                    [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]),
+    get("/api/v1/cases/{case}/documents/{sensitive_document}/history", Case,          [403, 200, 200, 404, 403], [403, 404, 404, 404, 403]),
     post("/api/v1/cases/{case}/documents/{document}/withdraw", json(REASON), Case,    [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]),
 
     // Proceedings, outcomes, list reports and publications: past intake, so the intake
@@ -444,6 +450,8 @@ pub const TABLE: &[Row] = &[
                                                                                       [403, 200, 403, 403, 403], [403, 404, 403, 403, 403]),
     post("/api/v1/cases/{case}/proceedings/{proceeding}/cancel", json(REASON), CaseInProceedings,
                                                                                       [403, 200, 403, 403, 403], [403, 404, 403, 403, 403]),
+    get("/api/v1/cases/{case}/proceedings/{proceeding}/history", CaseInProceedings,   [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]),
+    get("/api/v1/cases/{case}/publications/{publication}/history", CaseInProceedings, [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]),
     get("/api/v1/cases/{case}/outcomes", CaseInProceedings,                           [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]).lists("items[].id", "{outcome}"),
     post("/api/v1/cases/{case}/outcomes", json(OUTCOME), CaseInProceedings,           [403, 201, 403, 403, 403], [403, 404, 403, 403, 403]),
     post("/api/v1/cases/{case}/list-reports", json(BARRED_LIST), CaseInProceedings,   [403, 201, 403, 403, 403], [403, 404, 403, 403, 403]),
