@@ -87,7 +87,7 @@ enum AuditCommand {
     /// Verify every hash, link and sequence; exit 0 when intact, 1 naming the first broken
     /// event otherwise.
     Verify {
-        /// Also check against a checkpoint saved earlier (needs PROBITY_AUDIT_SIGNING_KEY).
+        /// Also check against a checkpoint saved earlier (needs only its public key).
         #[arg(long, value_name = "FILE")]
         checkpoint: Option<std::path::PathBuf>,
     },
@@ -196,6 +196,7 @@ fn create_user(username: &str, display_name: &str, role: &str) -> Result<(), Str
         .map_err(|e| format!("password {}", e.message()))?;
     let hasher = PasswordHasher::new(&settings.auth.argon2)?;
     let password_hash = hasher.hash_blocking(&password)?;
+    let keys = audit_keys(&settings)?;
     let mut conn = connect_and_migrate(&settings)?;
     let account = NewAccount {
         username,
@@ -205,13 +206,7 @@ fn create_user(username: &str, display_name: &str, role: &str) -> Result<(), Str
         staff: None,
     };
     let row = conn
-        .transaction(|c| {
-            accounts::create(
-                c,
-                &AuditContext::system(settings.data_key.clone()),
-                &account,
-            )
-        })
+        .transaction(|c| accounts::create(c, &AuditContext::system(keys.clone()), &account))
         .map_err(|e| e.detail.clone())?;
     println!("{}", row.id);
     eprintln!("probity: created {} `{}`", role, row.username);
@@ -244,6 +239,28 @@ fn report_outcome(report: &VerifyReport) -> i32 {
     }
 }
 
+/// The keys a command that writes audit events needs: it signs them and seals what they say
+/// of people.
+fn audit_keys(settings: &Settings) -> Result<crate::audit::AuditKeys, String> {
+    signing_key(settings)?;
+    if settings.data_key.is_none() {
+        return Err("PROBITY_DATA_KEY is not set".to_owned());
+    }
+    Ok(crate::audit::AuditKeys::from_settings(settings))
+}
+
+/// The key that verifies the log: pinned, or the signing key's public half.
+fn public_key(settings: &Settings) -> Result<Option<ed25519_dalek::VerifyingKey>, String> {
+    if let Some(bytes) = settings.audit_public_key {
+        return ed25519_dalek::VerifyingKey::from_bytes(&bytes)
+            .map(Some)
+            .map_err(|e| format!("PROBITY_AUDIT_PUBLIC_KEY: {e}"));
+    }
+    Ok(settings
+        .audit_signing_key
+        .map(|seed| ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key()))
+}
+
 fn signing_key(settings: &Settings) -> Result<ed25519_dalek::SigningKey, String> {
     settings
         .audit_signing_key
@@ -254,16 +271,31 @@ fn signing_key(settings: &Settings) -> Result<ed25519_dalek::SigningKey, String>
 fn verify(checkpoint_file: Option<&std::path::Path>) -> Result<i32, String> {
     let settings = cli_settings()?;
     let mut conn = db::connect_as_system(&settings.database.url)?;
+    // The public key alone verifies: pinned (PROBITY_AUDIT_PUBLIC_KEY), or the signing key's
+    // own, or else the one the checkpoint names.
+    let configured = public_key(&settings)?;
     let report = match checkpoint_file {
-        None => verify_log(&mut conn).map_err(|e| e.to_string())?,
+        None => {
+            let key = configured.ok_or_else(|| {
+                "set PROBITY_AUDIT_PUBLIC_KEY (or PROBITY_AUDIT_SIGNING_KEY) to verify the \
+                 events' signatures, or give a checkpoint"
+                    .to_owned()
+            })?;
+            verify_log(&mut conn, &key).map_err(|e| e.to_string())?
+        }
         Some(path) => {
             let text =
                 std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
             let cp: Checkpoint = serde_json::from_str(&text)
                 .map_err(|e| format!("{}: not a checkpoint: {e}", path.display()))?;
-            let key = signing_key(&settings)?;
-            checkpoint::check_signature(&cp, &key.verifying_key())?;
-            checkpoint::verify_against(&mut conn, &cp).map_err(|e| e.to_string())?
+            let named = checkpoint::public_key(&cp)?;
+            if configured.is_some_and(|k| k != named) {
+                return Err(
+                    "the checkpoint was signed by another key than the configured one".into(),
+                );
+            }
+            checkpoint::check_signature(&cp, &named)?;
+            checkpoint::verify_against(&mut conn, &cp, &named).map_err(|e| e.to_string())?
         }
     };
     Ok(report_outcome(&report))
@@ -335,7 +367,7 @@ fn random_password() -> Result<String, String> {
 fn bootstrap_dev_admin(
     conn: &mut PgConnection,
     hasher: &PasswordHasher,
-    data_key: Option<crate::audit::seal::MasterKey>,
+    keys: crate::audit::AuditKeys,
 ) -> Result<(), String> {
     if db::users::any_active_admin(conn).map_err(|e| e.to_string())? {
         return Ok(());
@@ -353,7 +385,7 @@ fn bootstrap_dev_admin(
         password_hash: hasher.hash_blocking(&password)?,
         staff: None,
     };
-    conn.transaction(|c| accounts::create(c, &AuditContext::system(data_key), &account))
+    conn.transaction(|c| accounts::create(c, &AuditContext::system(keys), &account))
         .map_err(|e| e.detail.clone())?;
     if generated {
         // Printed once, on stdout, never logged.
@@ -377,7 +409,7 @@ fn serve(dev: bool) -> Result<i32, String> {
     let db = Db::connect(&settings.database)?;
     let state = AppState::new(settings, db)?;
     if dev {
-        bootstrap_dev_admin(&mut conn, &state.hasher, state.settings.data_key.clone())?;
+        bootstrap_dev_admin(&mut conn, &state.hasher, state.audit_keys.clone())?;
     }
     drop(conn);
     let bind = state.settings.bind.clone();

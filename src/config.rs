@@ -137,6 +137,9 @@ pub struct Settings {
     /// 32-byte Ed25519 seed that signs audit checkpoints; `None` only when the caller does
     /// not sign (the CLI's verify without a checkpoint).
     pub audit_signing_key: Option<[u8; 32]>,
+    /// The audit signing key's public half, pinned for verification
+    /// (`PROBITY_AUDIT_PUBLIC_KEY`): `audit verify` needs only this.
+    pub audit_public_key: Option<[u8; 32]>,
     /// The master key that wraps each audit chain's data key (`PROBITY_DATA_KEY`, 32 bytes,
     /// base64): personal data and free text in audit events are sealed under it
     /// (`audit::seal`). `None` only for commands that write no such event.
@@ -213,6 +216,10 @@ impl Settings {
             }
             None => None,
         };
+
+        let audit_public_key = get("PROBITY_AUDIT_PUBLIC_KEY")
+            .map(|s| parse_key("PROBITY_AUDIT_PUBLIC_KEY", &s))
+            .transpose()?;
 
         let data_key = match get("PROBITY_DATA_KEY") {
             Some(s) => Some(crate::audit::seal::MasterKey::new(parse_key(
@@ -297,6 +304,7 @@ impl Settings {
                 },
             },
             audit_signing_key,
+            audit_public_key,
             data_key,
             body_limit_bytes: parse_or(&get, "PROBITY_BODY_LIMIT_BYTES", 1024 * 1024)?,
             documents_dir: get("PROBITY_DOCUMENTS_DIR")

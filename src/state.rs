@@ -16,6 +16,8 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub tokens: TokenKeys,
     pub audit_key: Option<SigningKey>,
+    /// The keys audit events are written with (sealing, signing).
+    pub audit_keys: crate::audit::AuditKeys,
     pub storage: Storage,
 }
 
@@ -27,12 +29,14 @@ impl AppState {
             .audit_signing_key
             .map(|seed| SigningKey::from_bytes(&seed));
         let storage = Storage::from_settings(&settings)?;
+        let audit_keys = crate::audit::AuditKeys::from_settings(&settings);
         Ok(Self {
             settings: Arc::new(settings),
             db,
             hasher,
             tokens,
             audit_key,
+            audit_keys,
             storage,
         })
     }

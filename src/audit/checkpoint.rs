@@ -76,6 +76,16 @@ pub fn create(conn: &mut PgConnection, key: &SigningKey) -> QueryResult<Checkpoi
     })
 }
 
+/// The public key the checkpoint names.
+pub fn public_key(cp: &Checkpoint) -> Result<VerifyingKey, String> {
+    let bytes: [u8; 32] = BASE64
+        .decode(&cp.public_key)
+        .map_err(|e| format!("public_key is not base64: {e}"))?
+        .try_into()
+        .map_err(|_| "public_key is not 32 bytes".to_string())?;
+    VerifyingKey::from_bytes(&bytes).map_err(|e| format!("public_key: {e}"))
+}
+
 /// Checks that the checkpoint is internally consistent and signed by `key`.
 pub fn check_signature(cp: &Checkpoint, key: &VerifyingKey) -> Result<(), String> {
     if cp.version != 1 || cp.algorithm != ALGORITHM {
@@ -105,8 +115,12 @@ pub fn check_signature(cp: &Checkpoint, key: &VerifyingKey) -> Result<(), String
 }
 
 /// Verifies the log, then that every checkpointed head is still in it, unchanged.
-pub fn verify_against(conn: &mut PgConnection, cp: &Checkpoint) -> QueryResult<VerifyReport> {
-    let mut report = verify_log(conn)?;
+pub fn verify_against(
+    conn: &mut PgConnection,
+    cp: &Checkpoint,
+    key: &VerifyingKey,
+) -> QueryResult<VerifyReport> {
+    let mut report = verify_log(conn, key)?;
     if !report.ok {
         return Ok(report);
     }

@@ -141,6 +141,7 @@ mod tests {
             client_addr: None,
             prev_hash: GENESIS_HASH.into(),
             hash: String::new(),
+            signature: None,
         }
     }
 

@@ -6,6 +6,7 @@
 pub mod checkpoint;
 pub mod hash;
 pub mod seal;
+pub mod sign;
 pub mod verify;
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -46,24 +47,43 @@ impl Actor {
     }
 }
 
-/// Where a change came from (the actor and the request), and the master key that seals what
-/// its events say of people ([`seal`]).
+/// The keys an event is written with: the master key that seals what it says of people
+/// ([`seal`]) and the audit signing key that signs it ([`sign`]).
+#[derive(Clone, Debug, Default)]
+pub struct AuditKeys {
+    pub data_key: Option<seal::MasterKey>,
+    pub signing_key: Option<ed25519_dalek::SigningKey>,
+}
+
+impl AuditKeys {
+    pub fn from_settings(settings: &crate::config::Settings) -> Self {
+        Self {
+            data_key: settings.data_key.clone(),
+            signing_key: settings
+                .audit_signing_key
+                .map(|seed| ed25519_dalek::SigningKey::from_bytes(&seed)),
+        }
+    }
+}
+
+/// Where a change came from (the actor and the request), and the keys its events are
+/// written with.
 #[derive(Clone, Debug)]
 pub struct AuditContext {
     pub actor: Actor,
     pub request_id: Option<String>,
     pub client_addr: Option<String>,
-    pub data_key: Option<seal::MasterKey>,
+    pub keys: AuditKeys,
 }
 
 impl AuditContext {
     /// Work done by the application itself or an operator at the command line.
-    pub fn system(data_key: Option<seal::MasterKey>) -> Self {
+    pub fn system(keys: AuditKeys) -> Self {
         Self {
             actor: Actor::System,
             request_id: None,
             client_addr: None,
-            data_key,
+            keys,
         }
     }
 
@@ -167,8 +187,15 @@ pub fn append(
         client_addr: ctx.client_addr.clone(),
         prev_hash: head.hash,
         hash: String::new(),
+        signature: None,
     };
     row.hash = hash::event_hash(&row);
+    let key = ctx.keys.signing_key.as_ref().ok_or_else(|| {
+        diesel::result::Error::QueryBuilderError(
+            "PROBITY_AUDIT_SIGNING_KEY is not set: audit events cannot be signed".into(),
+        )
+    })?;
+    row.signature = Some(sign::sign(key, &row.hash));
     db::audit::insert_event(conn, &row)?;
     db::audit::advance_chain_head(
         conn,
@@ -207,7 +234,11 @@ impl Sealing {
                 new_wrapped: None,
             });
         }
-        let master = ctx.data_key.as_ref().ok_or(seal::SealError::NoMasterKey)?;
+        let master = ctx
+            .keys
+            .data_key
+            .as_ref()
+            .ok_or(seal::SealError::NoMasterKey)?;
         match wrapped {
             Some(w) => Ok(Self {
                 key: Some(master.unwrap(chain_id, w)?),

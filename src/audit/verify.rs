@@ -7,7 +7,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use ed25519_dalek::VerifyingKey;
+
 use crate::audit::hash::{GENESIS_HASH, event_hash};
+use crate::audit::sign;
 use crate::db;
 use crate::db::models::AuditEventRow;
 use crate::domain::Viewer;
@@ -22,7 +25,8 @@ pub struct BrokenEvent {
     pub seq: i64,
     /// The event at that place, if there is one (a gap or a cut tail has none).
     pub event_id: Option<Uuid>,
-    /// `hash_mismatch`, `prev_hash_mismatch`, `sequence_gap`, `head_mismatch` (the chain's
+    /// `hash_mismatch`, `prev_hash_mismatch`, `signature_missing` or `signature_invalid` (an
+    /// event written without the audit signing key), `sequence_gap`, `head_mismatch` (the chain's
     /// events do not end where its last append left it: events cut from its end, or written
     /// past the application), `missing_event` (a checkpointed event is gone) or
     /// `checkpoint_mismatch` (it differs from the checkpoint).
@@ -48,16 +52,21 @@ struct ChainCursor {
     hidden_break: bool,
 }
 
-/// Verifies the whole log and names its first break (the command line, checkpoints).
-pub fn verify_log(conn: &mut PgConnection) -> QueryResult<VerifyReport> {
-    verify(conn, |_, _, _| Ok(true))
+/// Verifies the whole log and names its first break (the command line, checkpoints), with
+/// the audit signing key's public half.
+pub fn verify_log(conn: &mut PgConnection, key: &VerifyingKey) -> QueryResult<VerifyReport> {
+    verify(conn, key, |_, _, _| Ok(true))
 }
 
 /// Verifies the whole log for `viewer`: `ok` says whether anything is broken anywhere, but
 /// `first_broken` names only a break in a chain and at an event the policy lets them read
 /// (an auditor linked to a subject learns nothing of that case's trail from it).
-pub fn verify_log_for(conn: &mut PgConnection, viewer: &Viewer) -> QueryResult<VerifyReport> {
-    verify(conn, |c, chain, position| {
+pub fn verify_log_for(
+    conn: &mut PgConnection,
+    viewer: &Viewer,
+    key: &VerifyingKey,
+) -> QueryResult<VerifyReport> {
+    verify(conn, key, |c, chain, position| {
         db::audit::may_show_break(c, viewer, chain, position)
     })
 }
@@ -66,8 +75,12 @@ pub fn verify_log_for(conn: &mut PgConnection, viewer: &Viewer) -> QueryResult<V
 /// `position` (none for a gap) may be named.
 fn verify(
     conn: &mut PgConnection,
+    key: &VerifyingKey,
     mut shown: impl FnMut(&mut PgConnection, &str, Option<i64>) -> QueryResult<bool>,
 ) -> QueryResult<VerifyReport> {
+    // Events after this position were written signed; an unsigned one was written past the
+    // application.
+    let signed_from = db::audit::signed_from(conn)?;
     let mut report = VerifyReport {
         ok: true,
         chains_checked: 0,
@@ -99,7 +112,9 @@ fn verify(
             if c.hidden_break {
                 continue;
             }
-            if let Some(broken) = check_event(c, event) {
+            if let Some(broken) =
+                check_event(c, event).or_else(|| check_signature(key, signed_from, event))
+            {
                 report.ok = false;
                 let position = broken.event_id.map(|_| event.position);
                 if shown(conn, &broken.chain, position)? {
@@ -125,6 +140,27 @@ fn verify(
         }
     }
     Ok(report)
+}
+
+fn check_signature(
+    key: &VerifyingKey,
+    signed_from: i64,
+    event: &AuditEventRow,
+) -> Option<BrokenEvent> {
+    if event.position <= signed_from {
+        return None;
+    }
+    let reason = match &event.signature {
+        None => "signature_missing",
+        Some(sig) if !sign::is_valid(key, &event.hash, sig) => "signature_invalid",
+        Some(_) => return None,
+    };
+    Some(BrokenEvent {
+        chain: event.chain_id.clone(),
+        seq: event.seq,
+        event_id: Some(event.id),
+        reason: reason.to_owned(),
+    })
 }
 
 fn check_event(c: &mut ChainCursor, event: &AuditEventRow) -> Option<BrokenEvent> {

@@ -92,6 +92,14 @@ pub fn advance_chain_head(
     }
 }
 
+/// The position after which every event is signed (migration 20).
+pub fn signed_from(conn: &mut PgConnection) -> QueryResult<i64> {
+    use crate::db::schema::audit_signing;
+    audit_signing::table
+        .select(audit_signing::from_position)
+        .first(conn)
+}
+
 /// A chain's data key, wrapped (none before its first sealed event, or after erasure).
 pub fn chain_data_key(conn: &mut PgConnection, chain_id: &str) -> QueryResult<Option<Vec<u8>>> {
     audit_chains::table

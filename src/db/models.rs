@@ -107,6 +107,9 @@ pub struct AuditEventRow {
     pub client_addr: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// Ed25519 signature by the audit signing key over the hash (`audit::sign`); none before
+    /// migration 20.
+    pub signature: Option<Vec<u8>>,
 }
 
 // Deserialize: also read as JSON rows, in one statement with their case (db::case_bundle).

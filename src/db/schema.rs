@@ -55,6 +55,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_signing (one) {
+        one -> Bool,
+        from_position -> Int8,
+    }
+}
+
+diesel::table! {
     audit_events (position) {
         position -> Int8,
         id -> Uuid,
@@ -74,6 +81,7 @@ diesel::table! {
         client_addr -> Nullable<Text>,
         prev_hash -> Text,
         hash -> Text,
+        signature -> Nullable<Bytea>,
     }
 }
 

@@ -193,12 +193,19 @@ pub async fn verify(
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
     let viewer = auditor.viewer();
+    let key = state
+        .audit_key
+        .as_ref()
+        .map(|k| k.verifying_key())
+        .ok_or_else(|| ApiError::internal("audit verify", "no audit signing key"))?;
     // Verification reads every event of every chain, whoever asks (past the row-level
     // policies); what it reports of a break is only what the caller may read.
     let report = state
         .db
         .run_as(viewer, move |c| {
-            Ok(crate::db::past_the_wall(c, |c| verify_log_for(c, &viewer))?)
+            Ok(crate::db::past_the_wall(c, |c| {
+                verify_log_for(c, &viewer, &key)
+            })?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(report))

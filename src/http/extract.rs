@@ -359,8 +359,8 @@ impl<P: PermissionMarker + 'static> FromRequest for Require<P> {
 pub struct RequestMeta {
     pub request_id: Option<String>,
     pub client_addr: Option<String>,
-    /// The master key that seals what the request's audit events say of people.
-    pub data_key: Option<crate::audit::seal::MasterKey>,
+    /// The keys the request's audit events are written with.
+    pub keys: crate::audit::AuditKeys,
 }
 
 impl RequestMeta {
@@ -369,7 +369,7 @@ impl RequestMeta {
             actor,
             request_id: self.request_id.clone(),
             client_addr: self.client_addr.clone(),
-            data_key: self.data_key.clone(),
+            keys: self.keys.clone(),
         }
     }
 }
@@ -381,7 +381,7 @@ impl FromRequest for RequestMeta {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>();
         let trust_forwarded = state.is_some_and(|s| s.settings.trust_forwarded_for);
-        let data_key = state.and_then(|s| s.settings.data_key.clone());
+        let keys = state.map(|s| s.audit_keys.clone()).unwrap_or_default();
         let forwarded = trust_forwarded
             .then(|| {
                 req.headers()
@@ -399,7 +399,7 @@ impl FromRequest for RequestMeta {
         std::future::ready(Ok(RequestMeta {
             request_id,
             client_addr,
-            data_key,
+            keys,
         }))
     }
 }

@@ -316,3 +316,121 @@ async fn least_privilege_role_runs_but_cannot_rewrite_the_audit_log() {
         std::panic::resume_unwind(panic);
     }
 }
+
+/// With exactly the grants the README recommends (the service's login role), someone who can
+/// write the database but has not the audit signing key forges a `case.viewed` by a
+/// supervisor who never looked, back-dated, with the chain's hashes recomputed and its head
+/// moved on: verification names the event, signed or not.
+#[actix_web::test]
+async fn a_forged_event_with_recomputed_hashes_is_named_by_verify() {
+    use diesel::Connection;
+    use diesel::connection::SimpleConnection;
+    use probity::audit::hash::event_hash;
+    use probity::db::models::AuditEventRow;
+    let app = TestApp::new().await;
+    let (sup_id, sup) = app.user_token("sup.victim", Role::Supervisor).await;
+    let case = crate::casework::create_case(&app, &sup, "apsp").await;
+    let case_id: uuid::Uuid = case["id"].as_str().unwrap().parse().unwrap();
+    let key = app.state.audit_key.as_ref().unwrap().verifying_key();
+    let verify =
+        |app: &TestApp| probity::audit::verify::verify_log(&mut app.db.connect(), &key).unwrap();
+    assert!(verify(&app).ok);
+
+    let role = format!("probity_app_{}", uuid::Uuid::new_v4().simple());
+    app.sql(&format!(
+        "CREATE ROLE {role} LOGIN; GRANT probity_runtime TO {role};"
+    ));
+    let url = app.db.url.replacen("postgres@", &format!("{role}@"), 1);
+    let forge = |signature: Option<Vec<u8>>| {
+        let mut conn = diesel::PgConnection::establish(&url).unwrap();
+        conn.batch_execute("SET ROLE probity_system").unwrap();
+        conn.transaction(|c| {
+            let head = probity::db::audit::lock_chain_head(c, &case_id.to_string(), Some(case_id))?;
+            let mut row = AuditEventRow {
+                position: 0,
+                id: uuid::Uuid::new_v4(),
+                chain_id: case_id.to_string(),
+                seq: head.seq + 1,
+                occurred_at: probity::audit::now() - chrono::Duration::days(30),
+                actor_type: "user".into(),
+                actor_id: Some(sup_id),
+                action: "case.viewed".into(),
+                entity_type: Some("case".into()),
+                entity_id: Some(case_id.to_string()),
+                case_id: Some(case_id),
+                before: None,
+                after: None,
+                sealed: None,
+                request_id: None,
+                client_addr: Some("192.0.2.66".into()),
+                prev_hash: head.hash,
+                hash: String::new(),
+                signature,
+            };
+            row.hash = event_hash(&row);
+            probity::db::audit::insert_event(c, &row)?;
+            probity::db::audit::advance_chain_head(c, &row.chain_id, row.seq, &row.hash, None)?;
+            Ok::<_, diesel::result::Error>(row.id)
+        })
+        .unwrap()
+    };
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let unsigned = forge(None);
+        let report = verify(&app);
+        assert!(!report.ok);
+        let broken = report.first_broken.unwrap();
+        assert_eq!(broken.event_id, Some(unsigned));
+        assert_eq!(broken.reason, "signature_missing");
+        assert_eq!(broken.chain, case_id.to_string());
+    }));
+    app.sql(&format!("DROP OWNED BY {role}; DROP ROLE {role};"));
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+
+    // Signed with a key of the forger's own: still named.
+    let app = TestApp::new().await;
+    let (_, sup) = app.user_token("sup.two", Role::Supervisor).await;
+    let case = crate::casework::create_case(&app, &sup, "apsp").await;
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    let forger = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]);
+    let mut conn = app.db.connect();
+    let id = conn
+        .transaction(|c| {
+            let head = probity::db::audit::lock_chain_head(c, &case_id, None)?;
+            let mut row = AuditEventRow {
+                position: 0,
+                id: uuid::Uuid::new_v4(),
+                chain_id: case_id.clone(),
+                seq: head.seq + 1,
+                occurred_at: probity::audit::now(),
+                actor_type: "system".into(),
+                actor_id: None,
+                action: "case.viewed".into(),
+                entity_type: None,
+                entity_id: None,
+                case_id: case_id.parse().ok(),
+                before: None,
+                after: None,
+                sealed: None,
+                request_id: None,
+                client_addr: None,
+                prev_hash: head.hash,
+                hash: String::new(),
+                signature: None,
+            };
+            row.hash = event_hash(&row);
+            row.signature = Some(probity::audit::sign::sign(&forger, &row.hash));
+            probity::db::audit::insert_event(c, &row)?;
+            probity::db::audit::advance_chain_head(c, &row.chain_id, row.seq, &row.hash, None)?;
+            Ok::<_, diesel::result::Error>(row.id)
+        })
+        .unwrap();
+    let key = app.state.audit_key.as_ref().unwrap().verifying_key();
+    let report = probity::audit::verify::verify_log(&mut app.db.connect(), &key).unwrap();
+    let broken = report.first_broken.unwrap();
+    assert_eq!(
+        (broken.event_id, broken.reason.as_str()),
+        (Some(id), "signature_invalid")
+    );
+}

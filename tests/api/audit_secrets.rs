@@ -272,6 +272,7 @@ async fn acceptance_victims_details_are_sealed_in_the_log_and_read_through_the_c
         .json();
     assert_no_secret(&erased.to_string(), "the history after erasure");
     assert_eq!(erased["items"][0]["erased"], true);
-    let report = probity::audit::verify::verify_log(&mut app.db.connect()).unwrap();
+    let key = app.state.audit_key.as_ref().unwrap().verifying_key();
+    let report = probity::audit::verify::verify_log(&mut app.db.connect(), &key).unwrap();
     assert!(report.ok, "{report:?}");
 }

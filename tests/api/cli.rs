@@ -19,6 +19,7 @@ fn probity(db: &TestDb, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>
         .env("DATABASE_URL", &db.url)
         .env("PROBITY_LOG", "warn")
         .env("PROBITY_DATA_KEY", crate::support::DATA_KEY_B64)
+        .env("PROBITY_AUDIT_SIGNING_KEY", crate::support::SIGNING_KEY_B64)
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {

@@ -436,7 +436,7 @@ impl TestApp {
 
     /// The audit context of work done by the application itself, with the test master key.
     pub fn system_audit(&self) -> AuditContext {
-        AuditContext::system(self.state.settings.data_key.clone())
+        AuditContext::system(self.state.audit_keys.clone())
     }
 
     pub fn sql(&self, statements: &str) {
