@@ -88,8 +88,12 @@ enum AuditCommand {
     /// event otherwise.
     Verify {
         /// Also check against a checkpoint saved earlier (needs only its public key).
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", conflicts_with = "latest_checkpoint")]
         checkpoint: Option<std::path::PathBuf>,
+        /// Also check against the latest checkpoint `probity serve` wrote to the document
+        /// store.
+        #[arg(long)]
+        latest_checkpoint: bool,
     },
     /// Print a signed checkpoint of every chain's head (needs PROBITY_AUDIT_SIGNING_KEY).
     Checkpoint,
@@ -111,8 +115,12 @@ pub fn run() -> i32 {
                 },
         } => create_user(&username, &display_name, &role).map(|_| 0),
         Command::Audit {
-            command: AuditCommand::Verify { checkpoint },
-        } => verify(checkpoint.as_deref()),
+            command:
+                AuditCommand::Verify {
+                    checkpoint,
+                    latest_checkpoint,
+                },
+        } => verify(checkpoint.as_deref(), latest_checkpoint),
         Command::Audit {
             command: AuditCommand::Checkpoint,
         } => print_checkpoint().map(|_| 0),
@@ -268,13 +276,21 @@ fn signing_key(settings: &Settings) -> Result<ed25519_dalek::SigningKey, String>
         .ok_or_else(|| "PROBITY_AUDIT_SIGNING_KEY is not set".to_owned())
 }
 
-fn verify(checkpoint_file: Option<&std::path::Path>) -> Result<i32, String> {
+fn verify(checkpoint_file: Option<&std::path::Path>, latest: bool) -> Result<i32, String> {
     let settings = cli_settings()?;
     let mut conn = db::connect_as_system(&settings.database.url)?;
     // The public key alone verifies: pinned (PROBITY_AUDIT_PUBLIC_KEY), or the signing key's
     // own, or else the one the checkpoint names.
     let configured = public_key(&settings)?;
-    let report = match checkpoint_file {
+    let checkpoint_text = match (checkpoint_file, latest) {
+        (Some(path), _) => Some((
+            path.display().to_string(),
+            std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?,
+        )),
+        (None, true) => Some(latest_checkpoint(&settings)?),
+        (None, false) => None,
+    };
+    let report = match checkpoint_text {
         None => {
             let key = configured.ok_or_else(|| {
                 "set PROBITY_AUDIT_PUBLIC_KEY (or PROBITY_AUDIT_SIGNING_KEY) to verify the \
@@ -283,11 +299,9 @@ fn verify(checkpoint_file: Option<&std::path::Path>) -> Result<i32, String> {
             })?;
             verify_log(&mut conn, &key).map_err(|e| e.to_string())?
         }
-        Some(path) => {
-            let text =
-                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Some((name, text)) => {
             let cp: Checkpoint = serde_json::from_str(&text)
-                .map_err(|e| format!("{}: not a checkpoint: {e}", path.display()))?;
+                .map_err(|e| format!("{name}: not a checkpoint: {e}"))?;
             let named = checkpoint::public_key(&cp)?;
             if configured.is_some_and(|k| k != named) {
                 return Err(
@@ -295,10 +309,25 @@ fn verify(checkpoint_file: Option<&std::path::Path>) -> Result<i32, String> {
                 );
             }
             checkpoint::check_signature(&cp, &named)?;
+            eprintln!("probity: checking against {name}");
             checkpoint::verify_against(&mut conn, &cp, &named).map_err(|e| e.to_string())?
         }
     };
     Ok(report_outcome(&report))
+}
+
+/// The latest checkpoint `probity serve` stored: its key and text.
+fn latest_checkpoint(settings: &Settings) -> Result<(String, String), String> {
+    let storage = crate::storage::Storage::from_settings(settings)?;
+    actix_web::rt::System::new().block_on(async move {
+        let key = storage
+            .last_key_under(checkpoint::STORE_PREFIX)
+            .await?
+            .ok_or("the document store holds no checkpoint yet")?;
+        let bytes = storage.read_bytes(&key).await?;
+        let text = String::from_utf8(bytes).map_err(|e| format!("{key}: {e}"))?;
+        Ok((key, text))
+    })
 }
 
 /// Re-hashes every document's stored bytes against the hash taken at upload.
@@ -414,10 +443,14 @@ fn serve(dev: bool) -> Result<i32, String> {
     drop(conn);
     let bind = state.settings.bind.clone();
     let workers = state.settings.workers;
+    let checkpoints = state.settings.audit_checkpoint_interval;
     tracing::info!(%bind, "serving");
     let bind_for_error = bind.clone();
     actix_web::rt::System::new()
         .block_on(async move {
+            if let Some(every) = checkpoints {
+                checkpoint::schedule(state.clone(), every);
+            }
             let mut server = actix_web::HttpServer::new(move || crate::http::app(state.clone()));
             if let Some(n) = workers {
                 server = server.workers(n);

@@ -140,6 +140,9 @@ pub struct Settings {
     /// The audit signing key's public half, pinned for verification
     /// (`PROBITY_AUDIT_PUBLIC_KEY`): `audit verify` needs only this.
     pub audit_public_key: Option<[u8; 32]>,
+    /// How often `probity serve` writes a signed checkpoint to the document store and the
+    /// log (`PROBITY_AUDIT_CHECKPOINT_INTERVAL_SECS`, default 300; 0 turns it off).
+    pub audit_checkpoint_interval: Option<Duration>,
     /// The master key that wraps each audit chain's data key (`PROBITY_DATA_KEY`, 32 bytes,
     /// base64): personal data and free text in audit events are sealed under it
     /// (`audit::seal`). `None` only for commands that write no such event.
@@ -305,6 +308,14 @@ impl Settings {
             },
             audit_signing_key,
             audit_public_key,
+            audit_checkpoint_interval: match parse_or(
+                &get,
+                "PROBITY_AUDIT_CHECKPOINT_INTERVAL_SECS",
+                300u64,
+            )? {
+                0 => None,
+                secs => Some(Duration::from_secs(secs)),
+            },
             data_key,
             body_limit_bytes: parse_or(&get, "PROBITY_BODY_LIMIT_BYTES", 1024 * 1024)?,
             documents_dir: get("PROBITY_DOCUMENTS_DIR")

@@ -155,6 +155,43 @@ impl Storage {
         }
     }
 
+    /// Stores `bytes` whole under `key` (small objects of the service's own: checkpoints).
+    pub async fn put_bytes(&self, key: &str, bytes: Vec<u8>) -> Result<(), String> {
+        self.store
+            .put(&ObjectPath::from(key), bytes.into())
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    /// The greatest key under `prefix`, if there is one.
+    pub async fn last_key_under(&self, prefix: &str) -> Result<Option<String>, String> {
+        let prefix = ObjectPath::from(prefix);
+        let mut listing = self.store.list(Some(&prefix));
+        let mut last: Option<String> = None;
+        while let Some(meta) = listing.next().await {
+            let key = meta.map_err(|e| e.to_string())?.location.to_string();
+            if last.as_ref().is_none_or(|l| key > *l) {
+                last = Some(key);
+            }
+        }
+        Ok(last)
+    }
+
+    /// The whole of a small object.
+    pub async fn read_bytes(&self, key: &str) -> Result<Vec<u8>, String> {
+        let result = self
+            .store
+            .get(&ObjectPath::from(key))
+            .await
+            .map_err(|e| e.to_string())?;
+        result
+            .bytes()
+            .await
+            .map(|b| b.to_vec())
+            .map_err(|e| e.to_string())
+    }
+
     /// The SHA-256 of what is stored under `key` now, read as a stream.
     pub async fn rehash(&self, key: &str) -> Result<String, String> {
         let result = self

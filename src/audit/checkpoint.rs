@@ -149,6 +149,59 @@ pub fn verify_against(
     Ok(report)
 }
 
+/// Where `probity serve` keeps its checkpoints in the document store.
+pub const STORE_PREFIX: &str = "audit-checkpoints";
+
+/// The checkpoint's key in the store: its time, so that keys sort as checkpoints were taken.
+pub fn store_key(cp: &Checkpoint) -> String {
+    format!(
+        "{STORE_PREFIX}/{}.json",
+        cp.created_at.format("%Y%m%dT%H%M%S%.6fZ")
+    )
+}
+
+/// Takes a checkpoint and keeps it outside the database: in the document store, and in the
+/// log (its time, root hash, number of chains, public key and signature: enough to check a
+/// stored copy against). Returns the stored copy's key.
+pub async fn write_to_store(state: &crate::state::AppState) -> Result<String, String> {
+    let key = state
+        .audit_key
+        .clone()
+        .ok_or("no audit signing key: checkpoints cannot be signed")?;
+    let cp = state
+        .db
+        .transaction_as_system(move |c| Ok(create(c, &key)?))
+        .await
+        .map_err(|e| e.detail)?;
+    let object = store_key(&cp);
+    let bytes = serde_json::to_vec_pretty(&cp).map_err(|e| e.to_string())?;
+    state.storage.put_bytes(&object, bytes).await?;
+    tracing::info!(
+        object = %object,
+        created_at = %format_time(&cp.created_at),
+        root_hash = %cp.root_hash,
+        chains = cp.chains.len(),
+        public_key = %cp.public_key,
+        signature = %cp.signature,
+        "audit checkpoint written"
+    );
+    Ok(object)
+}
+
+/// Writes a checkpoint every `every`, for as long as the server runs.
+pub fn schedule(state: crate::state::AppState, every: std::time::Duration) {
+    actix_web::rt::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        // The first tick is immediate: a checkpoint as the server starts.
+        loop {
+            tick.tick().await;
+            if let Err(e) = write_to_store(&state).await {
+                tracing::error!(error = %e, "could not write an audit checkpoint");
+            }
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -411,3 +411,77 @@ async fn serve_dev_migrates_bootstraps_an_admin_and_serves() {
     assert!(login.contains("access_token"));
     assert!(docs.contains(" 200 "), "{docs}");
 }
+
+/// `probity serve` keeps signed checkpoints in the document store (here written as its
+/// schedule writes them); `audit verify --latest-checkpoint`, with nothing but the public key,
+/// finds a case's tail cut since then, although whoever cut it also set the chain's head back.
+#[actix_web::test]
+async fn verify_finds_a_tail_cut_since_the_latest_stored_checkpoint_with_the_public_key_only() {
+    use base64::Engine;
+    let app = TestApp::new().await;
+    let (_, sup) = app
+        .user_token("sup.cp", probity::domain::Role::Supervisor)
+        .await;
+    let case = crate::casework::create_case(&app, &sup, "apsp").await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    app.get(&format!("/api/v1/cases/{id}"))
+        .token(&sup)
+        .send()
+        .await
+        .expect(200);
+    let stored = probity::audit::checkpoint::write_to_store(&app.state)
+        .await
+        .unwrap();
+    assert!(stored.starts_with("audit-checkpoints/"), "{stored}");
+
+    let public = base64::engine::general_purpose::STANDARD.encode(
+        app.state
+            .audit_key
+            .as_ref()
+            .unwrap()
+            .verifying_key()
+            .to_bytes(),
+    );
+    let dir = app.documents_dir.to_string_lossy().into_owned();
+    let env = [
+        ("PROBITY_AUDIT_SIGNING_KEY", ""),
+        ("PROBITY_AUDIT_PUBLIC_KEY", public.as_str()),
+        ("PROBITY_DOCUMENTS_DIR", dir.as_str()),
+    ];
+    let out = probity(
+        &app.db,
+        &["audit", "verify", "--latest-checkpoint"],
+        &env,
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // Cut the case's last event and set its chain's head back to the one before.
+    app.sql(&format!(
+        "SET session_replication_role = replica; \
+         DELETE FROM audit_events WHERE chain_id = '{id}' \
+           AND seq = (SELECT max(seq) FROM audit_events WHERE chain_id = '{id}'); \
+         UPDATE audit_chains c SET head_seq = e.seq, head_hash = e.hash FROM audit_events e \
+          WHERE c.id = '{id}' AND e.chain_id = '{id}' \
+            AND e.seq = (SELECT max(seq) FROM audit_events WHERE chain_id = '{id}');"
+    ));
+    let out = probity(&app.db, &["audit", "verify"], &env, None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the chain alone: {}",
+        text(&out.stderr)
+    );
+    let out = probity(
+        &app.db,
+        &["audit", "verify", "--latest-checkpoint"],
+        &env,
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!("chain {id}")) && err.contains("missing_event"),
+        "{err}"
+    );
+}
