@@ -441,7 +441,9 @@ def pgbench_phase(args, script: str, variables: dict, server_pid) -> dict:
 
 
 def audit_verify(probity_bin: str, pg_url: str) -> dict:
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DATABASE_URL": pg_url, "PROBITY_LOG": "warn"}
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DATABASE_URL": pg_url, "PROBITY_LOG": "warn",
+           # the events' signatures are checked with the server's signing key (its public half)
+           "PROBITY_AUDIT_SIGNING_KEY": os.environ.get("PROBITY_AUDIT_SIGNING_KEY", "")}
     t0 = time.perf_counter()
     r = subprocess.run([probity_bin, "audit", "verify"], capture_output=True, text=True, env=env,
                        cwd="/", check=False)

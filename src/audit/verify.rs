@@ -26,7 +26,8 @@ pub struct BrokenEvent {
     /// The event at that place, if there is one (a gap or a cut tail has none).
     pub event_id: Option<Uuid>,
     /// `hash_mismatch`, `prev_hash_mismatch`, `signature_missing` or `signature_invalid` (an
-    /// event written without the audit signing key), `sequence_gap`, `head_mismatch` (the chain's
+    /// event written without the audit signing key), `time_reversed` (an event earlier than
+    /// the one before it in its chain), `sequence_gap`, `head_mismatch` (the chain's
     /// events do not end where its last append left it: events cut from its end, or written
     /// past the application), `missing_event` (a checkpointed event is gone) or
     /// `checkpoint_mismatch` (it differs from the checkpoint).
@@ -48,6 +49,9 @@ struct ChainCursor {
     chain: String,
     expected_seq: i64,
     prev_hash: String,
+    /// When the previous event happened: a chain's events never go back in time (each is
+    /// timed under its chain's lock).
+    prev_time: Option<chrono::DateTime<chrono::Utc>>,
     /// Broken at a place the caller may not see: the rest of the chain is not reported.
     hidden_break: bool,
 }
@@ -104,6 +108,7 @@ fn verify(
                     chain: event.chain_id.clone(),
                     expected_seq: 1,
                     prev_hash: GENESIS_HASH.to_owned(),
+                    prev_time: None,
                     hidden_break: false,
                 });
             }
@@ -112,8 +117,9 @@ fn verify(
             if c.hidden_break {
                 continue;
             }
-            if let Some(broken) =
-                check_event(c, event).or_else(|| check_signature(key, signed_from, event))
+            if let Some(broken) = check_event(c, event)
+                .or_else(|| check_signature(key, signed_from, event))
+                .or_else(|| check_time(c, event))
             {
                 report.ok = false;
                 let position = broken.event_id.map(|_| event.position);
@@ -160,6 +166,17 @@ fn check_signature(
         seq: event.seq,
         event_id: Some(event.id),
         reason: reason.to_owned(),
+    })
+}
+
+fn check_time(c: &mut ChainCursor, event: &AuditEventRow) -> Option<BrokenEvent> {
+    let earlier = c.prev_time.is_some_and(|t| event.occurred_at < t);
+    c.prev_time = Some(event.occurred_at);
+    earlier.then(|| BrokenEvent {
+        chain: event.chain_id.clone(),
+        seq: event.seq,
+        event_id: Some(event.id),
+        reason: "time_reversed".to_owned(),
     })
 }
 

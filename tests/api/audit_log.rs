@@ -434,3 +434,61 @@ async fn a_forged_event_with_recomputed_hashes_is_named_by_verify() {
         (Some(id), "signature_invalid")
     );
 }
+
+/// An event earlier than the one before it in its chain is a break, even signed with the
+/// right key (a server whose clock went back, or a back-dated insertion by whoever holds the
+/// key): each event is timed under its chain's lock.
+#[actix_web::test]
+async fn an_event_earlier_than_the_one_before_it_is_named() {
+    use diesel::Connection;
+    use probity::audit::hash::event_hash;
+    use probity::db::models::AuditEventRow;
+    let app = TestApp::new().await;
+    let (_, sup) = app.user_token("sup.clock", Role::Supervisor).await;
+    let case = crate::casework::create_case(&app, &sup, "apsp").await;
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    let signer = app.state.audit_key.clone().unwrap();
+    let id = app
+        .db
+        .connect()
+        .transaction(|c| {
+            let head = probity::db::audit::lock_chain_head(c, &case_id, None)?;
+            let mut row = AuditEventRow {
+                position: 0,
+                id: uuid::Uuid::new_v4(),
+                chain_id: case_id.clone(),
+                seq: head.seq + 1,
+                occurred_at: probity::audit::now() - chrono::Duration::hours(1),
+                actor_type: "system".into(),
+                actor_id: None,
+                action: "case.viewed".into(),
+                entity_type: None,
+                entity_id: None,
+                case_id: case_id.parse().ok(),
+                before: None,
+                after: None,
+                sealed: None,
+                request_id: None,
+                client_addr: None,
+                prev_hash: head.hash,
+                hash: String::new(),
+                signature: None,
+            };
+            row.hash = event_hash(&row);
+            row.signature = Some(probity::audit::sign::sign(&signer, &row.hash));
+            probity::db::audit::insert_event(c, &row)?;
+            probity::db::audit::advance_chain_head(c, &row.chain_id, row.seq, &row.hash, None)?;
+            Ok::<_, diesel::result::Error>(row.id)
+        })
+        .unwrap();
+    let report =
+        probity::audit::verify::verify_log(&mut app.db.connect(), &signer.verifying_key()).unwrap();
+    let broken = report
+        .first_broken
+        .clone()
+        .unwrap_or_else(|| panic!("{report:?}"));
+    assert_eq!(
+        (broken.event_id, broken.reason.as_str()),
+        (Some(id), "time_reversed")
+    );
+}
