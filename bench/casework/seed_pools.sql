@@ -13,7 +13,7 @@ BEGIN;
 SELECT setseed(0.1717);
 
 CREATE TEMP TABLE pool ON COMMIT DROP AS
-SELECT p.id, p.received_at, least(p.received_at + interval '2 hours', now()) AS created_at,
+SELECT p.id, p.received_at, least(p.received_at + interval '2 hours', now() - interval '1 hour') AS created_at,
        row_number() OVER (ORDER BY p.received_at, p.id) AS rn
 FROM (
     SELECT md5('api-' || k)::uuid AS id, now() - random() * interval '60 days' AS received_at

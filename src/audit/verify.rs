@@ -27,7 +27,9 @@ pub struct BrokenEvent {
     pub event_id: Option<Uuid>,
     /// `hash_mismatch`, `prev_hash_mismatch`, `signature_missing` or `signature_invalid` (an
     /// event written without the audit signing key), `time_reversed` (an event earlier than
-    /// the one before it in its chain), `sequence_gap`, `head_mismatch` (the chain's
+    /// the one before it in its chain), `sequence_gap`, `creation_missing` (a case without its
+    /// chain, or whose chain does not start with its creation), `chain_without_events`,
+    /// `head_mismatch` (the chain's
     /// events do not end where its last append left it: events cut from its end, or written
     /// past the application), `missing_event` (a checkpointed event is gone) or
     /// `checkpoint_mismatch` (it differs from the checkpoint).
@@ -129,6 +131,19 @@ fn verify(
                 }
                 c.hidden_break = true;
             }
+        }
+    }
+    // A case since events are signed has its chain, from its creation event; a chain row
+    // has its events.
+    for (chain, reason) in db::audit::chains_and_cases_without_events(conn)? {
+        report.ok = false;
+        if report.first_broken.is_none() && shown(conn, &chain, None)? {
+            report.first_broken = Some(BrokenEvent {
+                chain,
+                seq: 1,
+                event_id: None,
+                reason,
+            });
         }
     }
     // Each chain row keeps the head its last append left: a chain whose events end

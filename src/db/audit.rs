@@ -92,6 +92,40 @@ pub fn advance_chain_head(
     }
 }
 
+#[derive(QueryableByName)]
+struct MissingChain {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    chain: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    reason: String,
+}
+
+/// Chains and cases that do not agree with the events, since events are signed (migration
+/// 20): a case without its chain starting with `case.created` (`creation_missing`), a chain
+/// row (other than `system`, and not of a case from before) without events
+/// (`chain_without_events`). In chain order.
+pub fn chains_and_cases_without_events(
+    conn: &mut PgConnection,
+) -> QueryResult<Vec<(String, String)>> {
+    let rows: Vec<MissingChain> = diesel::sql_query(
+        "SELECT c.id::text AS chain, 'creation_missing' AS reason \
+           FROM cases c, audit_signing s \
+          WHERE c.created_at >= s.from_time \
+            AND NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.chain_id = c.id::text \
+                              AND e.seq = 1 AND e.action = 'case.created') \
+         UNION ALL \
+         SELECT ch.id AS chain, 'chain_without_events' AS reason \
+           FROM audit_chains ch, audit_signing s \
+          WHERE ch.id <> 'system' AND ch.head_seq = 0 \
+            AND NOT EXISTS (SELECT 1 FROM audit_events e WHERE e.chain_id = ch.id) \
+            AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id::text = ch.id \
+                              AND c.created_at < s.from_time) \
+         ORDER BY 1",
+    )
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.chain, r.reason)).collect())
+}
+
 /// The position after which every event is signed (migration 20).
 pub fn signed_from(conn: &mut PgConnection) -> QueryResult<i64> {
     use crate::db::schema::audit_signing;

@@ -58,6 +58,7 @@ diesel::table! {
     audit_signing (one) {
         one -> Bool,
         from_position -> Int8,
+        from_time -> Timestamptz,
     }
 }
 

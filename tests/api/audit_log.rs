@@ -492,3 +492,37 @@ async fn an_event_earlier_than_the_one_before_it_is_named() {
         (Some(id), "time_reversed")
     );
 }
+
+/// Deleting a case's whole chain (its events and its chain row, as only a superuser can) is
+/// named: a case has its chain from its creation event; and a chain row left without events
+/// is named too.
+#[actix_web::test]
+async fn a_deleted_chain_is_named() {
+    let app = TestApp::new().await;
+    let (_, sup) = app.user_token("sup.chain", Role::Supervisor).await;
+    let case = crate::casework::create_case(&app, &sup, "apsp").await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    let key = app.state.audit_key.as_ref().unwrap().verifying_key();
+    let verify = || probity::audit::verify::verify_log(&mut app.db.connect(), &key).unwrap();
+    assert!(verify().ok);
+    app.sql(&format!(
+        "SET session_replication_role = replica; DELETE FROM audit_events WHERE chain_id = '{id}';"
+    ));
+    let broken = verify().first_broken.unwrap();
+    assert_eq!(
+        (broken.chain.as_str(), broken.reason.as_str()),
+        (id.as_str(), "creation_missing")
+    );
+    app.sql(&format!("DELETE FROM audit_chains WHERE id = '{id}';"));
+    let broken = verify().first_broken.unwrap();
+    assert_eq!(
+        (broken.chain.as_str(), broken.reason.as_str()),
+        (id.as_str(), "creation_missing")
+    );
+    // A chain row of no case, without events.
+    app.sql(&format!(
+        "DELETE FROM cases WHERE id = '{id}'; INSERT INTO audit_chains (id) VALUES ('{id}');"
+    ));
+    let broken = verify().first_broken.unwrap();
+    assert_eq!(broken.reason, "chain_without_events");
+}

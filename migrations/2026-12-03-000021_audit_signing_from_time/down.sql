@@ -1,0 +1,1 @@
+ALTER TABLE audit_signing DROP COLUMN from_time;
