@@ -325,8 +325,6 @@ async fn least_privilege_role_runs_but_cannot_rewrite_the_audit_log() {
 async fn a_forged_event_with_recomputed_hashes_is_named_by_verify() {
     use diesel::Connection;
     use diesel::connection::SimpleConnection;
-    use probity::audit::hash::event_hash;
-    use probity::db::models::AuditEventRow;
     let app = TestApp::new().await;
     let (sup_id, sup) = app.user_token("sup.victim", Role::Supervisor).await;
     let case = crate::casework::create_case(&app, &sup, "apsp").await;
@@ -341,41 +339,22 @@ async fn a_forged_event_with_recomputed_hashes_is_named_by_verify() {
         "CREATE ROLE {role} LOGIN; GRANT probity_runtime TO {role};"
     ));
     let url = app.db.url.replacen("postgres@", &format!("{role}@"), 1);
-    let forge = |signature: Option<Vec<u8>>| {
+    let forge = || {
         let mut conn = diesel::PgConnection::establish(&url).unwrap();
         conn.batch_execute("SET ROLE probity_system").unwrap();
         conn.transaction(|c| {
-            let head = probity::db::audit::lock_chain_head(c, &case_id.to_string(), Some(case_id))?;
-            let mut row = AuditEventRow {
-                position: 0,
-                id: uuid::Uuid::new_v4(),
-                chain_id: case_id.to_string(),
-                seq: head.seq + 1,
-                occurred_at: probity::audit::now() - chrono::Duration::days(30),
-                actor_type: "user".into(),
-                actor_id: Some(sup_id),
-                action: "case.viewed".into(),
-                entity_type: Some("case".into()),
-                entity_id: Some(case_id.to_string()),
-                case_id: Some(case_id),
-                before: None,
-                after: None,
-                sealed: None,
-                request_id: None,
-                client_addr: Some("192.0.2.66".into()),
-                prev_hash: head.hash,
-                hash: String::new(),
-                signature,
-            };
-            row.hash = event_hash(&row);
-            probity::db::audit::insert_event(c, &row)?;
-            probity::db::audit::advance_chain_head(c, &row.chain_id, row.seq, &row.hash, None)?;
-            Ok::<_, diesel::result::Error>(row.id)
+            append_by_hand(
+                c,
+                &case_id.to_string(),
+                probity::audit::now() - chrono::Duration::days(30),
+                Some(sup_id),
+                None,
+            )
         })
         .unwrap()
     };
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let unsigned = forge(None);
+        let unsigned = forge();
         let report = verify(&app);
         assert!(!report.ok);
         let broken = report.first_broken.unwrap();
@@ -396,35 +375,7 @@ async fn a_forged_event_with_recomputed_hashes_is_named_by_verify() {
     let forger = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]);
     let mut conn = app.db.connect();
     let id = conn
-        .transaction(|c| {
-            let head = probity::db::audit::lock_chain_head(c, &case_id, None)?;
-            let mut row = AuditEventRow {
-                position: 0,
-                id: uuid::Uuid::new_v4(),
-                chain_id: case_id.clone(),
-                seq: head.seq + 1,
-                occurred_at: probity::audit::now(),
-                actor_type: "system".into(),
-                actor_id: None,
-                action: "case.viewed".into(),
-                entity_type: None,
-                entity_id: None,
-                case_id: case_id.parse().ok(),
-                before: None,
-                after: None,
-                sealed: None,
-                request_id: None,
-                client_addr: None,
-                prev_hash: head.hash,
-                hash: String::new(),
-                signature: None,
-            };
-            row.hash = event_hash(&row);
-            row.signature = Some(probity::audit::sign::sign(&forger, &row.hash));
-            probity::db::audit::insert_event(c, &row)?;
-            probity::db::audit::advance_chain_head(c, &row.chain_id, row.seq, &row.hash, None)?;
-            Ok::<_, diesel::result::Error>(row.id)
-        })
+        .transaction(|c| append_by_hand(c, &case_id, probity::audit::now(), None, Some(&forger)))
         .unwrap();
     let key = app.state.audit_key.as_ref().unwrap().verifying_key();
     let report = probity::audit::verify::verify_log(&mut app.db.connect(), &key).unwrap();
@@ -441,8 +392,6 @@ async fn a_forged_event_with_recomputed_hashes_is_named_by_verify() {
 #[actix_web::test]
 async fn an_event_earlier_than_the_one_before_it_is_named() {
     use diesel::Connection;
-    use probity::audit::hash::event_hash;
-    use probity::db::models::AuditEventRow;
     let app = TestApp::new().await;
     let (_, sup) = app.user_token("sup.clock", Role::Supervisor).await;
     let case = crate::casework::create_case(&app, &sup, "apsp").await;
@@ -452,33 +401,13 @@ async fn an_event_earlier_than_the_one_before_it_is_named() {
         .db
         .connect()
         .transaction(|c| {
-            let head = probity::db::audit::lock_chain_head(c, &case_id, None)?;
-            let mut row = AuditEventRow {
-                position: 0,
-                id: uuid::Uuid::new_v4(),
-                chain_id: case_id.clone(),
-                seq: head.seq + 1,
-                occurred_at: probity::audit::now() - chrono::Duration::hours(1),
-                actor_type: "system".into(),
-                actor_id: None,
-                action: "case.viewed".into(),
-                entity_type: None,
-                entity_id: None,
-                case_id: case_id.parse().ok(),
-                before: None,
-                after: None,
-                sealed: None,
-                request_id: None,
-                client_addr: None,
-                prev_hash: head.hash,
-                hash: String::new(),
-                signature: None,
-            };
-            row.hash = event_hash(&row);
-            row.signature = Some(probity::audit::sign::sign(&signer, &row.hash));
-            probity::db::audit::insert_event(c, &row)?;
-            probity::db::audit::advance_chain_head(c, &row.chain_id, row.seq, &row.hash, None)?;
-            Ok::<_, diesel::result::Error>(row.id)
+            append_by_hand(
+                c,
+                &case_id,
+                probity::audit::now() - chrono::Duration::hours(1),
+                None,
+                Some(&signer),
+            )
         })
         .unwrap();
     let report =
@@ -525,4 +454,43 @@ async fn a_deleted_chain_is_named() {
     ));
     let broken = verify().first_broken.unwrap();
     assert_eq!(broken.reason, "chain_without_events");
+}
+
+/// Appends a `case.viewed` to `chain` by hand, after its head, at `at`, by `actor` (or the
+/// system), signed with `key` if one is given, and moves the head on: what someone writing
+/// the database directly would do, recomputing the hash.
+fn append_by_hand(
+    c: &mut diesel::PgConnection,
+    chain: &str,
+    at: chrono::DateTime<chrono::Utc>,
+    actor: Option<uuid::Uuid>,
+    key: Option<&ed25519_dalek::SigningKey>,
+) -> diesel::QueryResult<uuid::Uuid> {
+    let head = probity::db::audit::lock_chain_head(c, chain, None)?;
+    let mut row = probity::db::models::AuditEventRow {
+        position: 0,
+        id: uuid::Uuid::new_v4(),
+        chain_id: chain.to_owned(),
+        seq: head.seq + 1,
+        occurred_at: at,
+        actor_type: if actor.is_some() { "user" } else { "system" }.into(),
+        actor_id: actor,
+        action: "case.viewed".into(),
+        entity_type: Some("case".into()),
+        entity_id: Some(chain.to_owned()),
+        case_id: chain.parse().ok(),
+        before: None,
+        after: None,
+        sealed: None,
+        request_id: None,
+        client_addr: Some("192.0.2.66".into()),
+        prev_hash: head.hash,
+        hash: String::new(),
+        signature: None,
+    };
+    row.hash = probity::audit::hash::event_hash(&row);
+    row.signature = key.map(|k| probity::audit::sign::sign(k, &row.hash));
+    probity::db::audit::insert_event(c, &row)?;
+    probity::db::audit::advance_chain_head(c, &row.chain_id, row.seq, &row.hash, None)?;
+    Ok(row.id)
 }
