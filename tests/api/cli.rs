@@ -455,6 +455,15 @@ async fn verify_finds_a_tail_cut_since_the_latest_stored_checkpoint_with_the_pub
         None,
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // The same checkpoint as a file, checked with the public key only.
+    let file = app.documents_dir.join(&stored);
+    let out = probity(
+        &app.db,
+        &["audit", "verify", "--checkpoint", file.to_str().unwrap()],
+        &env,
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 
     // Cut the case's last event and set its chain's head back to the one before.
     app.sql(&format!(
