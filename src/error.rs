@@ -48,6 +48,9 @@ crate::text_enum!(
         WeakPassword = "weak_password",
         /// The current password given does not match.
         WrongPassword = "wrong_password",
+        /// The account is locked after repeated failures (logins or password checks): nothing
+        /// about its password is checked until `Retry-After` has passed.
+        AccountLocked = "account_locked",
         /// The change needs `If-Match` with the resource's current `ETag`.
         PreconditionRequired = "precondition_required",
         /// `If-Match` does not match the current `ETag`: someone changed it first.
@@ -107,6 +110,7 @@ impl ErrorCode {
                 StatusCode::UNAUTHORIZED
             }
             WrongPassword | Forbidden => StatusCode::FORBIDDEN,
+            AccountLocked => StatusCode::LOCKED,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             UsernameTaken
@@ -152,6 +156,7 @@ impl ErrorCode {
             LastAdmin => "Last active administrator",
             WeakPassword => "Password rejected",
             WrongPassword => "Current password incorrect",
+            AccountLocked => "Account locked",
             PreconditionRequired => "Precondition required",
             PreconditionFailed => "Precondition failed",
             Conflict => "Conflict",

@@ -268,6 +268,35 @@ pub async fn change_password(
         .db
         .run(move |c| users::find(c, user_id)?.ok_or_else(ApiError::not_found))
         .await?;
+    // A locked account's password is not checked at all, right or wrong: a stolen access
+    // token must not keep guessing where the login form has stopped, nor set a new password
+    // on an account locked for that reason.
+    let now = audit::now();
+    if let Some(until) = stored.locked_until.filter(|_| stored.is_locked(now)) {
+        let locked_ctx = ctx.clone();
+        state
+            .db
+            .transaction(move |c| {
+                audit::append(
+                    c,
+                    &locked_ctx,
+                    Event::new("auth.password_change_failed")
+                        .entity("user", user_id)
+                        .after(json!({ "failure": "locked" })),
+                )?;
+                Ok(())
+            })
+            .await?;
+        let wait = (until - now).num_seconds().max(1);
+        return Err(ApiError::new(
+            ErrorCode::AccountLocked,
+            "The account is locked after repeated failures; try again later.",
+        )
+        .with_header(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from(wait),
+        ));
+    }
     let matched = state
         .hasher
         .verify(current, Some(stored.password_hash))

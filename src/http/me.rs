@@ -56,6 +56,7 @@ pub async fn me(user: AuthUser) -> HttpResponse {
     responses(
         (status = 204, description = "Changed"),
         (status = 403, description = "`wrong_password`: the current password does not match", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 423, description = "`account_locked`: locked after repeated failures (logins or password checks); `Retry-After` says for how long", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`weak_password` or `validation_failed`", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]

@@ -251,6 +251,41 @@ async fn changing_my_password_ends_my_other_sessions() {
     app.login_as("inv", new_password).await.expect(200);
 }
 
+/// A stolen access token cannot guess the password where the login form has stopped: failed
+/// checks of the current password lock the account like failed logins, and a locked account's
+/// password is not checked at all, so the right one sets nothing either.
+#[actix_web::test]
+async fn a_stolen_token_cannot_keep_guessing_the_password_of_a_locked_account() {
+    let app = TestApp::new().await;
+    app.create_user("inv", Role::Investigator);
+    let (token, _) = login_pair(&app, "inv").await;
+    let new_password = "a completely different passphrase";
+    for _ in 0..5 {
+        app.put("/api/v1/me/password")
+            .token(&token)
+            .json(
+                &json!({ "current_password": "a wrong guess at it", "new_password": new_password }),
+            )
+            .send()
+            .await
+            .expect(403);
+    }
+    let locked = app
+        .put("/api/v1/me/password")
+        .token(&token)
+        .json(&json!({ "current_password": PASSWORD, "new_password": new_password }))
+        .send()
+        .await
+        .expect(423);
+    assert_eq!(locked.code(), "account_locked");
+    let wait: i64 = locked.header("retry-after").unwrap().parse().unwrap();
+    assert!(wait > 0 && wait <= 900, "{wait}");
+    // Nothing changed: the account keeps its password (the lock lifted by hand).
+    app.sql("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = 'inv'");
+    app.login_as("inv", new_password).await.expect(401);
+    app.login_as("inv", PASSWORD).await.expect(200);
+}
+
 #[actix_web::test]
 async fn tokens_that_are_missing_malformed_or_foreign_are_refused() {
     let app = TestApp::new().await;
