@@ -261,6 +261,23 @@ fn seal_failed(e: seal::SealError) -> diesel::result::Error {
     diesel::result::Error::QueryBuilderError(Box::new(e))
 }
 
+/// The fields whose value differs between `before` and `after` (every field of `after` when
+/// there is no `before`), sorted.
+pub fn changed_fields(before: Option<&Value>, after: Option<&Value>) -> Vec<String> {
+    let empty = serde_json::Map::new();
+    let b = before.and_then(Value::as_object).unwrap_or(&empty);
+    let a = after.and_then(Value::as_object).unwrap_or(&empty);
+    let mut fields: Vec<String> = a
+        .iter()
+        .filter(|(k, v)| b.get(*k) != Some(*v))
+        .map(|(k, _)| k.clone())
+        .chain(b.keys().filter(|k| !a.contains_key(*k)).cloned())
+        .collect();
+    fields.sort();
+    fields.dedup();
+    fields
+}
+
 /// The current time at the precision PostgreSQL stores, so the hash computed now is the
 /// hash recomputed from the stored row later.
 pub fn now() -> DateTime<Utc> {

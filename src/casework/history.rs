@@ -161,7 +161,7 @@ fn version(e: AuditEventRow, key: Option<&seal::ChainKey>) -> ApiResult<RecordVe
     let before = side("before", &e.before);
     let after = side("after", &e.after);
     Ok(RecordVersion {
-        changed: changed_fields(before.as_ref(), after.as_ref()),
+        changed: crate::audit::changed_fields(before.as_ref(), after.as_ref()),
         event_id: e.id,
         action: e.action,
         occurred_at: e.occurred_at,
@@ -171,21 +171,4 @@ fn version(e: AuditEventRow, key: Option<&seal::ChainKey>) -> ApiResult<RecordVe
         after,
         erased,
     })
-}
-
-/// The fields whose value differs between `before` and `after` (every field of `after` when
-/// there is no `before`), sorted.
-pub fn changed_fields(before: Option<&Value>, after: Option<&Value>) -> Vec<String> {
-    let empty = serde_json::Map::new();
-    let b = before.and_then(Value::as_object).unwrap_or(&empty);
-    let a = after.and_then(Value::as_object).unwrap_or(&empty);
-    let mut fields: Vec<String> = a
-        .iter()
-        .filter(|(k, v)| b.get(*k) != Some(*v))
-        .map(|(k, _)| k.clone())
-        .chain(b.keys().filter(|k| !a.contains_key(*k)).cloned())
-        .collect();
-    fields.sort();
-    fields.dedup();
-    fields
 }

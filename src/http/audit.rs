@@ -65,7 +65,7 @@ impl From<AuditEventRow> for AuditEvent {
             entity_type: r.entity_type,
             entity_id: r.entity_id,
             case_id: r.case_id,
-            changed: crate::casework::history::changed_fields(r.before.as_ref(), r.after.as_ref()),
+            changed: crate::audit::changed_fields(r.before.as_ref(), r.after.as_ref()),
             sealed: r.sealed.as_ref().map(|b| {
                 use base64::Engine;
                 base64::engine::general_purpose::STANDARD.encode(b)
