@@ -9,6 +9,7 @@
 -- psql variables: me (the supervisor's user id), q (the search term).
 \set ON_ERROR_STOP 1
 SET TIME ZONE 'UTC';
+SET jit = off;
 \pset pager off
 BEGIN;
 SELECT set_config('role', 'probity_supervisor', true), set_config('probity.user_id', :'me', true) \g /dev/null
@@ -17,8 +18,8 @@ SELECT set_config('role', 'probity_supervisor', true), set_config('probity.user_
 EXPLAIN (ANALYZE, BUFFERS, TIMING OFF)
 SELECT "cases"."id", "cases"."reference", "cases"."title", "cases"."summary", "cases"."source", "cases"."category", "cases"."received_at", "cases"."came_to_attention_at", "cases"."state", "cases"."suspended_from", "cases"."closure_reason", "cases"."restricted", "cases"."assigned_investigator_id", "cases"."created_by", "cases"."flagged", "cases"."flag_reasons", "cases"."version", "cases"."created_at", "cases"."updated_at"
 FROM "cases"
-WHERE ((((NOT cases.restricted OR cases.assigned_investigator_id = :'me' OR EXISTS (SELECT 1 FROM probity_caller_memberships vm WHERE vm.case_id = cases.id AND vm.user_id = :'me'))
-          AND NOT cases.id = ANY ((SELECT CASE WHEN :'me'::uuid = (SELECT current_setting('probity.user_id')::uuid) THEN (SELECT coalesce(array_agg(case_id), '{}') FROM probity_caller_conflicts) ELSE probity_not_the_caller() END)::uuid[]))
+WHERE ((((NOT cases.restricted OR cases.assigned_investigator_id = :'me' OR EXISTS (SELECT 1 FROM probity_caller_memberships vm WHERE vm.case_id = cases.id AND vm.user_id = :'me' OFFSET 0))
+          AND NOT COALESCE(cases.id = ANY ((SELECT CASE WHEN :'me'::uuid = (SELECT current_setting('probity.user_id')::uuid) THEN (SELECT array_agg(case_id) FROM probity_caller_conflicts) ELSE probity_not_the_caller() END)::uuid[]), FALSE))
         AND ("cases"."state" = 'investigation')) AND ("cases"."category" = 'apsp'))
 ORDER BY "cases"."received_at" DESC, "cases"."id" DESC LIMIT 51;
 
@@ -27,8 +28,8 @@ ORDER BY "cases"."received_at" DESC, "cases"."id" DESC LIMIT 51;
 EXPLAIN (ANALYZE, BUFFERS, TIMING OFF)
 SELECT "cases"."id", "cases"."reference", "cases"."title", "cases"."summary", "cases"."source", "cases"."category", "cases"."received_at", "cases"."came_to_attention_at", "cases"."state", "cases"."suspended_from", "cases"."closure_reason", "cases"."restricted", "cases"."assigned_investigator_id", "cases"."created_by", "cases"."flagged", "cases"."flag_reasons", "cases"."version", "cases"."created_at", "cases"."updated_at"
 FROM "cases"
-WHERE (((NOT cases.restricted OR cases.assigned_investigator_id = :'me' OR EXISTS (SELECT 1 FROM probity_caller_memberships vm WHERE vm.case_id = cases.id AND vm.user_id = :'me'))
-         AND NOT cases.id = ANY ((SELECT CASE WHEN :'me'::uuid = (SELECT current_setting('probity.user_id')::uuid) THEN (SELECT coalesce(array_agg(case_id), '{}') FROM probity_caller_conflicts) ELSE probity_not_the_caller() END)::uuid[]))
+WHERE (((NOT cases.restricted OR cases.assigned_investigator_id = :'me' OR EXISTS (SELECT 1 FROM probity_caller_memberships vm WHERE vm.case_id = cases.id AND vm.user_id = :'me' OFFSET 0))
+         AND NOT COALESCE(cases.id = ANY ((SELECT CASE WHEN :'me'::uuid = (SELECT current_setting('probity.user_id')::uuid) THEN (SELECT array_agg(case_id) FROM probity_caller_conflicts) ELSE probity_not_the_caller() END)::uuid[]), FALSE))
        AND (cases.search @@ websearch_to_tsquery('english', :'q')
             OR cases.allegations_search @@ websearch_to_tsquery('english', :'q')))
 ORDER BY "cases"."received_at" DESC, "cases"."id" DESC LIMIT 51;
@@ -37,8 +38,8 @@ ORDER BY "cases"."received_at" DESC, "cases"."id" DESC LIMIT 51;
 EXPLAIN (ANALYZE, BUFFERS, TIMING OFF)
 SELECT "cases"."id", "cases"."reference", "cases"."title", "cases"."summary", "cases"."source", "cases"."category", "cases"."received_at", "cases"."came_to_attention_at", "cases"."state", "cases"."suspended_from", "cases"."closure_reason", "cases"."restricted", "cases"."assigned_investigator_id", "cases"."created_by", "cases"."flagged", "cases"."flag_reasons", "cases"."version", "cases"."created_at", "cases"."updated_at"
 FROM "cases"
-WHERE (((NOT cases.restricted OR cases.assigned_investigator_id = :'me' OR EXISTS (SELECT 1 FROM probity_caller_memberships vm WHERE vm.case_id = cases.id AND vm.user_id = :'me'))
-         AND NOT cases.id = ANY ((SELECT CASE WHEN :'me'::uuid = (SELECT current_setting('probity.user_id')::uuid) THEN (SELECT coalesce(array_agg(case_id), '{}') FROM probity_caller_conflicts) ELSE probity_not_the_caller() END)::uuid[]))
+WHERE (((NOT cases.restricted OR cases.assigned_investigator_id = :'me' OR EXISTS (SELECT 1 FROM probity_caller_memberships vm WHERE vm.case_id = cases.id AND vm.user_id = :'me' OFFSET 0))
+         AND NOT COALESCE(cases.id = ANY ((SELECT CASE WHEN :'me'::uuid = (SELECT current_setting('probity.user_id')::uuid) THEN (SELECT array_agg(case_id) FROM probity_caller_conflicts) ELSE probity_not_the_caller() END)::uuid[]), FALSE))
        AND (cases.state <> 'closed' AND cases.came_to_attention_at < now() - make_interval(months => 12) AND now() > cases.came_to_attention_at + make_interval(months => 12 + 6 * (SELECT count(*)::int FROM decisions d WHERE d.case_id = cases.id AND d.kind = 'twelve_month_report'))))
 ORDER BY "cases"."received_at" DESC, "cases"."id" DESC LIMIT 51;
 ROLLBACK;

@@ -101,11 +101,13 @@ pub const HOLD_CASE: &str = "set_config('probity.held_cases', concat_ws(',', \
      nullif(current_setting('probity.held_cases', true), ''), cases.id::text), true)";
 
 /// The case whose id is `case_id` (an SQL expression) is one this transaction holds, in a
-/// policy: the list is read once per statement.
+/// policy: the list is read once per statement. With nothing held (every list) the array is
+/// NULL, not empty: an empty array is copied out of its short form for every row compared
+/// with it, a NULL one answers at once (and `NULL OR rule` is the rule).
 fn held(case_id: &str) -> String {
     format!(
         "{case_id} = ANY ((SELECT string_to_array(\
-         current_setting('probity.held_cases', true), ',')::uuid[])::uuid[])"
+         NULLIF(current_setting('probity.held_cases', true), ''), ',')::uuid[])::uuid[])"
     )
 }
 
