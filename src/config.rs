@@ -56,6 +56,8 @@ pub struct DatabaseSettings {
     pub pool_size: u32,
     pub acquire_timeout: Duration,
     pub statement_timeout: Duration,
+    /// How long `/readyz` waits for the database before answering 503.
+    pub readyz_timeout: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -156,8 +158,9 @@ pub struct Settings {
     pub casework: CaseworkSettings,
     pub log_format: LogFormat,
     pub log_filter: String,
-    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
-    pub trust_forwarded_for: bool,
+    /// How many reverse proxies in front of the server append to `X-Forwarded-For`: the
+    /// client address is the entry the outermost of them appended (0: the peer address).
+    pub trusted_proxies: usize,
 }
 
 /// What the caller needs from the settings: serving needs every secret, the CLI's other
@@ -273,6 +276,11 @@ impl Settings {
                     "PROBITY_DB_STATEMENT_TIMEOUT_MS",
                     15_000,
                 )?),
+                readyz_timeout: Duration::from_millis(parse_or(
+                    &get,
+                    "PROBITY_READYZ_TIMEOUT_MS",
+                    2000,
+                )?),
             },
             auth: AuthSettings {
                 jwt_secret,
@@ -359,7 +367,7 @@ impl Settings {
             },
             log_format: parse_or(&get, "PROBITY_LOG_FORMAT", log_format_default)?,
             log_filter: get("PROBITY_LOG").unwrap_or_else(|| "info".to_owned()),
-            trust_forwarded_for: parse_or(&get, "PROBITY_TRUST_FORWARDED_FOR", false)?,
+            trusted_proxies: trusted_proxies(&get)?,
         }
         .validated()
     }
@@ -439,6 +447,16 @@ where
     T::Err: Display,
 {
     Ok(parse_opt(get, name)?.unwrap_or(default))
+}
+
+/// `PROBITY_TRUSTED_PROXIES`; the retired `PROBITY_TRUST_FORWARDED_FOR=true` (which took the
+/// leftmost entry, the one a client writes) now means one proxy, read from the right.
+fn trusted_proxies(get: &impl Fn(&str) -> Option<String>) -> Result<usize, ConfigError> {
+    if let Some(count) = parse_opt(get, "PROBITY_TRUSTED_PROXIES")? {
+        return Ok(count);
+    }
+    let legacy: bool = parse_or(get, "PROBITY_TRUST_FORWARDED_FOR", false)?;
+    Ok(usize::from(legacy))
 }
 
 fn parse_signing_key(raw: &str) -> Result<[u8; 32], ConfigError> {

@@ -324,6 +324,10 @@ impl ResponseError for ApiError {
 
 impl From<DieselError> for ApiError {
     fn from(err: DieselError) -> Self {
+        if connection_lost(&err) {
+            tracing::warn!(error = %err, "database connection lost");
+            return Self::unavailable("The database is unreachable; retry later.");
+        }
         match err {
             DieselError::NotFound => Self::not_found(),
             DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => Self::new(
@@ -369,6 +373,36 @@ impl From<DieselError> for ApiError {
     }
 }
 
+/// Whether `err` says the connection to PostgreSQL is gone or the server cannot serve (it is
+/// shutting down, starting up or recovering): the request may succeed on another connection
+/// in a moment, so it is a 503, never a 500.
+pub fn connection_lost(err: &DieselError) -> bool {
+    const MESSAGES: [&str; 9] = [
+        "no connection to the server",
+        "server closed the connection unexpectedly",
+        "terminating connection",
+        "connection has been closed unexpectedly",
+        "could not receive data from server",
+        "could not send data to server",
+        "the database system is shutting down",
+        "the database system is starting up",
+        "the database system is in recovery mode",
+    ];
+    match err {
+        DieselError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        ) => true,
+        DieselError::DatabaseError(_, info) => {
+            let message = info.message();
+            MESSAGES.iter().any(|m| message.contains(m))
+        }
+        // A transaction whose connection failed under it.
+        DieselError::BrokenTransactionManager => true,
+        _ => false,
+    }
+}
+
 impl From<r2d2_error::PoolError> for ApiError {
     fn from(err: r2d2_error::PoolError) -> Self {
         tracing::warn!(error = %err, "database pool exhausted or unreachable");
@@ -390,6 +424,31 @@ pub mod r2d2_error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lost_database_is_a_503_with_retry_after_not_a_500() {
+        let lost = |kind, message: &str| -> ApiError {
+            DieselError::DatabaseError(kind, Box::new(message.to_owned())).into()
+        };
+        for message in [
+            "terminating connection due to unexpected postmaster exit",
+            "terminating connection due to administrator command",
+            "SSL connection has been closed unexpectedly",
+            "no connection to the server",
+            "server closed the connection unexpectedly",
+            "FATAL:  the database system is starting up",
+        ] {
+            let err = lost(DatabaseErrorKind::Unknown, message);
+            assert_eq!(err.code, ErrorCode::ServiceUnavailable, "{message}");
+            assert!(err.headers.iter().any(|(n, _)| n == header::RETRY_AFTER));
+        }
+        let closed = lost(DatabaseErrorKind::ClosedConnection, "");
+        assert_eq!(closed.code, ErrorCode::ServiceUnavailable);
+        let broken: ApiError = DieselError::BrokenTransactionManager.into();
+        assert_eq!(broken.code, ErrorCode::ServiceUnavailable);
+        let other = lost(DatabaseErrorKind::Unknown, "syntax error at or near \"x\"");
+        assert_eq!(other.code, ErrorCode::InternalError);
+    }
 
     #[test]
     fn every_code_serializes_to_its_snake_case_name() {

@@ -33,7 +33,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use crate::auth::access::wall;
 use crate::config::DatabaseSettings;
 use crate::domain::Viewer;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
@@ -51,8 +51,11 @@ impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings 
         // The connection runs as probity_runtime, whatever role it logged in as (even a
         // superuser, which row-level security would not stop): between transactions it may
         // read no case table, and each transaction switches to its caller's role.
+        // No JIT: a list stops after a page, but PostgreSQL judges a plan by what it would
+        // cost to read every row, so on a large table it compiles each list query (tens of
+        // milliseconds) to run it for one.
         conn.batch_execute(&format!(
-            "SET ROLE {}; SET statement_timeout = {}; SET TIME ZONE 'UTC';",
+            "SET ROLE {}; SET statement_timeout = {}; SET TIME ZONE 'UTC'; SET jit = off;",
             wall::RUNTIME_ROLE,
             self.statement_timeout.as_millis()
         ))
@@ -68,7 +71,7 @@ pub struct Db {
 
 impl Db {
     pub fn connect(settings: &DatabaseSettings) -> Result<Self, String> {
-        let manager = ConnectionManager::<PgConnection>::new(&settings.url);
+        let manager = ConnectionManager::<PgConnection>::new(with_client_deadlines(&settings.url));
         let pool = Pool::builder()
             .max_size(settings.pool_size)
             .min_idle(Some(0))
@@ -98,7 +101,17 @@ impl Db {
         let pool = self.pool.clone();
         actix_web::web::block(move || {
             let mut conn = pool.get()?;
-            f(&mut conn)
+            let result = f(&mut conn);
+            if matches!(&result, Err(e) if e.code == ErrorCode::ServiceUnavailable) {
+                // A 503 may be a lost connection, which must not go back to the pool to fail
+                // the next request too. Diesel marks a connection broken (and the pool then
+                // drops it) once a statement on it fails for want of a server; PostgreSQL's
+                // own "terminating connection" can arrive before libpq has noticed. One
+                // round trip, only after such an error, settles it; a statement timeout
+                // leaves the connection usable and this succeeds.
+                let _ = conn.batch_execute("SELECT 1");
+            }
+            result
         })
         .await?
     }
@@ -239,18 +252,28 @@ pub fn ensure_database_exists(url: &str) -> Result<(), String> {
             redact_url(&server_url)
         )
     })?;
-    let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
-        "EXISTS (SELECT 1 FROM pg_database WHERE datname = {})",
-        quote_literal(&name)
-    )))
-    .get_result(&mut conn)
-    .map_err(|e| format!("checking for database `{name}`: {e}"))?;
-    if !exists {
-        conn.batch_execute(&format!("CREATE DATABASE {}", quote_ident(&name)))
-            .map_err(|e| format!("creating database `{name}`: {e}"))?;
-        tracing::info!(database = %name, "created database");
+    if database_exists(&mut conn, &name)? {
+        return Ok(());
     }
-    Ok(())
+    match conn.batch_execute(&format!("CREATE DATABASE {}", quote_ident(&name))) {
+        Ok(()) => {
+            tracing::info!(database = %name, "created database");
+            Ok(())
+        }
+        // Another instance starting at the same moment created it first (PostgreSQL answers
+        // "already exists" or a unique violation on its catalog, depending on the moment).
+        Err(_) if database_exists(&mut conn, &name)? => Ok(()),
+        Err(e) => Err(format!("creating database `{name}`: {e}")),
+    }
+}
+
+fn database_exists(conn: &mut PgConnection, name: &str) -> Result<bool, String> {
+    diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+        "EXISTS (SELECT 1 FROM pg_database WHERE datname = {})",
+        quote_literal(name)
+    )))
+    .get_result(conn)
+    .map_err(|e| format!("checking for database `{name}`: {e}"))
 }
 
 /// Applies pending migrations, then installs the access policy's row-level security if the
@@ -303,6 +326,33 @@ fn nothing_pending(conn: &mut PgConnection) -> Result<bool, String> {
     Ok(embedded
         .iter()
         .all(|m| applied.contains(&m.name().version().to_string())))
+}
+
+/// `url` with the client-side deadlines libpq otherwise leaves to the operating system, where
+/// it does not set them itself: a server that does not answer a connection attempt fails it
+/// after 5 s (not the TCP timeout of minutes), and TCP keepalives find a connection whose
+/// server vanished (a host gone, a network cut) in about a minute instead of hours.
+pub fn with_client_deadlines(url: &str) -> String {
+    const DEFAULTS: [(&str, &str); 5] = [
+        ("connect_timeout", "5"),
+        ("keepalives", "1"),
+        ("keepalives_idle", "30"),
+        ("keepalives_interval", "10"),
+        ("keepalives_count", "3"),
+    ];
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    let given: Vec<&str> = query
+        .split('&')
+        .filter_map(|pair| pair.split('=').next())
+        .collect();
+    let mut out = url.to_owned();
+    for (name, value) in DEFAULTS {
+        if !given.contains(&name) {
+            out.push(if out.contains('?') { '&' } else { '?' });
+            out.push_str(&format!("{name}={value}"));
+        }
+    }
+    out
 }
 
 /// Splits `postgres://user@host:port/name?opts` into the URL of the server's `postgres`
@@ -415,6 +465,18 @@ mod tests {
             ))
         );
         assert_eq!(split_database_url("postgres://db"), None);
+    }
+
+    #[test]
+    fn connections_get_client_deadlines_unless_the_url_sets_them() {
+        assert_eq!(
+            with_client_deadlines("postgres://db/probity"),
+            "postgres://db/probity?connect_timeout=5&keepalives=1&keepalives_idle=30\
+             &keepalives_interval=10&keepalives_count=3"
+        );
+        let own = with_client_deadlines("postgres://db/p?sslmode=require&connect_timeout=20");
+        assert!(own.starts_with("postgres://db/p?sslmode=require&connect_timeout=20&keepalives=1"));
+        assert_eq!(own.matches("connect_timeout").count(), 1);
     }
 
     #[test]

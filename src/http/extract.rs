@@ -380,20 +380,13 @@ impl FromRequest for RequestMeta {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>();
-        let trust_forwarded = state.is_some_and(|s| s.settings.trust_forwarded_for);
+        let proxies = state.map_or(0, |s| s.settings.trusted_proxies);
         let keys = state.map(|s| s.audit_keys.clone()).unwrap_or_default();
-        let forwarded = trust_forwarded
-            .then(|| {
-                req.headers()
-                    .get("x-forwarded-for")?
-                    .to_str()
-                    .ok()?
-                    .split(',')
-                    .next()
-                    .map(|s| s.trim().to_owned())
-            })
-            .flatten()
-            .filter(|s| s.parse::<std::net::IpAddr>().is_ok());
+        let forwarded = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| forwarded_client(v, proxies));
         let client_addr = forwarded.or_else(|| req.peer_addr().map(|a| a.ip().to_string()));
         let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
         std::future::ready(Ok(RequestMeta {
@@ -402,6 +395,23 @@ impl FromRequest for RequestMeta {
             keys,
         }))
     }
+}
+
+/// The client address in an `X-Forwarded-For` value, behind `proxies` trusted reverse
+/// proxies: each appends the address it received the request from, so the client is the
+/// entry the outermost one appended, `proxies` from the right. Entries to the left of it are
+/// whatever the client wrote and are never used. None without trusted proxies, or when that
+/// entry is not an IP address.
+pub fn forwarded_client(header: &str, proxies: usize) -> Option<String> {
+    if proxies == 0 {
+        return None;
+    }
+    let entries: Vec<&str> = header.split(',').map(str::trim).collect();
+    let entry = entries[entries.len().saturating_sub(proxies)];
+    entry
+        .parse::<std::net::IpAddr>()
+        .ok()
+        .map(|ip| ip.to_string())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -482,6 +492,25 @@ mod tests {
     fn field_of(err: ApiError) -> (ErrorCode, String, String) {
         let f = err.errors.first().cloned().expect("a field error");
         (err.code, f.field, f.code)
+    }
+
+    #[test]
+    fn the_client_address_is_the_one_the_outermost_trusted_proxy_saw() {
+        // A client writes whatever it likes on the left; each proxy appends on the right.
+        let header = "6.6.6.6, 203.0.113.7, 10.0.0.2";
+        assert_eq!(forwarded_client(header, 0), None);
+        assert_eq!(forwarded_client(header, 1).as_deref(), Some("10.0.0.2"));
+        assert_eq!(forwarded_client(header, 2).as_deref(), Some("203.0.113.7"));
+        // More proxies configured than entries: the leftmost was still appended by one.
+        assert_eq!(
+            forwarded_client("203.0.113.7", 3).as_deref(),
+            Some("203.0.113.7")
+        );
+        assert_eq!(forwarded_client("not an address", 1), None);
+        assert_eq!(
+            forwarded_client("6.6.6.6, 2001:db8::1", 1).as_deref(),
+            Some("2001:db8::1")
+        );
     }
 
     #[test]

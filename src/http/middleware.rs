@@ -1,6 +1,6 @@
 //! The request envelope: a request id (accepted from `X-Request-Id` or generated) on every
 //! response and every log line, one span per request with method, route, status, latency
-//! and user id, and the headers every API response carries.
+//! and user id, and the headers every response carries.
 
 use std::time::Instant;
 
@@ -76,6 +76,16 @@ pub async fn envelope(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    // Nothing Probity serves (the public pages, the API documentation) may be framed by
+    // another site, where a click could be stolen: `frame-ancestors` for browsers that read
+    // it, `X-Frame-Options` for those that do not. A page with its own policy says so itself.
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors 'none'"),
+        );
+    }
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

@@ -494,3 +494,37 @@ async fn verify_finds_a_tail_cut_since_the_latest_stored_checkpoint_with_the_pub
         "{err}"
     );
 }
+
+#[test]
+fn instances_starting_together_on_a_missing_database_all_start() {
+    // Three rounds of two `probity migrate` started at the same moment on a database that does
+    // not exist yet: both create it, or find it created, and migrate in turn.
+    for _ in 0..3 {
+        let name = format!("probity_race_{}", uuid::Uuid::new_v4().simple());
+        let url = crate::support::database_url(&name);
+        let start = || {
+            Command::new(env!("CARGO_BIN_EXE_probity"))
+                .arg("migrate")
+                .current_dir(std::env::temp_dir())
+                .env_clear()
+                .env("PATH", std::env::var("PATH").unwrap_or_default())
+                .env("DATABASE_URL", &url)
+                .env("PROBITY_LOG", "warn")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("the probity binary runs")
+        };
+        let (a, b) = (start(), start());
+        let outputs = [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()];
+        let mut admin = crate::support::admin_connection();
+        diesel::connection::SimpleConnection::batch_execute(
+            &mut admin,
+            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        )
+        .unwrap();
+        for out in outputs {
+            assert!(out.status.success(), "{}", text(&out.stderr));
+        }
+    }
+}

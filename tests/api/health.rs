@@ -48,3 +48,23 @@ async fn a_slow_statement_is_cut_off_by_the_statement_timeout() {
     let err = result.unwrap_err();
     assert_eq!(err.code, probity::error::ErrorCode::ServiceUnavailable);
 }
+
+#[actix_web::test]
+async fn readyz_answers_503_within_its_own_deadline_when_the_database_does_not_answer() {
+    // The only connection is taken and the pool would wait 20 s for it, as requests would on
+    // a database that stopped answering: the readiness check keeps its own 300 ms deadline.
+    let app = TestApp::with_settings(&[
+        ("PROBITY_DB_POOL_SIZE", "1"),
+        ("PROBITY_DB_ACQUIRE_TIMEOUT_MS", "20000"),
+        ("PROBITY_READYZ_TIMEOUT_MS", "300"),
+    ])
+    .await;
+    let held = app.state.db.pool().get().unwrap();
+    let started = Instant::now();
+    let resp = app.get("/readyz").send().await.expect(503);
+    assert_eq!(resp.code(), "service_unavailable");
+    assert!(resp.header("retry-after").is_some());
+    // Far below the 20 s the pool would have waited (a generous margin for a loaded machine).
+    assert!(started.elapsed() < Duration::from_secs(10));
+    drop(held);
+}

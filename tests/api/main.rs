@@ -19,6 +19,7 @@ mod openapi;
 mod permissions;
 mod proceedings;
 mod row_security;
+mod staying_up;
 mod support;
 mod tasks;
 mod users;

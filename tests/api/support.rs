@@ -45,7 +45,7 @@ pub fn database_url(name: &str) -> String {
     format!("{base}/{name}{query}")
 }
 
-fn admin_connection() -> PgConnection {
+pub fn admin_connection() -> PgConnection {
     PgConnection::establish(&server_url()).expect("PostgreSQL reachable at DATABASE_URL")
 }
 
