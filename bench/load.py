@@ -45,9 +45,12 @@ TIMEOUT_S = 30.0
 class Client:
     """One keep-alive connection; reconnects after a transport error."""
 
-    def __init__(self, host: str, port: int):
+    def __init__(self, host: str, port: int, forwarded_for: str | None = None):
         self.host = host
         self.port = port
+        # The server trusts one proxy (bench/run): the address it would have appended. None:
+        # a new address for every request, so that no per-address limit applies.
+        self.forwarded_for = forwarded_for
         self.conn: http.client.HTTPConnection | None = None
 
     def _connect(self) -> http.client.HTTPConnection:
@@ -58,7 +61,7 @@ class Client:
 
     def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes, float]:
         """Returns (status, body, seconds). Status 0 means a transport error."""
-        headers = {"Accept": "application/json"}
+        headers = {"Accept": "application/json", "X-Forwarded-For": self.forwarded_for or random_address()}
         if body is not None:
             headers["Content-Type"] = "application/json"
         if self.conn is None:
@@ -83,6 +86,10 @@ class Client:
                 self.conn.close()
             finally:
                 self.conn = None
+
+
+def random_address() -> str:
+    return "10.%d.%d.%d" % tuple(os.urandom(3))
 
 
 def login_body(username: str, password: str) -> bytes:
@@ -384,6 +391,67 @@ def timing_comparison(host: str, port: int, username: str, samples: int, warmup:
     return result
 
 
+# --------------------------------------------------------------------------- (e) abuse storm
+
+
+def abuse_storm(host: str, port: int, username: str, password: str, clients: int, duration: float,
+                gap_s: float) -> dict:
+    """`clients` threads log in with unknown usernames back to back, all from one address (the
+    one the trusted proxy saw), while one legitimate user logs in from another address every
+    `gap_s`, starting 1 s into the storm and stopping 1 s before its end."""
+    storm_addr, user_addr = "198.51.100.66", "203.0.113.5"
+    out: list = []
+    lock = threading.Lock()
+    start = time.perf_counter()
+    deadline = start + duration
+
+    def attacker():
+        client = Client(host, port, forwarded_for=storm_addr)
+        statuses: Counter = Counter()
+        latencies: list[float] = []
+        try:
+            while time.perf_counter() < deadline:
+                body = login_body("nobody-" + os.urandom(6).hex(), "a guess at a password")
+                status, _, elapsed = client.request("POST", LOGIN_PATH, body)
+                statuses[status] += 1
+                latencies.append(elapsed)
+        finally:
+            client.close()
+            with lock:
+                out.append((statuses, latencies))
+
+    threads = [threading.Thread(target=attacker, daemon=True) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    user = Client(host, port, forwarded_for=user_addr)
+    user_statuses: Counter = Counter()
+    user_latencies: list[float] = []
+    body = login_body(username, password)
+    while time.perf_counter() < deadline - 1.0:
+        status, _, elapsed = user.request("POST", LOGIN_PATH, body)
+        user_statuses[status] += 1
+        user_latencies.append(elapsed)
+        time.sleep(gap_s)
+    user.close()
+    for t in threads:
+        t.join(duration + TIMEOUT_S + 5)
+    statuses: Counter = Counter()
+    latencies: list[float] = []
+    for st, la in out:
+        statuses.update(st)
+        latencies.extend(la)
+    codes = lambda c: {("transport_error" if k == 0 else str(k)): v for k, v in sorted(c.items())}
+    return {
+        "clients": clients,
+        "duration_s": duration,
+        "storm_status_counts": codes(statuses),
+        "storm_latency": summarise_ms(latencies),
+        "user_status_counts": codes(user_statuses),
+        "user_latency": summarise_ms(user_latencies),
+    }
+
+
 # --------------------------------------------------------------------------- output
 
 
@@ -464,6 +532,19 @@ def print_report(results: dict) -> None:
         f"  difference (wrong - unknown) {d['mean_difference_ms']:+.2f} ms, "
         f"ratio {d['mean_ratio_wrong_over_unknown']:.3f}, Welch t {fmt(d.get('welch_t'), 2)}"
     )
+    e = results.get("e_abuse_storm")
+    if e:
+        print()
+        print(f"(e) abuse: {e['clients']} clients logging in as unknown users from one address for "
+              f"{e['duration_s']:.0f} s; a real user logs in from another address meanwhile")
+        codes = ", ".join(f"{k}: {v}" for k, v in e["storm_status_counts"].items())
+        sl = e["storm_latency"]
+        print(f"  storm      p50 {fmt(sl['p50_ms'])} ms, p99 {fmt(sl['p99_ms'])} ms   ({codes})")
+        codes = ", ".join(f"{k}: {v}" for k, v in e["user_status_counts"].items())
+        ul = e["user_latency"]
+        print(f"  real user  p50 {fmt(ul['p50_ms'])} ms, p99 {fmt(ul['p99_ms'])} ms, "
+              f"max {fmt(ul['max_ms'])} ms   ({codes})   target max < 1000 ms: "
+              f"{'met' if ul['max_ms'] is not None and ul['max_ms'] < 1000 else 'MISSED'}")
     print("=" * 78)
 
 
@@ -493,6 +574,9 @@ def main() -> int:
     ap.add_argument("--probe-gap-ms", type=float, default=5.0, help="pause between /readyz requests (b, c)")
     ap.add_argument("--storm-ramp", type=float, default=1.0, help="seconds the storm runs before probing (c)")
     ap.add_argument("--timing-samples", type=int, default=40, help="logins of each kind (d)")
+    ap.add_argument("--abuse-clients", type=int, default=64, help="unknown-user login clients from one address (e)")
+    ap.add_argument("--abuse-duration", type=float, default=10.0, help="seconds of the abuse storm (e)")
+    ap.add_argument("--abuse-gap-ms", type=float, default=250.0, help="pause between the real user's logins (e)")
     ap.add_argument("--server-pid", type=int, default=0, help="server process id, for CPU accounting")
     ap.add_argument("--argon2-params", default="", help="parameters read from the stored hash, for the report")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out", "results.json"))
@@ -569,6 +653,12 @@ def main() -> int:
     print(f"(d) {args.timing_samples} unknown-user and {args.timing_samples} wrong-password logins ...",
           file=sys.stderr, flush=True)
     results["d_timing"] = timing_comparison(host, port, args.username, args.timing_samples, warmup=3)
+    time.sleep(1.0)
+
+    print(f"(e) abuse storm: {args.abuse_clients} clients for {args.abuse_duration:.0f} s ...",
+          file=sys.stderr, flush=True)
+    results["e_abuse_storm"] = abuse_storm(host, port, args.username, args.password, args.abuse_clients,
+                                           args.abuse_duration, args.abuse_gap_ms / 1000.0)
     results["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
     print_report(results)

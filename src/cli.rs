@@ -74,12 +74,25 @@ enum UserCommand {
         #[arg(long)]
         role: String,
     },
+    /// Lift every lock on an account (for all addresses and account-wide), audited: the way
+    /// back in for an administrator whose account guessing has locked.
+    Unlock {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Subcommand)]
 enum DocumentsCommand {
-    /// Re-hash every stored document; exit 0 when all match, 1 listing those that do not.
-    Verify,
+    /// Re-hash every stored document and look for stored objects that no document record
+    /// names (and staging files of uploads that never finished); exit 0 when all is as
+    /// recorded, 1 listing what is not.
+    Verify {
+        /// Delete the objects without a record, and the staging files, that are more than an
+        /// hour old (younger ones may be uploads still in progress).
+        #[arg(long)]
+        remove_orphans: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -114,6 +127,9 @@ pub fn run() -> i32 {
                     role,
                 },
         } => create_user(&username, &display_name, &role).map(|_| 0),
+        Command::User {
+            command: UserCommand::Unlock { username },
+        } => unlock_user(&username).map(|_| 0),
         Command::Audit {
             command:
                 AuditCommand::Verify {
@@ -125,8 +141,8 @@ pub fn run() -> i32 {
             command: AuditCommand::Checkpoint,
         } => print_checkpoint().map(|_| 0),
         Command::Documents {
-            command: DocumentsCommand::Verify,
-        } => verify_documents(),
+            command: DocumentsCommand::Verify { remove_orphans },
+        } => verify_documents(remove_orphans),
         Command::Openapi => {
             print!("{}", crate::http::openapi_json());
             Ok(0)
@@ -218,6 +234,17 @@ fn create_user(username: &str, display_name: &str, role: &str) -> Result<(), Str
         .map_err(|e| e.detail.clone())?;
     println!("{}", row.id);
     eprintln!("probity: created {} `{}`", role, row.username);
+    Ok(())
+}
+
+fn unlock_user(username: &str) -> Result<(), String> {
+    let settings = cli_settings()?;
+    let keys = audit_keys(&settings)?;
+    let mut conn = connect_and_migrate(&settings)?;
+    let name = username.to_ascii_lowercase();
+    conn.transaction(|c| accounts::unlock(c, &AuditContext::system(keys.clone()), &name))
+        .map_err(|e| e.detail.clone())?;
+    eprintln!("probity: unlocked `{username}`");
     Ok(())
 }
 
@@ -331,12 +358,13 @@ fn latest_checkpoint(settings: &Settings) -> Result<(String, String), String> {
 }
 
 /// Re-hashes every document's stored bytes against the hash taken at upload.
-fn verify_documents() -> Result<i32, String> {
+fn verify_documents(remove_orphans: bool) -> Result<i32, String> {
     let settings = cli_settings()?;
     let storage = crate::storage::Storage::from_settings(&settings)?;
     let mut conn = db::connect_as_system(&settings.database.url)?;
     actix_web::rt::System::new().block_on(async move {
         let (mut checked, mut bad) = (0u64, 0u64);
+        let mut recorded = std::collections::HashSet::new();
         let mut after = None;
         loop {
             let batch = db::documents::batch(&mut conn, after, 500).map_err(|e| e.to_string())?;
@@ -344,6 +372,7 @@ fn verify_documents() -> Result<i32, String> {
             after = Some(last.id);
             for doc in &batch {
                 checked += 1;
+                recorded.insert(doc.object_key.clone());
                 match storage.rehash(&doc.object_key).await {
                     Ok(hash) if hash == doc.sha256 => {}
                     Ok(hash) => {
@@ -360,8 +389,56 @@ fn verify_documents() -> Result<i32, String> {
                 }
             }
         }
-        eprintln!("probity: {checked} documents checked, {bad} not as recorded");
-        Ok(if bad == 0 { 0 } else { 1 })
+        // Objects no record names: left by an upload whose process died before its record
+        // was written (or whose record failed and whose removal failed too).
+        let now = chrono::Utc::now();
+        let old_enough = |age: chrono::Duration| age > chrono::Duration::hours(1);
+        let (mut orphans, mut removed) = (0u64, 0u64);
+        for object in storage.list_under("documents/").await? {
+            if recorded.contains(&object.key) {
+                continue;
+            }
+            let age = now - object.last_modified;
+            if !old_enough(age) {
+                println!(
+                    "UNRECORDED {} (stored {} ago: an upload may be in progress)",
+                    object.key,
+                    age.num_seconds()
+                );
+            } else if remove_orphans {
+                storage.delete(&object.key).await;
+                removed += 1;
+                println!("REMOVED orphan {}", object.key);
+            } else {
+                orphans += 1;
+                println!(
+                    "ORPHAN {} (no document record; stored {})",
+                    object.key, object.last_modified
+                );
+            }
+        }
+        for (path, modified) in storage.staging_leftovers() {
+            let age = now - chrono::DateTime::<chrono::Utc>::from(modified);
+            if !old_enough(age) {
+                println!(
+                    "UNFINISHED {} (an upload may be in progress)",
+                    path.display()
+                );
+            } else if remove_orphans {
+                std::fs::remove_file(&path)
+                    .map_err(|e| format!("removing {}: {e}", path.display()))?;
+                removed += 1;
+                println!("REMOVED staging file {}", path.display());
+            } else {
+                orphans += 1;
+                println!("STAGING {} (an upload that never finished)", path.display());
+            }
+        }
+        eprintln!(
+            "probity: {checked} documents checked, {bad} not as recorded; \
+             {orphans} stored objects without a record, {removed} removed"
+        );
+        Ok(if bad == 0 && orphans == 0 { 0 } else { 1 })
     })
 }
 
@@ -444,6 +521,8 @@ fn serve(dev: bool) -> Result<i32, String> {
     let bind = state.settings.bind.clone();
     let workers = state.settings.workers;
     let checkpoints = state.settings.audit_checkpoint_interval;
+    let grace = state.settings.shutdown_grace;
+    let shutdown = state.shutdown.clone();
     tracing::info!(%bind, "serving");
     let bind_for_error = bind.clone();
     actix_web::rt::System::new()
@@ -451,14 +530,55 @@ fn serve(dev: bool) -> Result<i32, String> {
             if let Some(every) = checkpoints {
                 checkpoint::schedule(state.clone(), every);
             }
-            let mut server = actix_web::HttpServer::new(move || crate::http::app(state.clone()));
+            crate::auth::sessions::schedule_reports(state.clone());
+            let mut server = actix_web::HttpServer::new(move || crate::http::app(state.clone()))
+                // Stopping is ours to handle (below), so the requests in flight hear of it.
+                .disable_signals()
+                // Connections are closed this long after the stop; every request still
+                // running at the end of the grace has been answered 503 by then.
+                .shutdown_timeout(grace.as_secs() + 5);
             if let Some(n) = workers {
                 server = server.workers(n);
             }
-            server.bind(&bind)?.run().await
+            let server = server.bind(&bind)?.run();
+            let handle = server.handle();
+            actix_web::rt::spawn(async move {
+                stop_signal().await;
+                tracing::info!(
+                    grace_secs = grace.as_secs(),
+                    "shutting down: no new connections, requests in flight finish or get 503"
+                );
+                shutdown.begin();
+                handle.stop(true).await;
+            });
+            server.await
         })
         .map_err(|e| format!("server on {bind_for_error}: {e}"))?;
     Ok(0)
+}
+
+/// SIGTERM (what a container runtime or systemd sends) or SIGINT (Ctrl-C).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use actix_web::rt::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = actix_web::rt::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; stopping on Ctrl-C only");
+                let _ = actix_web::rt::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = actix_web::rt::signal::ctrl_c().await;
+    }
 }
 
 /// GETs /healthz on PROBITY_BIND over plain HTTP/1.0; 0 when it answers 200.

@@ -58,6 +58,8 @@ pub struct DatabaseSettings {
     pub statement_timeout: Duration,
     /// How long `/readyz` waits for the database before answering 503.
     pub readyz_timeout: Duration,
+    /// The statement timeout of lists and searches.
+    pub list_statement_timeout: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -77,8 +79,15 @@ pub struct AuthSettings {
     pub jwt_audience: String,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
+    /// Failed logins of an account from one client address that lock it for that address.
     pub lockout_threshold: i32,
+    /// Failed logins of an account from anywhere that lock it everywhere.
+    pub lockout_account_threshold: i32,
     pub lockout_duration: Duration,
+    /// Login attempts per client address per window; past it, 429 before any password is
+    /// checked.
+    pub login_limit: i32,
+    pub login_window_secs: u32,
     pub argon2: Argon2Settings,
 }
 
@@ -92,7 +101,10 @@ impl std::fmt::Debug for AuthSettings {
             .field("access_token_ttl", &self.access_token_ttl)
             .field("refresh_token_ttl", &self.refresh_token_ttl)
             .field("lockout_threshold", &self.lockout_threshold)
+            .field("lockout_account_threshold", &self.lockout_account_threshold)
             .field("lockout_duration", &self.lockout_duration)
+            .field("login_limit", &self.login_limit)
+            .field("login_window_secs", &self.login_window_secs)
             .field("argon2", &self.argon2)
             .finish()
     }
@@ -158,6 +170,9 @@ pub struct Settings {
     pub casework: CaseworkSettings,
     pub log_format: LogFormat,
     pub log_filter: String,
+    /// How long requests in flight may run on after the server is told to stop; those still
+    /// running then are answered 503.
+    pub shutdown_grace: Duration,
     /// How many reverse proxies in front of the server append to `X-Forwarded-For`: the
     /// client address is the entry the outermost of them appended (0: the peer address).
     pub trusted_proxies: usize,
@@ -281,6 +296,11 @@ impl Settings {
                     "PROBITY_READYZ_TIMEOUT_MS",
                     2000,
                 )?),
+                list_statement_timeout: Duration::from_millis(parse_or(
+                    &get,
+                    "PROBITY_DB_LIST_STATEMENT_TIMEOUT_MS",
+                    5000,
+                )?),
             },
             auth: AuthSettings {
                 jwt_secret,
@@ -298,11 +318,14 @@ impl Settings {
                     43_200,
                 )?),
                 lockout_threshold: parse_or(&get, "PROBITY_LOCKOUT_THRESHOLD", 5)?,
+                lockout_account_threshold: parse_or(&get, "PROBITY_LOCKOUT_ACCOUNT_THRESHOLD", 50)?,
                 lockout_duration: Duration::from_secs(parse_or(
                     &get,
                     "PROBITY_LOCKOUT_DURATION_SECS",
                     900,
                 )?),
+                login_limit: parse_or(&get, "PROBITY_LOGIN_LIMIT", 20)?,
+                login_window_secs: parse_or(&get, "PROBITY_LOGIN_WINDOW_SECS", 60)?,
                 argon2: Argon2Settings {
                     memory_kib: parse_or(&get, "PROBITY_ARGON2_MEMORY_KIB", 19_456)?,
                     iterations: parse_or(&get, "PROBITY_ARGON2_ITERATIONS", 2)?,
@@ -368,6 +391,7 @@ impl Settings {
             log_format: parse_or(&get, "PROBITY_LOG_FORMAT", log_format_default)?,
             log_filter: get("PROBITY_LOG").unwrap_or_else(|| "info".to_owned()),
             trusted_proxies: trusted_proxies(&get)?,
+            shutdown_grace: Duration::from_secs(parse_or(&get, "PROBITY_SHUTDOWN_GRACE_SECS", 30)?),
         }
         .validated()
     }
@@ -382,6 +406,18 @@ impl Settings {
         if self.auth.lockout_threshold < 1 {
             return Err(ConfigError::new(
                 "PROBITY_LOCKOUT_THRESHOLD",
+                "must be at least 1",
+            ));
+        }
+        if self.auth.lockout_account_threshold < self.auth.lockout_threshold {
+            return Err(ConfigError::new(
+                "PROBITY_LOCKOUT_ACCOUNT_THRESHOLD",
+                "must be at least PROBITY_LOCKOUT_THRESHOLD",
+            ));
+        }
+        if self.auth.login_limit < 1 {
+            return Err(ConfigError::new(
+                "PROBITY_LOGIN_LIMIT",
                 "must be at least 1",
             ));
         }

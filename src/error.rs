@@ -283,6 +283,33 @@ impl ApiError {
             .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
     }
 
+    /// A request refused by a rate limit: `Retry-After`, and the policy and what is left of it
+    /// in the `RateLimit-Policy` and `RateLimit` fields of the IETF draft
+    /// (draft-ietf-httpapi-ratelimit-headers-10: quota `q` per window `w` seconds; `r`
+    /// remaining, `t` seconds until it resets).
+    pub fn rate_limited(
+        detail: impl Into<String>,
+        policy: &str,
+        quota: i32,
+        window_secs: u32,
+        retry_after: i64,
+    ) -> Self {
+        let retry_after = retry_after.max(1);
+        let field = |v: String| {
+            HeaderValue::from_str(&v).unwrap_or(HeaderValue::from_static("\"default\""))
+        };
+        Self::new(ErrorCode::RateLimited, detail)
+            .with_header(header::RETRY_AFTER, HeaderValue::from(retry_after))
+            .with_header(
+                header::HeaderName::from_static("ratelimit-policy"),
+                field(format!("\"{policy}\";q={quota};w={window_secs}")),
+            )
+            .with_header(
+                header::HeaderName::from_static("ratelimit"),
+                field(format!("\"{policy}\";r=0;t={retry_after}")),
+            )
+    }
+
     pub fn with_header(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
         self.headers.push((name, value));
         self

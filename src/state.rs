@@ -19,6 +19,8 @@ pub struct AppState {
     /// The keys audit events are written with (sealing, signing).
     pub audit_keys: crate::audit::AuditKeys,
     pub storage: Storage,
+    /// Whether the server is shutting down (`http::shutdown`).
+    pub shutdown: crate::http::shutdown::Shutdown,
 }
 
 impl AppState {
@@ -38,6 +40,7 @@ impl AppState {
             audit_key,
             audit_keys,
             storage,
+            shutdown: crate::http::shutdown::Shutdown::default(),
         })
     }
 }

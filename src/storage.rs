@@ -20,6 +20,66 @@ const SNIFF_BYTES: usize = 8192;
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
     pub max_bytes: u64,
+    /// The documents directory, for a local store: where interrupted uploads leave their
+    /// staging files, which the store itself never lists.
+    local_dir: Option<std::path::PathBuf>,
+}
+
+/// An object in the store.
+#[derive(Debug, Clone)]
+pub struct ObjectInfo {
+    pub key: String,
+    pub last_modified: chrono::DateTime<chrono::Utc>,
+}
+
+/// An object just stored whose record is not written yet. Dropped without [`Pending::keep`]
+/// (an error, a client gone mid-request, a refused record), it deletes the object, so no way
+/// out of an upload leaves bytes that no record names.
+pub struct Pending {
+    storage: Storage,
+    stored: Option<Stored>,
+}
+
+impl Pending {
+    pub fn stored(&self) -> Option<&Stored> {
+        self.stored.as_ref()
+    }
+
+    /// The record is written: the object stays.
+    pub fn keep(mut self) {
+        self.stored = None;
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let Some(stored) = self.stored.take() {
+            let storage = self.storage.clone();
+            spawn_cleanup(async move { storage.delete(&stored.key).await });
+        }
+    }
+}
+
+/// Runs `work` on the runtime this is called from; without one (never in the server), it is
+/// not run and the object is left to `probity documents verify --remove-orphans`.
+fn spawn_cleanup(work: impl std::future::Future<Output = ()> + Send + 'static) {
+    if let Ok(handle) = tokio::runtime::Handle::try_current() {
+        handle.spawn(work);
+    }
+}
+
+/// A multipart upload in progress: aborted if dropped before it finishes (a client that went
+/// away drops the request, and the upload with it), so no staging parts are left behind.
+struct Upload(Option<WriteMultipart>);
+
+impl Drop for Upload {
+    fn drop(&mut self) {
+        if let Some(writer) = self.0.take() {
+            spawn_cleanup(async move {
+                let _ = writer.abort().await;
+            });
+        }
+    }
 }
 
 /// What an upload stored.
@@ -59,6 +119,7 @@ impl Storage {
         Ok(Self {
             store: Arc::new(store),
             max_bytes,
+            local_dir: None,
         })
     }
 
@@ -70,12 +131,14 @@ impl Storage {
         Ok(Self {
             store: Arc::new(store),
             max_bytes,
+            local_dir: Some(std::path::PathBuf::from(dir)),
         })
     }
 
-    /// Streams `body` to a new object under `key`. Too large: 413 and nothing kept; a read
-    /// error (the client went away): nothing kept.
-    pub async fn put_stream<S, E>(&self, key: &str, mut body: S) -> ApiResult<Stored>
+    /// Streams `body` to a new object under `key`, which the caller holds as [`Pending`] until
+    /// its record is written. Too large: 413 and nothing kept; a read error (the client went
+    /// away) or the request dropped: nothing kept.
+    pub async fn put_stream<S, E>(&self, key: &str, mut body: S) -> ApiResult<Pending>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
@@ -86,24 +149,19 @@ impl Storage {
             .put_multipart(&location)
             .await
             .map_err(|e| ApiError::internal("storage", e))?;
-        let mut writer = WriteMultipart::new(upload);
+        let mut upload = Upload(Some(WriteMultipart::new(upload)));
         let mut hasher = Sha256::new();
         let mut size: u64 = 0;
         let mut head: Vec<u8> = Vec::new();
         while let Some(chunk) = body.next().await {
-            let chunk = match chunk {
-                Ok(c) => c,
-                Err(e) => {
-                    let _ = writer.abort().await;
-                    return Err(ApiError::new(
-                        ErrorCode::InvalidMultipart,
-                        format!("The upload was interrupted: {e}"),
-                    ));
-                }
-            };
+            let chunk = chunk.map_err(|e| {
+                ApiError::new(
+                    ErrorCode::InvalidMultipart,
+                    format!("The upload was interrupted: {e}"),
+                )
+            })?;
             size += chunk.len() as u64;
             if size > self.max_bytes {
-                let _ = writer.abort().await;
                 return Err(ApiError::new(
                     ErrorCode::PayloadTooLarge,
                     format!("A document may be at most {} bytes.", self.max_bytes),
@@ -114,21 +172,80 @@ impl Storage {
                 let take = (SNIFF_BYTES - head.len()).min(chunk.len());
                 head.extend_from_slice(&chunk[..take]);
             }
-            if let Err(e) = writer.wait_for_capacity(2).await {
-                return Err(ApiError::internal("storage", e));
-            }
+            let Some(writer) = upload.0.as_mut() else {
+                return Err(ApiError::internal("storage", "the upload is gone"));
+            };
+            writer
+                .wait_for_capacity(2)
+                .await
+                .map_err(|e| ApiError::internal("storage", e))?;
             writer.put(chunk);
         }
+        let Some(writer) = upload.0.take() else {
+            return Err(ApiError::internal("storage", "the upload is gone"));
+        };
+        // From here the object exists: it is the caller's to keep or to drop.
+        let pending = Pending {
+            storage: self.clone(),
+            stored: Some(Stored {
+                key: key.to_owned(),
+                size,
+                sha256: hex::encode(hasher.finalize()),
+                content_type: sniff(&head),
+            }),
+        };
         writer
             .finish()
             .await
             .map_err(|e| ApiError::internal("storage", e))?;
-        Ok(Stored {
-            key: key.to_owned(),
-            size,
-            sha256: hex::encode(hasher.finalize()),
-            content_type: sniff(&head),
-        })
+        Ok(pending)
+    }
+
+    /// Every object under `prefix`.
+    pub async fn list_under(&self, prefix: &str) -> Result<Vec<ObjectInfo>, String> {
+        let prefix = ObjectPath::from(prefix);
+        let mut listing = self.store.list(Some(&prefix));
+        let mut out = Vec::new();
+        while let Some(meta) = listing.next().await {
+            let meta = meta.map_err(|e| e.to_string())?;
+            out.push(ObjectInfo {
+                key: meta.location.to_string(),
+                last_modified: meta.last_modified,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The staging files of uploads that never finished (a process killed mid-upload), in a
+    /// local store: files named `<key>#<number>`, which the store does not list. (An S3 bucket
+    /// keeps unfinished multipart uploads out of sight: a lifecycle rule aborting them after
+    /// a day clears them; see the README.)
+    pub fn staging_leftovers(&self) -> Vec<(std::path::PathBuf, std::time::SystemTime)> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<(std::path::PathBuf, std::time::SystemTime)>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .and_then(|n| n.rsplit_once('#'))
+                    .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                {
+                    let modified = entry
+                        .metadata()
+                        .and_then(|m| m.modified())
+                        .unwrap_or(std::time::SystemTime::UNIX_EPOCH);
+                    out.push((path, modified));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        if let Some(dir) = &self.local_dir {
+            walk(dir, &mut out);
+        }
+        out.sort();
+        out
     }
 
     /// The bytes of `key`, all or `range` (start..end, end exclusive), as a stream.

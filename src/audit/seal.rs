@@ -67,6 +67,8 @@ const CLEAR_FIELDS: &[&str] = &[
     "content_type",
     // why a login or password change failed: a code (`wrong_password`, `locked`, ...)
     "failure",
+    // what a lock applies to: `address` (one client address) or `account`
+    "scope",
     // the bytes of a document a download asked for
     "range",
     // a document's content digest: its custody record (a file, not a guessable value)
@@ -78,6 +80,10 @@ const CLEAR_FIELDS: &[&str] = &[
     "size_bytes",
     "failed_logins",
     "locked_until",
+    // failed logins for unknown usernames from one address, and the window they fell in
+    "attempts",
+    "from",
+    "to",
     "due_on",
     "due_by",
     "decided_on",

@@ -165,3 +165,23 @@ pub fn update(
     )?;
     Ok(after)
 }
+
+/// Lifts every lock on the account named `username` (lower case): for every client address
+/// and account-wide. Audited as `user.unlocked`, with how many address locks there were.
+pub fn unlock(conn: &mut PgConnection, ctx: &AuditContext, username: &str) -> ApiResult<()> {
+    let user = users::find_by_username(conn, username)?
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no account `{username}`")))?;
+    let cleared = crate::db::throttle::clear_failures(conn, user.id, None)?;
+    users::reset_failed_logins(conn, user.id)?;
+    audit::append(
+        conn,
+        ctx,
+        Event::new("user.unlocked")
+            .entity("user", user.id)
+            .after(json!({
+                "count": cleared,
+                "locked_until": user.locked_until.map(|t| audit::hash::format_time(&t)),
+            })),
+    )?;
+    Ok(())
+}

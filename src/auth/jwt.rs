@@ -104,7 +104,10 @@ mod tests {
             access_token_ttl: Duration::from_secs(900),
             refresh_token_ttl: Duration::from_secs(3600),
             lockout_threshold: 5,
+            lockout_account_threshold: 50,
             lockout_duration: Duration::from_secs(900),
+            login_limit: 20,
+            login_window_secs: 60,
             argon2: Argon2Settings {
                 memory_kib: 8,
                 iterations: 1,

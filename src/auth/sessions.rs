@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::{self, Actor, AuditContext, Event};
-use crate::db::{sessions, users};
+use crate::db::{sessions, throttle, users};
 use crate::domain::Password;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::AppState;
@@ -78,67 +78,131 @@ fn issue(
     })
 }
 
+/// The counter of failed logins for unknown usernames from one address: reported in the
+/// audit log once per address and window, with the count ([`report_unknown_user_failures`]).
+fn unknown_user_key(client: &str) -> String {
+    format!("{}login_unknown_user:{client}", throttle::REPORTED_PREFIX)
+}
+
 pub async fn login(
     state: &AppState,
     ctx: AuditContext,
     username: String,
     password: String,
 ) -> ApiResult<TokenPair> {
-    let user = state
+    let settings = state.settings.auth.clone();
+    let client = ctx.client_addr.clone().unwrap_or_else(|| "unknown".into());
+    // Attempts per client address, counted before any password is checked: a storm of
+    // logins from one address is refused cheaply instead of queueing for the hasher.
+    let throttle_key = format!("login:{client}");
+    let window_secs = settings.login_window_secs;
+    let window = state
         .db
-        .run(move |c| Ok(users::find_by_username(c, &username)?))
+        .transaction(move |c| Ok(throttle::hit(c, &throttle_key, window_secs, audit::now())?))
         .await?;
+    if window.count > settings.login_limit {
+        return Err(ApiError::rate_limited(
+            "Too many login attempts from this address; try again later.",
+            "logins",
+            settings.login_limit,
+            settings.login_window_secs,
+            window.resets_in,
+        ));
+    }
+    // Usernames are ASCII (`Username::parse`) and unique regardless of case: a name with
+    // anything else (a Kelvin sign for a K) names nobody, rather than whichever account
+    // PostgreSQL's case folding would match.
+    let username = username.is_ascii().then(|| username.to_ascii_lowercase());
+    let user = match username {
+        Some(name) => {
+            state
+                .db
+                .run(move |c| Ok(users::find_by_username(c, &name)?))
+                .await?
+        }
+        None => None,
+    };
     let matched = state
         .hasher
         .verify(password, user.as_ref().map(|u| u.password_hash.clone()))
         .await?;
-    let settings = state.settings.auth.clone();
     let outcome = state
         .db
         .transaction(move |c| {
             let now = audit::now();
             let failed = |c: &mut diesel::PgConnection,
-                          user_id: Option<Uuid>,
+                          user_id: Uuid,
                           reason: &str|
              -> ApiResult<Option<(Uuid, Uuid, String)>> {
-                let mut event = Event::new("auth.login_failed").after(json!({ "failure": reason }));
-                if let Some(id) = user_id {
-                    event = event.entity("user", id);
-                }
+                let event = Event::new("auth.login_failed")
+                    .entity("user", user_id)
+                    .after(json!({ "failure": reason }));
                 audit::append(c, &ctx.with_actor(Actor::Public), event)?;
                 Ok(None)
             };
+            // Unknown usernames are counted, not logged one by one: a storm of them would
+            // grow the log without bound. One event per address and window says how many.
+            let unknown =
+                |c: &mut diesel::PgConnection| -> ApiResult<Option<(Uuid, Uuid, String)>> {
+                    throttle::hit(
+                        c,
+                        &unknown_user_key(&client),
+                        settings.login_window_secs,
+                        now,
+                    )?;
+                    Ok(None)
+                };
             let Some(found) = user else {
-                return failed(c, None, "unknown_user");
+                return unknown(c);
             };
             let Some(user) = users::find_for_update(c, found.id)? else {
-                return failed(c, None, "unknown_user");
+                return unknown(c);
             };
-            if user.is_locked(now) {
-                return failed(c, Some(user.id), "locked");
+            if user.is_locked(now) || throttle::locked_until(c, user.id, &client, now)?.is_some() {
+                return failed(c, user.id, "locked");
             }
             if !matched {
-                let lock_until = now + seconds(settings.lockout_duration);
-                let updated =
-                    users::record_failed_login(c, user.id, settings.lockout_threshold, lock_until)?;
-                failed(c, Some(user.id), "wrong_password")?;
-                if updated.is_locked(now) {
-                    audit::append(
+                let period = seconds(settings.lockout_duration);
+                failed(c, user.id, "wrong_password")?;
+                if let Some(until) = throttle::record_failure(
+                    c,
+                    user.id,
+                    &client,
+                    settings.lockout_threshold,
+                    period,
+                    now,
+                )? {
+                    lock_event(
                         c,
-                        &ctx.with_actor(Actor::System),
-                        Event::new("auth.locked")
-                            .entity("user", user.id)
-                            .after(json!({
-                                "locked_until": audit::hash::format_time(&lock_until),
-                                "failed_logins": settings.lockout_threshold,
-                            })),
+                        &ctx,
+                        user.id,
+                        until,
+                        "address",
+                        settings.lockout_threshold,
+                    )?;
+                }
+                let updated = users::record_failed_login(
+                    c,
+                    user.id,
+                    settings.lockout_account_threshold,
+                    now + period,
+                )?;
+                if updated.is_locked(now) {
+                    lock_event(
+                        c,
+                        &ctx,
+                        user.id,
+                        now + period,
+                        "account",
+                        settings.lockout_account_threshold,
                     )?;
                 }
                 return Ok(None);
             }
             if !user.active {
-                return failed(c, Some(user.id), "inactive");
+                return failed(c, user.id, "inactive");
             }
+            throttle::clear_failures(c, user.id, Some(&client))?;
             if user.failed_logins != 0 || user.locked_until.is_some() {
                 users::reset_failed_logins(c, user.id)?;
             }
@@ -159,6 +223,81 @@ pub async fn login(
         .await?;
     let (user_id, session_id, refresh) = outcome.ok_or_else(invalid_credentials)?;
     issue(state, user_id, session_id, refresh)
+}
+
+/// Records that an account was locked, for one client address (`scope` "address") or for
+/// every one ("account").
+fn lock_event(
+    c: &mut diesel::PgConnection,
+    ctx: &AuditContext,
+    user_id: Uuid,
+    until: chrono::DateTime<chrono::Utc>,
+    scope: &str,
+    failed_logins: i32,
+) -> ApiResult<()> {
+    audit::append(
+        c,
+        &ctx.with_actor(Actor::System),
+        Event::new("auth.locked")
+            .entity("user", user_id)
+            .after(json!({
+                "locked_until": audit::hash::format_time(&until),
+                "scope": scope,
+                "failed_logins": failed_logins,
+            })),
+    )?;
+    Ok(())
+}
+
+/// Writes one `auth.login_failed` event (failure `unknown_user`, with `attempts` and the
+/// window) for each address whose window of failed logins for unknown usernames has ended,
+/// and forgets the count. The server runs it every minute ([`schedule_reports`]).
+pub async fn report_unknown_user_failures(
+    state: &AppState,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<usize> {
+    let window_secs = state.settings.auth.login_window_secs;
+    let keys = state.audit_keys.clone();
+    state
+        .db
+        .transaction(move |c| {
+            let prefix = unknown_user_key("");
+            let closed = throttle::take_closed(c, &prefix, window_secs, now)?;
+            for (client, window_start, attempts) in &closed {
+                let ctx = AuditContext {
+                    actor: Actor::Public,
+                    request_id: None,
+                    client_addr: Some(client.clone()),
+                    keys: keys.clone(),
+                };
+                let window_end = *window_start + ChronoDuration::seconds(i64::from(window_secs));
+                audit::append(
+                    c,
+                    &ctx,
+                    Event::new("auth.login_failed").after(json!({
+                        "failure": "unknown_user",
+                        "attempts": attempts,
+                        "from": audit::hash::format_time(window_start),
+                        "to": audit::hash::format_time(&window_end),
+                    })),
+                )?;
+            }
+            Ok(closed.len())
+        })
+        .await
+}
+
+/// Reports the ended windows of failed logins for unknown usernames every minute.
+pub fn schedule_reports(state: AppState) {
+    actix_web::rt::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(e) = report_unknown_user_failures(&state, audit::now()).await {
+                tracing::error!(error = %e, "could not report failed logins for unknown usernames");
+            }
+        }
+    });
 }
 
 enum RefreshOutcome {
@@ -264,15 +403,22 @@ pub async fn change_password(
     current: String,
     new: Password,
 ) -> ApiResult<()> {
-    let stored = state
+    let client = ctx.client_addr.clone().unwrap_or_else(|| "unknown".into());
+    let now = audit::now();
+    let lock_client = client.clone();
+    let (stored, address_lock) = state
         .db
-        .run(move |c| users::find(c, user_id)?.ok_or_else(ApiError::not_found))
+        .run(move |c| {
+            let user = users::find(c, user_id)?.ok_or_else(ApiError::not_found)?;
+            let address_lock = throttle::locked_until(c, user_id, &lock_client, now)?;
+            Ok((user, address_lock))
+        })
         .await?;
     // A locked account's password is not checked at all, right or wrong: a stolen access
     // token must not keep guessing where the login form has stopped, nor set a new password
-    // on an account locked for that reason.
-    let now = audit::now();
-    if let Some(until) = stored.locked_until.filter(|_| stored.is_locked(now)) {
+    // on an account locked for that reason (for the caller's address, or everywhere).
+    let account_lock = stored.locked_until.filter(|_| stored.is_locked(now));
+    if let Some(until) = account_lock.max(address_lock) {
         let locked_ctx = ctx.clone();
         state
             .db
@@ -307,8 +453,23 @@ pub async fn change_password(
         state
             .db
             .transaction(move |c| {
-                let lock_until = audit::now() + seconds(settings.lockout_duration);
-                users::record_failed_login(c, user_id, settings.lockout_threshold, lock_until)?;
+                let now = audit::now();
+                let period = seconds(settings.lockout_duration);
+                // Counted as failed logins are: for the address, and for the account.
+                throttle::record_failure(
+                    c,
+                    user_id,
+                    &client,
+                    settings.lockout_threshold,
+                    period,
+                    now,
+                )?;
+                users::record_failed_login(
+                    c,
+                    user_id,
+                    settings.lockout_account_threshold,
+                    now + period,
+                )?;
                 audit::append(
                     c,
                     &failure_ctx,

@@ -18,7 +18,7 @@ use crate::casework::subjects as subject_service;
 use crate::casework::views::stored;
 use crate::config::CaseworkSettings;
 use crate::db::models::PublicReportRow;
-use crate::db::schema::{idempotency_keys, public_reports, rate_limit_buckets};
+use crate::db::schema::{idempotency_keys, public_reports};
 use crate::domain::allegation::{Standard, WarningSign};
 use crate::domain::case::{Category, Source};
 use crate::domain::party::PartyRole;
@@ -49,36 +49,6 @@ pub struct Receipt {
     pub receipt_token: String,
 }
 
-/// Counts a request from `key` in the current window; `Err` with the seconds to wait when
-/// over the limit. Kept in PostgreSQL so every instance shares the count.
-pub fn rate_limit(
-    conn: &mut PgConnection,
-    key: &str,
-    limit: i32,
-    window_secs: u32,
-    now: DateTime<Utc>,
-) -> ApiResult<Result<(), i64>> {
-    use rate_limit_buckets::dsl as b;
-    let window = i64::from(window_secs.max(1));
-    let start_secs = now.timestamp() - now.timestamp().rem_euclid(window);
-    let start = DateTime::<Utc>::from_timestamp(start_secs, 0).unwrap_or(now);
-    let count: i32 = diesel::insert_into(b::rate_limit_buckets)
-        .values((b::key.eq(key), b::window_start.eq(start), b::count.eq(1)))
-        .on_conflict((b::key, b::window_start))
-        .do_update()
-        .set(b::count.eq(b::count + 1))
-        .returning(b::count)
-        .get_result(conn)?;
-    // Old windows are of no further use.
-    diesel::delete(b::rate_limit_buckets.filter(b::window_start.lt(now - Duration::days(1))))
-        .execute(conn)?;
-    if count > limit {
-        Ok(Err((start_secs + window - now.timestamp()).max(1)))
-    } else {
-        Ok(Ok(()))
-    }
-}
-
 fn random_token(bytes: usize) -> ApiResult<Vec<u8>> {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf).map_err(|e| ApiError::internal("no randomness", e))?;
@@ -100,37 +70,76 @@ fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
+/// An `Idempotency-Key` and a digest of the body it came with, scoped to the client address
+/// that sent it: a key is that client's, so another client reusing it learns nothing.
+#[derive(Clone, Debug)]
+pub struct Idempotency {
+    pub scope: String,
+    pub key: String,
+    pub hash: Vec<u8>,
+}
+
+impl Idempotency {
+    pub fn new(client_addr: &str, key: String, hash: Vec<u8>) -> Self {
+        Self {
+            scope: format!("public_report:{client_addr}"),
+            key,
+            hash,
+        }
+    }
+}
+
+/// The stored response to a key already used with this body, to replay; the key used with
+/// another body is refused. Asked before the request is counted against the client's quota,
+/// so neither a replay nor a refused reuse uses it up.
+pub fn replay(conn: &mut PgConnection, idem: &Idempotency) -> ApiResult<Option<(u16, Value)>> {
+    stored_response(conn, idem, false)
+}
+
+fn stored_response(
+    conn: &mut PgConnection,
+    idem: &Idempotency,
+    lock: bool,
+) -> ApiResult<Option<(u16, Value)>> {
+    use idempotency_keys::dsl as k;
+    let query = k::idempotency_keys
+        .filter(k::scope.eq(&idem.scope))
+        .filter(k::key.eq(&idem.key))
+        .filter(k::created_at.ge(audit::now() - Duration::hours(24)))
+        .select((k::request_hash, k::response_status, k::response_body));
+    let existing: Option<(Vec<u8>, i32, Value)> = if lock {
+        query.for_update().first(conn).optional()?
+    } else {
+        query.first(conn).optional()?
+    };
+    match existing {
+        None => Ok(None),
+        Some((stored_hash, _, _)) if stored_hash != idem.hash => Err(ApiError::field(
+            ErrorCode::ValidationFailed,
+            "Idempotency-Key",
+            "key_reused",
+            "was already used with a different body",
+        )),
+        Some((_, status, body)) => Ok(Some((u16::try_from(status).unwrap_or(201), body))),
+    }
+}
+
 /// Stores a submission; with an idempotency key, the first response to that key and body is
 /// replayed, and the key with another body is refused.
 pub fn submit(
     conn: &mut PgConnection,
     ctx: &AuditContext,
     submission: Submission,
-    idempotency: Option<(String, Vec<u8>)>,
+    idempotency: Option<Idempotency>,
 ) -> ApiResult<(u16, Value)> {
     use idempotency_keys::dsl as k;
-    if let Some((key, hash)) = &idempotency {
+    if let Some(idem) = &idempotency {
         diesel::delete(
             k::idempotency_keys.filter(k::created_at.lt(audit::now() - Duration::hours(24))),
         )
         .execute(conn)?;
-        let existing: Option<(Vec<u8>, i32, Value)> = k::idempotency_keys
-            .filter(k::scope.eq("public_report"))
-            .filter(k::key.eq(key))
-            .select((k::request_hash, k::response_status, k::response_body))
-            .for_update()
-            .first(conn)
-            .optional()?;
-        if let Some((stored_hash, status, body)) = existing {
-            if &stored_hash != hash {
-                return Err(ApiError::field(
-                    ErrorCode::ValidationFailed,
-                    "Idempotency-Key",
-                    "key_reused",
-                    "was already used with a different body",
-                ));
-            }
-            return Ok((u16::try_from(status).unwrap_or(201), body));
+        if let Some(stored) = stored_response(conn, idem, true)? {
+            return Ok(stored);
         }
     }
     let now = audit::now();
@@ -189,12 +198,12 @@ pub fn submit(
         receipt_token: token,
     })
     .map_err(|e| ApiError::internal("receipt", e))?;
-    if let Some((key, hash)) = idempotency {
+    if let Some(idem) = idempotency {
         diesel::insert_into(k::idempotency_keys)
             .values((
-                k::scope.eq("public_report"),
-                k::key.eq(key),
-                k::request_hash.eq(hash),
+                k::scope.eq(idem.scope),
+                k::key.eq(idem.key),
+                k::request_hash.eq(idem.hash),
                 k::response_status.eq(201),
                 k::response_body.eq(&body),
                 k::created_at.eq(now),

@@ -20,6 +20,7 @@ pub mod sessions;
 pub mod stats;
 pub mod subjects;
 pub mod tasks;
+pub mod throttle;
 pub mod users;
 
 use std::time::Duration;
@@ -67,6 +68,27 @@ impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSettings 
 #[derive(Clone)]
 pub struct Db {
     pool: PgPool,
+    /// How long a request waits for its database work before answering 503: the server
+    /// enforces the statement timeout, so a database that is frozen (not down) would
+    /// otherwise keep a request waiting as long as it stays frozen.
+    deadline: Duration,
+}
+
+thread_local! {
+    /// Set on the blocking thread running a unit of work whose request stopped waiting for
+    /// it (its deadline passed): the work must then not commit, since its client was told
+    /// it failed.
+    static ABANDONED: std::cell::RefCell<Option<std::sync::Arc<std::sync::atomic::AtomicBool>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Whether the request this thread works for has stopped waiting.
+fn abandoned() -> bool {
+    ABANDONED.with(|a| {
+        a.borrow()
+            .as_ref()
+            .is_some_and(|f| f.load(std::sync::atomic::Ordering::SeqCst))
+    })
 }
 
 impl Db {
@@ -84,7 +106,12 @@ impl Db {
             }))
             .build(manager)
             .map_err(|e| format!("database pool: {e}"))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            deadline: settings.acquire_timeout
+                + settings.statement_timeout
+                + Duration::from_secs(1),
+        })
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -92,28 +119,72 @@ impl Db {
     }
 
     /// Runs `f` with a pooled connection on the blocking pool. An exhausted pool answers
-    /// 503 after the acquire timeout.
+    /// 503 after the acquire timeout; work that has not finished within the acquire plus the
+    /// statement timeout (and a second) answers 503 too, and does not commit.
     pub async fn run<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run_within(self.deadline, f).await
+    }
+
+    /// [`Db::run`] with a deadline of its own, for the rare work that legitimately runs long
+    /// (verifying the whole audit log).
+    pub async fn run_within<T, F>(&self, deadline: Duration, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let work = self.work(flag.clone(), f);
+        match tokio::time::timeout(deadline, work).await {
+            Ok(result) => result,
+            Err(_) => {
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                tracing::warn!("database work did not finish in time: answered 503");
+                Err(ApiError::unavailable(
+                    "The database did not answer in time; retry later.",
+                ))
+            }
+        }
+    }
+
+    async fn work<T, F>(
+        &self,
+        flag: std::sync::Arc<std::sync::atomic::AtomicBool>,
+        f: F,
+    ) -> ApiResult<T>
     where
         F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
         let pool = self.pool.clone();
         actix_web::web::block(move || {
-            let mut conn = pool.get()?;
-            let result = f(&mut conn);
-            if matches!(&result, Err(e) if e.code == ErrorCode::ServiceUnavailable) {
-                // A 503 may be a lost connection, which must not go back to the pool to fail
-                // the next request too. Diesel marks a connection broken (and the pool then
-                // drops it) once a statement on it fails for want of a server; PostgreSQL's
-                // own "terminating connection" can arrive before libpq has noticed. One
-                // round trip, only after such an error, settles it; a statement timeout
-                // leaves the connection usable and this succeeds.
-                let _ = conn.batch_execute("SELECT 1");
-            }
+            ABANDONED.with(|a| *a.borrow_mut() = Some(flag));
+            let result = Self::on_connection(&pool, f);
+            ABANDONED.with(|a| *a.borrow_mut() = None);
             result
         })
         .await?
+    }
+
+    fn on_connection<T, F>(pool: &PgPool, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut PgConnection) -> ApiResult<T>,
+    {
+        let mut conn = pool.get()?;
+        let result = f(&mut conn);
+        if matches!(&result, Err(e) if e.code == ErrorCode::ServiceUnavailable) {
+            // A 503 may be a lost connection, which must not go back to the pool to fail the
+            // next request too. Diesel marks a connection broken (and the pool then drops it)
+            // once a statement on it fails for want of a server; PostgreSQL's own
+            // "terminating connection" can arrive before libpq has noticed. One round trip,
+            // only after such an error, settles it; a statement timeout leaves the
+            // connection usable and this succeeds.
+            let _ = conn.batch_execute("SELECT 1");
+        }
+        result
     }
 
     /// Like [`Db::run`], inside one transaction: an error anywhere (an audit write included)
@@ -123,7 +194,8 @@ impl Db {
         F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.run(move |conn| conn.transaction(f)).await
+        self.run(move |conn| transaction_with(conn, "BEGIN", f))
+            .await
     }
 
     /// Runs `f` in one transaction for `viewer`: the database shows it only what the
@@ -144,6 +216,23 @@ impl Db {
         T: Send + 'static,
     {
         self.transaction_as(viewer, f).await
+    }
+
+    /// A list or search for `viewer`, under a statement timeout of its own (shorter than the
+    /// connection's): a search that would hold a connection longer answers 503 instead of
+    /// keeping the pool from everyone else. Set with `BEGIN`, in the same round trip.
+    pub async fn list_as<T, F>(&self, viewer: Viewer, timeout: Duration, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let begin = format!(
+            "{}; SET LOCAL statement_timeout = {}",
+            wall::begin_as(&viewer),
+            timeout.as_millis().max(1)
+        );
+        self.run(move |conn| transaction_with(conn, &begin, f))
+            .await
     }
 
     /// Runs `f` in one transaction for no user, seeing every row: only for what the public,
@@ -169,6 +258,13 @@ where
         return Err(e.into());
     }
     match f(conn) {
+        // Its request stopped waiting and answered 503: what it did must not happen.
+        Ok(_) if abandoned() => {
+            let _ = AnsiTransactionManager::rollback_transaction(conn);
+            Err(ApiError::unavailable(
+                "The database did not answer in time; retry later.",
+            ))
+        }
         Ok(value) => {
             AnsiTransactionManager::commit_transaction(conn)?;
             Ok(value)

@@ -310,6 +310,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Failed logins of an account from one client address, and its lock for that address.
+    login_lockouts (user_id, client_addr) {
+        user_id -> Uuid,
+        client_addr -> Text,
+        failures -> Int4,
+        first_failure_at -> Timestamptz,
+        locked_until -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     idempotency_keys (scope, key) {
         scope -> Text,
         key -> Text,
@@ -401,6 +412,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     publications,
     public_reports,
     rate_limit_buckets,
+    login_lockouts,
     idempotency_keys,
     tasks,
     documents,

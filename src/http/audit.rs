@@ -200,12 +200,15 @@ pub async fn verify(
         .ok_or_else(|| ApiError::internal("audit verify", "no audit signing key"))?;
     // Verification reads every event of every chain, whoever asks (past the row-level
     // policies); what it reports of a break is only what the caller may read.
+    // Reading the whole log can take minutes on a large one: it has a deadline of its own.
     let report = state
         .db
-        .run_as(viewer, move |c| {
-            Ok(crate::db::past_the_wall(c, |c| {
-                verify_log_for(c, &viewer, &key)
-            })?)
+        .run_within(std::time::Duration::from_secs(600), move |c| {
+            crate::db::transaction_as(c, &viewer, |c| {
+                Ok(crate::db::past_the_wall(c, |c| {
+                    verify_log_for(c, &viewer, &key)
+                })?)
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(report))

@@ -26,14 +26,17 @@ pub struct RefreshRequest {
 
 /// Log in with a username and password.
 ///
-/// Five failures in a row lock the account for fifteen minutes (both settings). An unknown
-/// user, a wrong password, an inactive and a locked account all get the same 401 body.
+/// Five failures from one client address lock the account for that address for fifteen
+/// minutes, fifty from anywhere lock it everywhere (settings). An unknown user, a wrong
+/// password, an inactive and a locked account all get the same 401 body. Attempts are limited
+/// per client address (429).
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = TokenPair),
         (status = 401, description = "`invalid_credentials`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: too many login attempts from this address; with `Retry-After`, `RateLimit-Policy` and `RateLimit`", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/login")]

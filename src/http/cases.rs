@@ -377,9 +377,12 @@ pub async fn list_cases(
         user_id: user.id,
         role: user.role,
     };
+    let timeout = state.settings.database.list_statement_timeout;
     let rows = state
         .db
-        .run_as(viewer, move |c| Ok(queries::list(c, &viewer, &filter)?))
+        .list_as(viewer, timeout, move |c| {
+            Ok(queries::list(c, &viewer, &filter)?)
+        })
         .await?;
     let page = pagination::page(
         rows,

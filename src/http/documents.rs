@@ -194,15 +194,16 @@ pub async fn upload(
         })
         .await?;
 
+    // The stored file is `Pending` until its record is written: any way out of here before
+    // then (an error below, the client going away and the request being dropped) deletes it.
     let mut fields: HashMap<String, String> = HashMap::new();
-    let mut stored = None;
+    let mut pending: Option<crate::storage::Pending> = None;
     let mut filename = None;
     while let Some(field) = form.next().await {
         let mut field = field.map_err(|e| bad_form(&format!("Malformed multipart body: {e}")))?;
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
-            if stored.is_some() {
-                cleanup(&state, stored.take()).await;
+            if pending.is_some() {
                 return Err(bad_form("Send one file per upload."));
             }
             filename = field
@@ -210,7 +211,7 @@ pub async fn upload(
                 .and_then(|d| d.get_filename())
                 .map(str::to_owned);
             let key = format!("documents/{}/{}", case_id.simple(), Uuid::new_v4().simple());
-            stored = Some(
+            pending = Some(
                 state
                     .storage
                     .put_stream(&key, field.by_ref().map_err(|e| e.to_string()))
@@ -223,7 +224,6 @@ pub async fn upload(
                     chunk.map_err(|e| bad_form(&format!("Malformed multipart body: {e}")))?;
                 value.extend_from_slice(&chunk);
                 if value.len() > FIELD_MAX {
-                    cleanup(&state, stored.take()).await;
                     return Err(ApiError::field(
                         ErrorCode::ValidationFailed,
                         &name,
@@ -233,7 +233,6 @@ pub async fn upload(
                 }
             }
             let Ok(text) = String::from_utf8(value) else {
-                cleanup(&state, stored.take()).await;
                 return Err(ApiError::field(
                     ErrorCode::ValidationFailed,
                     &name,
@@ -244,7 +243,7 @@ pub async fn upload(
             fields.insert(name, text);
         }
     }
-    let Some(object) = stored else {
+    let Some((pending, object)) = pending.and_then(|p| p.stored().cloned().map(|o| (p, o))) else {
         return Err(ApiError::field(
             ErrorCode::InvalidMultipart,
             "file",
@@ -252,39 +251,32 @@ pub async fn upload(
             "the form has no `file`",
         ));
     };
-    let meta = match meta_from(&fields, filename) {
-        Ok(m) => m,
+    let meta = meta_from(&fields, filename)?;
+    // The record is written now. If the request were dropped while that runs (the client
+    // gone), the record may still be committed: the object must then stay, so it is no longer
+    // left to the guard. A record that failed removes it here; one that was never answered
+    // leaves at worst an object without a record, which `probity documents verify` reports.
+    pending.keep();
+    let key = object.key.clone();
+    let recorded = state
+        .db
+        .transaction_as(caller.viewer, move |c| {
+            service::record(c, &caller, case_id, meta, &object)
+        })
+        .await;
+    let view = match recorded {
+        Ok(view) => view,
         Err(e) => {
-            cleanup(&state, Some(object)).await;
+            state.storage.delete(&key).await;
             return Err(e);
         }
     };
-    let recorded = object.clone();
-    match state
-        .db
-        .transaction_as(caller.viewer, move |c| {
-            service::record(c, &caller, case_id, meta, &recorded)
-        })
-        .await
-    {
-        Ok(view) => Ok(HttpResponse::Created()
-            .insert_header((
-                header::LOCATION,
-                format!("/api/v1/cases/{case_id}/documents/{}", view.id),
-            ))
-            .json(view)),
-        Err(e) => {
-            // The database refused: the bytes must not outlive the record.
-            cleanup(&state, Some(object)).await;
-            Err(e)
-        }
-    }
-}
-
-async fn cleanup(state: &AppState, stored: Option<crate::storage::Stored>) {
-    if let Some(s) = stored {
-        state.storage.delete(&s.key).await;
-    }
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/cases/{case_id}/documents/{}", view.id),
+        ))
+        .json(view))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -16,6 +16,7 @@ pub mod pagination;
 pub mod proceedings;
 pub mod public;
 pub mod routes;
+pub mod shutdown;
 pub mod stats;
 pub mod subjects;
 pub mod tasks;
@@ -82,5 +83,8 @@ pub fn app(
     app.service(web::redirect("/docs", "/docs/"))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", finish_openapi(api)))
         .default_service(web::to(not_found))
+        .wrap(actix_web::middleware::from_fn(
+            shutdown::answer_before_shutdown,
+        ))
         .wrap(actix_web::middleware::from_fn(middleware::envelope))
 }

@@ -418,21 +418,21 @@ pub struct PublicationBody {
 
 fn publication_from(body: PublicationBody) -> ApiResult<NewPublication> {
     let mut checks = Checks::default();
-    let name = checks.take("officer_name", text::line(&body.officer_name, 200));
+    let name = checks.take("officer_name", text::public_line(&body.officer_name, 200));
     let rank = body
         .officer_rank
-        .and_then(|r| checks.take("officer_rank", text::line(&r, 100)));
-    let force = checks.take("force", text::line(&body.force, 100));
+        .and_then(|r| checks.take("officer_rank", text::public_line(&r, 100)));
+    let force = checks.take("force", text::public_line(&body.force, 100));
     let summary = checks.take(
         "allegation_summary",
-        text::paragraph(&body.allegation_summary, 5000),
+        text::public_paragraph(&body.allegation_summary, 5000),
     );
     let venue = body
         .venue
-        .and_then(|v| checks.take("venue", text::line(&v, 300)));
+        .and_then(|v| checks.take("venue", text::public_line(&v, 300)));
     let outcome = body
         .outcome
-        .and_then(|o| checks.take("outcome", text::paragraph(&o, 5000)));
+        .and_then(|o| checks.take("outcome", text::public_paragraph(&o, 5000)));
     let kind = match body.kind {
         PublicationKind::HearingNotice => {
             if body.proceeding_id.is_none() {

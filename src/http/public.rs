@@ -399,28 +399,41 @@ pub async fn submit_report(
         }
     };
     let submission = submission(body)?;
-    let settings = state.settings.casework.clone();
     let client = meta.client_addr.clone().unwrap_or_else(|| "unknown".into());
-    let limited = state
+    let key = key.map(|(k, hash)| service::Idempotency::new(&client, k, hash));
+    // A replay, or a key reused with another body, is answered before the quota is counted.
+    if let Some(idem) = key.clone() {
+        let stored = state
+            .db
+            .transaction_as_system(move |c| service::replay(c, &idem))
+            .await?;
+        if let Some((status, body)) = stored {
+            let status = actix_web::http::StatusCode::from_u16(status)
+                .unwrap_or(actix_web::http::StatusCode::CREATED);
+            return Ok(HttpResponse::build(status).json(body));
+        }
+    }
+    let settings = state.settings.casework.clone();
+    let window = state
         .db
         .transaction_as_system(move |c| {
-            service::rate_limit(
+            Ok(crate::db::throttle::hit(
                 c,
                 &format!("public_report:{client}"),
-                settings.public_report_limit,
                 settings.public_report_window_secs,
                 crate::audit::now(),
-            )
+            )?)
         })
         .await?;
-    if let Err(retry_after) = limited {
-        let value = HeaderValue::from_str(&retry_after.to_string())
-            .unwrap_or(HeaderValue::from_static("60"));
-        return Err(ApiError::new(
-            ErrorCode::RateLimited,
+    let settings = &state.settings.casework;
+    if window.count > settings.public_report_limit {
+        return Err(ApiError::rate_limited(
             "Too many reports from this address; try again later.",
-        )
-        .with_header(header::RETRY_AFTER, value));
+            "public_reports",
+            settings.public_report_limit,
+            settings.public_report_window_secs,
+            window.resets_in,
+        ));
     }
     let ctx = meta.audit(Actor::Public);
     let (status, body) = state

@@ -125,9 +125,12 @@ pub async fn list_subjects(
         limit: limit + 1,
     };
     let settings = state.settings.casework.clone();
+    let timeout = state.settings.database.list_statement_timeout;
     let views = state
         .db
-        .run_as(filter.viewer, move |c| service::list(c, &settings, &filter))
+        .list_as(filter.viewer, timeout, move |c| {
+            service::list(c, &settings, &filter)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(pagination::page(
         views,

@@ -528,3 +528,35 @@ fn instances_starting_together_on_a_missing_database_all_start() {
         }
     }
 }
+
+#[actix_web::test]
+async fn an_admin_locked_out_by_guessing_is_let_back_in_from_the_command_line() {
+    let app = TestApp::with_settings(&[
+        ("PROBITY_LOCKOUT_THRESHOLD", "2"),
+        ("PROBITY_LOCKOUT_ACCOUNT_THRESHOLD", "2"),
+    ])
+    .await;
+    app.create_user("only.admin", probity::domain::Role::Admin);
+    for _ in 0..2 {
+        app.login_as("only.admin", "a guess at it")
+            .await
+            .expect(401);
+    }
+    app.login_as("only.admin", PASSWORD).await.expect(401);
+
+    let unknown = probity(
+        &app.db,
+        &["user", "unlock", "--username", "nobody"],
+        &[],
+        None,
+    );
+    assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown.stderr));
+    let out = probity(
+        &app.db,
+        &["user", "unlock", "--username", "Only.Admin"],
+        &[],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    app.login_as("only.admin", PASSWORD).await.expect(200);
+}

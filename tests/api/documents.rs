@@ -549,3 +549,92 @@ async fn custody_is_read_by_everyone_who_may_see_the_document() {
         .collect();
     assert_eq!(actions, ["document.uploaded"], "{custody}");
 }
+
+#[actix_web::test]
+async fn an_upload_cut_off_after_the_file_leaves_nothing_behind() {
+    let app = TestApp::new().await;
+    let s = staff(&app).await;
+    let case = create_case(&app, &s.supervisor, "apsp").await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    // The whole file arrives, then the connection drops in the middle of the next field.
+    let mut body = form(&[], Some(("a.bin", &[9u8; 4000])));
+    body.truncate(body.len() - format!("--{BOUNDARY}--\r\n").len());
+    body.extend_from_slice(
+        format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nHalf a ti")
+            .as_bytes(),
+    );
+    let resp = app
+        .post(&format!("/api/v1/cases/{id}/documents"))
+        .token(&s.supervisor)
+        .raw(&format!("multipart/form-data; boundary={BOUNDARY}"), body)
+        .send()
+        .await;
+    assert_eq!(
+        resp.status.as_u16(),
+        400,
+        "{}",
+        String::from_utf8_lossy(&resp.bytes)
+    );
+    // The removal runs beside the response.
+    for _ in 0..50 {
+        if stored_files(&app) == 0 {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(stored_files(&app), 0);
+}
+
+#[actix_web::test]
+async fn documents_verify_reports_and_removes_objects_that_no_record_names() {
+    let app = TestApp::new().await;
+    // Planted as a killed upload would leave them: an object whose record was never written,
+    // and the staging file of an upload that never finished; both two hours old.
+    let dir = app
+        .documents_dir
+        .join("documents/0123456789abcdef0123456789abcdef");
+    std::fs::create_dir_all(&dir).unwrap();
+    let orphan = dir.join("fedcba9876543210fedcba9876543210");
+    let staging = dir.join("00112233445566778899aabbccddeeff#1");
+    for path in [&orphan, &staging] {
+        std::fs::write(path, b"left behind").unwrap();
+        let touched = std::process::Command::new("touch")
+            .args(["-d", "2 hours ago"])
+            .arg(path)
+            .status()
+            .unwrap();
+        assert!(touched.success());
+    }
+    let run = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_probity"))
+            .args(["documents", "verify"])
+            .args(extra)
+            .current_dir(std::env::temp_dir())
+            .env_clear()
+            .env("DATABASE_URL", &app.db.url)
+            .env("PROBITY_DOCUMENTS_DIR", &app.documents_dir)
+            .env("PROBITY_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{listed}");
+    assert!(
+        listed.contains("ORPHAN documents/0123456789abcdef0123456789abcdef/fedcba98"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("STAGING") && listed.contains("#1"),
+        "{listed}"
+    );
+    let out = run(&["--remove-orphans"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(!orphan.exists() && !staging.exists());
+    assert_eq!(run(&[]).status.code(), Some(0));
+}

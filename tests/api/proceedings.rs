@@ -458,7 +458,8 @@ fn report() -> Value {
 
 #[actix_web::test]
 async fn acceptance_public_reporting() {
-    let app = TestApp::with_settings(&[("PROBITY_PUBLIC_REPORT_LIMIT", "3")]).await;
+    // One report per address: a replay and a refused reuse of its key do not count.
+    let app = TestApp::with_settings(&[("PROBITY_PUBLIC_REPORT_LIMIT", "1")]).await;
     let s = staff(&app).await;
     create_subject(&app, &s.supervisor, "4471", None).await;
 

@@ -183,6 +183,9 @@ pub fn settings(db_url: &str, overrides: &[(&str, &str)]) -> Settings {
         ("PROBITY_AUDIT_SIGNING_KEY".into(), SIGNING_KEY_B64.into()),
         ("PROBITY_DATA_KEY".into(), DATA_KEY_B64.into()),
         ("PROBITY_DB_POOL_SIZE".into(), "4".into()),
+        // Every test's requests come from one address: logins are limited per address only
+        // where a test says so.
+        ("PROBITY_LOGIN_LIMIT".into(), "100000".into()),
     ];
     for (k, v) in overrides {
         vars.retain(|(name, _)| name != k);
@@ -314,19 +317,32 @@ impl Req<'_> {
     }
 
     pub async fn send(self) -> Resp {
-        let res = self
-            .app
-            .service
-            .call(self.inner.to_request())
-            .await
-            .expect("the app answers");
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = test::read_body(res).await.to_vec();
-        Resp {
-            status,
-            headers,
-            bytes,
+        match self.app.service.call(self.inner.to_request()).await {
+            Ok(res) => {
+                let status = res.status();
+                let headers = res.headers().clone();
+                let bytes = test::read_body(res).await.to_vec();
+                Resp {
+                    status,
+                    headers,
+                    bytes,
+                }
+            }
+            // As the server does: an error from a middleware is answered with its response.
+            Err(e) => {
+                let res = e.error_response();
+                let status = res.status();
+                let headers = res.headers().clone();
+                let bytes = actix_web::body::to_bytes(res.into_body())
+                    .await
+                    .map(|b| b.to_vec())
+                    .unwrap_or_default();
+                Resp {
+                    status,
+                    headers,
+                    bytes,
+                }
+            }
         }
     }
 }
