@@ -40,6 +40,6 @@ SELECT "cases"."id", "cases"."reference", "cases"."title", "cases"."summary", "c
 FROM "cases"
 WHERE (((NOT cases.restricted OR cases.assigned_investigator_id = :'me' OR EXISTS (SELECT 1 FROM probity_caller_memberships vm WHERE vm.case_id = cases.id AND vm.user_id = :'me' OFFSET 0))
          AND NOT COALESCE(cases.id = ANY ((SELECT CASE WHEN :'me'::uuid = (SELECT current_setting('probity.user_id')::uuid) THEN (SELECT array_agg(case_id) FROM probity_caller_conflicts) ELSE probity_not_the_caller() END)::uuid[]), FALSE))
-       AND (cases.state <> 'closed' AND cases.came_to_attention_at < now() - make_interval(months => 12) AND now() > cases.came_to_attention_at + make_interval(months => 12 + 6 * (SELECT count(*)::int FROM decisions d WHERE d.case_id = cases.id AND d.kind = 'twelve_month_report'))))
+       AND (cases.state <> 'closed' AND cases.came_to_attention_at < now() - make_interval(months => 12) AND now() > cases.came_to_attention_at + make_interval(months => 12 + 6 * cases.twelve_month_reports)))
 ORDER BY "cases"."received_at" DESC, "cases"."id" DESC LIMIT 51;
 ROLLBACK;

@@ -260,9 +260,8 @@ pub fn open_assigned(conn: &mut PgConnection, viewer: &Viewer) -> QueryResult<Ve
             cases::state,
             cases::received_at,
             cases::came_to_attention_at,
-            sql::<diesel::sql_types::BigInt>(
-                "(SELECT count(*) FROM decisions d WHERE d.case_id = cases.id AND d.kind = 'twelve_month_report')",
-            ),
+            // Counted on the case row (migration `cases_twelve_month_report_count`).
+            sql::<diesel::sql_types::BigInt>("cases.twelve_month_reports::bigint"),
         ))
         .load(conn)
 }
@@ -384,10 +383,9 @@ pub fn list(conn: &mut PgConnection, viewer: &Viewer, f: &CaseFilter) -> QueryRe
             .bind::<Int4, _>(f.report_first_months)
             .sql(" + ")
             .bind::<Int4, _>(f.report_repeat_months)
-            .sql(
-                " * (SELECT count(*)::int FROM decisions d WHERE d.case_id = cases.id \
-                 AND d.kind = 'twelve_month_report')))",
-            );
+            // The case's 12-month reports, counted on its row (migration
+            // `cases_twelve_month_report_count`).
+            .sql(" * cases.twelve_month_reports))");
         q = if overdue {
             q.filter(expr)
         } else {
