@@ -108,9 +108,7 @@ impl Db {
             .map_err(|e| format!("database pool: {e}"))?;
         Ok(Self {
             pool,
-            deadline: settings.acquire_timeout
-                + settings.statement_timeout
-                + Duration::from_secs(1),
+            deadline: settings.acquire_timeout + settings.statement_timeout,
         })
     }
 
@@ -120,7 +118,7 @@ impl Db {
 
     /// Runs `f` with a pooled connection on the blocking pool. An exhausted pool answers
     /// 503 after the acquire timeout; work that has not finished within the acquire plus the
-    /// statement timeout (and a second) answers 503 too, and does not commit.
+    /// statement timeout answers 503 too, and does not commit.
     pub async fn run<T, F>(&self, f: F) -> ApiResult<T>
     where
         F: FnOnce(&mut PgConnection) -> ApiResult<T> + Send + 'static,
