@@ -37,25 +37,27 @@ pub struct ObjectInfo {
 /// out of an upload leaves bytes that no record names.
 pub struct Pending {
     storage: Storage,
-    stored: Option<Stored>,
+    stored: Stored,
+    kept: bool,
 }
 
 impl Pending {
-    pub fn stored(&self) -> Option<&Stored> {
-        self.stored.as_ref()
+    pub fn stored(&self) -> &Stored {
+        &self.stored
     }
 
     /// The record is written: the object stays.
     pub fn keep(mut self) {
-        self.stored = None;
+        self.kept = true;
     }
 }
 
 impl Drop for Pending {
     fn drop(&mut self) {
-        if let Some(stored) = self.stored.take() {
+        if !self.kept {
             let storage = self.storage.clone();
-            spawn_cleanup(async move { storage.delete(&stored.key).await });
+            let key = self.stored.key.clone();
+            spawn_cleanup(async move { storage.delete(&key).await });
         }
     }
 }
@@ -187,12 +189,13 @@ impl Storage {
         // From here the object exists: it is the caller's to keep or to drop.
         let pending = Pending {
             storage: self.clone(),
-            stored: Some(Stored {
+            stored: Stored {
                 key: key.to_owned(),
                 size,
                 sha256: hex::encode(hasher.finalize()),
                 content_type: sniff(&head),
-            }),
+            },
+            kept: false,
         };
         writer
             .finish()

@@ -100,15 +100,12 @@ pub async fn login(
         .db
         .transaction(move |c| Ok(throttle::hit(c, &throttle_key, window_secs, audit::now())?))
         .await?;
-    if window.count > settings.login_limit {
-        return Err(ApiError::rate_limited(
-            "Too many login attempts from this address; try again later.",
-            "logins",
-            settings.login_limit,
-            settings.login_window_secs,
-            window.resets_in,
-        ));
-    }
+    window.refuse_over(
+        settings.login_limit,
+        settings.login_window_secs,
+        "logins",
+        "Too many login attempts from this address; try again later.",
+    )?;
     // Usernames are ASCII (`Username::parse`) and unique regardless of case: a name with
     // anything else (a Kelvin sign for a K) names nobody, rather than whichever account
     // PostgreSQL's case folding would match.

@@ -17,6 +17,29 @@ pub struct Window {
     pub resets_in: i64,
 }
 
+impl Window {
+    /// Refuses the request when the window holds more than `quota` requests: 429 with the
+    /// policy's name, quota and window in the rate-limit fields.
+    pub fn refuse_over(
+        &self,
+        quota: i32,
+        window_secs: u32,
+        policy: &str,
+        detail: &str,
+    ) -> crate::error::ApiResult<()> {
+        if self.count > quota {
+            return Err(crate::error::ApiError::rate_limited(
+                detail,
+                policy,
+                quota,
+                window_secs,
+                self.resets_in,
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The prefix of counters whose closed windows are reported (see [`take_closed`]) rather than
 /// simply dropped after a day.
 pub const REPORTED_PREFIX: &str = "reported:";

@@ -243,7 +243,7 @@ pub async fn upload(
             fields.insert(name, text);
         }
     }
-    let Some((pending, object)) = pending.and_then(|p| p.stored().cloned().map(|o| (p, o))) else {
+    let Some(pending) = pending else {
         return Err(ApiError::field(
             ErrorCode::InvalidMultipart,
             "file",
@@ -251,6 +251,7 @@ pub async fn upload(
             "the form has no `file`",
         ));
     };
+    let object = pending.stored().clone();
     let meta = meta_from(&fields, filename)?;
     // The record is written now. If the request were dropped while that runs (the client
     // gone), the record may still be committed: the object must then stay, so it is no longer

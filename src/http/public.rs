@@ -426,15 +426,12 @@ pub async fn submit_report(
         })
         .await?;
     let settings = &state.settings.casework;
-    if window.count > settings.public_report_limit {
-        return Err(ApiError::rate_limited(
-            "Too many reports from this address; try again later.",
-            "public_reports",
-            settings.public_report_limit,
-            settings.public_report_window_secs,
-            window.resets_in,
-        ));
-    }
+    window.refuse_over(
+        settings.public_report_limit,
+        settings.public_report_window_secs,
+        "public_reports",
+        "Too many reports from this address; try again later.",
+    )?;
     let ctx = meta.audit(Actor::Public);
     let (status, body) = state
         .db
