@@ -50,6 +50,13 @@ impl Pending {
     pub fn keep(mut self) {
         self.kept = true;
     }
+
+    /// The upload was refused: the object is deleted before this returns (dropping it would
+    /// delete it too, in the background, after the refusal was answered).
+    pub async fn discard(mut self) {
+        self.kept = true;
+        self.storage.delete(&self.stored.key).await;
+    }
 }
 
 impl Drop for Pending {
@@ -155,33 +162,16 @@ impl Storage {
         let mut hasher = Sha256::new();
         let mut size: u64 = 0;
         let mut head: Vec<u8> = Vec::new();
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|e| {
-                ApiError::new(
-                    ErrorCode::InvalidMultipart,
-                    format!("The upload was interrupted: {e}"),
-                )
-            })?;
-            size += chunk.len() as u64;
-            if size > self.max_bytes {
-                return Err(ApiError::new(
-                    ErrorCode::PayloadTooLarge,
-                    format!("A document may be at most {} bytes.", self.max_bytes),
-                ));
+        let streamed = self
+            .stream_into(&mut upload, &mut body, &mut hasher, &mut size, &mut head)
+            .await;
+        if let Err(e) = streamed {
+            // Refused: the staging parts go before the refusal is answered (dropping the
+            // upload would abort it too, in the background).
+            if let Some(writer) = upload.0.take() {
+                let _ = writer.abort().await;
             }
-            hasher.update(&chunk);
-            if head.len() < SNIFF_BYTES {
-                let take = (SNIFF_BYTES - head.len()).min(chunk.len());
-                head.extend_from_slice(&chunk[..take]);
-            }
-            let Some(writer) = upload.0.as_mut() else {
-                return Err(ApiError::internal("storage", "the upload is gone"));
-            };
-            writer
-                .wait_for_capacity(2)
-                .await
-                .map_err(|e| ApiError::internal("storage", e))?;
-            writer.put(chunk);
+            return Err(e);
         }
         let Some(writer) = upload.0.take() else {
             return Err(ApiError::internal("storage", "the upload is gone"));
@@ -202,6 +192,50 @@ impl Storage {
             .await
             .map_err(|e| ApiError::internal("storage", e))?;
         Ok(pending)
+    }
+
+    /// Streams `body` into `upload`, hashing and counting it and keeping its first bytes.
+    async fn stream_into<S, E>(
+        &self,
+        upload: &mut Upload,
+        body: &mut S,
+        hasher: &mut Sha256,
+        size: &mut u64,
+        head: &mut Vec<u8>,
+    ) -> ApiResult<()>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| {
+                ApiError::new(
+                    ErrorCode::InvalidMultipart,
+                    format!("The upload was interrupted: {e}"),
+                )
+            })?;
+            *size += chunk.len() as u64;
+            if *size > self.max_bytes {
+                return Err(ApiError::new(
+                    ErrorCode::PayloadTooLarge,
+                    format!("A document may be at most {} bytes.", self.max_bytes),
+                ));
+            }
+            hasher.update(&chunk);
+            if head.len() < SNIFF_BYTES {
+                let take = (SNIFF_BYTES - head.len()).min(chunk.len());
+                head.extend_from_slice(&chunk[..take]);
+            }
+            let Some(writer) = upload.0.as_mut() else {
+                return Err(ApiError::internal("storage", "the upload is gone"));
+            };
+            writer
+                .wait_for_capacity(2)
+                .await
+                .map_err(|e| ApiError::internal("storage", e))?;
+            writer.put(chunk);
+        }
+        Ok(())
     }
 
     /// Every object under `prefix`.

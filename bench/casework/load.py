@@ -379,11 +379,15 @@ def api_transitions(args, host, port, token, pool, server_pid) -> dict:
     }
 
 
-def psql(pg_url: str, *args: str, capture: bool = True) -> str:
+def psql(pg_url: str, *args: str, capture: bool = True, with_messages: bool = False) -> str:
+    """Runs psql; with `with_messages`, what the server sends as messages (auto_explain's plans,
+    on stderr) is returned in order with the output."""
     r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", pg_url, *args],
-                       capture_output=capture, text=True, check=False)
+                       stdout=subprocess.PIPE if capture else None,
+                       stderr=(subprocess.STDOUT if with_messages else subprocess.PIPE) if capture else None,
+                       text=True, check=False)
     if r.returncode != 0:
-        raise RuntimeError(f"psql failed: {r.stderr.strip()}")
+        raise RuntimeError(f"psql failed: {(r.stderr or r.stdout or '').strip()}")
     return r.stdout
 
 
@@ -484,7 +488,8 @@ def print_report(res: dict) -> None:
     print(f"PostgreSQL        {env.get('postgres')}, row-level security {env.get('row_security')}")
     print("                  (server, PostgreSQL and the load generator share these CPUs)")
     print(f"seeded data       {data['cases']:,} cases, {data['subjects']:,} subjects, "
-          f"{data['allegations']:,} allegations, {data['decisions']:,} decisions "
+          f"{data['allegations']:,} allegations ({data.get('long_allegations', 0):,} of about 20,000 "
+          f"characters), {data['decisions']:,} decisions "
           f"(seeded in {fmt(data.get('seed_s'), 0)} s)")
     print(f"                  states: " + ", ".join(f"{k} {v:,}" for k, v in data["states"].items()))
     print()
@@ -586,7 +591,9 @@ def main() -> int:
     ap.add_argument("--duration", type=float, default=10.0, help="seconds of each concurrent read phase")
     ap.add_argument("--transition-duration", type=float, default=10.0, help="seconds of each transition phase")
     ap.add_argument("--warmup", type=int, default=50, help="requests before each sequential phase")
-    ap.add_argument("--q", default="Folkestone", help="the full-text search term")
+    ap.add_argument("--q", default="Folkestone", help="the full-text search term (a common word)")
+    ap.add_argument("--q-rare", default="CCTV",
+                    help="a second search term, a rare word (in the long allegations only)")
     ap.add_argument("--read-ids", type=int, default=20000, help="random seeded cases the GETs pick from")
     ap.add_argument("--rounds", type=int, default=2, help="rounds of transition phases (mirrored order)")
     ap.add_argument("--api-pool", type=int, default=30000, help="intake cases for each API transition phase")
@@ -637,12 +644,13 @@ def main() -> int:
                                                 "FROM pg_class WHERE relname = 'cases'"),
         },
         "settings": {k: getattr(args, k) for k in
-                     ("clients", "seq_duration", "duration", "transition_duration", "warmup", "q",
+                     ("clients", "seq_duration", "duration", "transition_duration", "warmup", "q", "q_rare",
                       "read_ids", "rounds", "api_pool", "pg_pool")},
         "data": {
             "cases": count("SELECT count(*) FROM cases"),
             "subjects": count("SELECT count(*) FROM subjects"),
             "allegations": count("SELECT count(*) FROM allegations"),
+            "long_allegations": count("SELECT count(*) FROM allegations WHERE length(description) > 10000"),
             "decisions": count("SELECT count(*) FROM decisions"),
             "states": {k: int(v) for k, v in states.items()},
             "seed_s": args.seed_seconds,
@@ -656,11 +664,13 @@ def main() -> int:
            OR EXISTS (SELECT 1 FROM case_members m WHERE m.case_id = c.id AND m.user_id = '{me}')
         ORDER BY md5(c.id::text || 'read') LIMIT {int(args.read_ids)}""").split()
     q = urllib.parse.quote(args.q)
+    q_rare = urllib.parse.quote(args.q_rare)
     reads = [
         ("GET /api/v1/cases/{id} (random seeded case)", [f"{CASES_PATH}/{i}" for i in ids], False),
         ("GET /api/v1/cases?state=investigation&category=apsp&limit=50",
          [f"{CASES_PATH}?state=investigation&category=apsp&limit=50"], True),
         (f"GET /api/v1/cases?q={args.q}&limit=50", [f"{CASES_PATH}?q={q}&limit=50"], True),
+        (f"GET /api/v1/cases?q={args.q_rare}&limit=50", [f"{CASES_PATH}?q={q_rare}&limit=50"], True),
         ("GET /api/v1/cases?overdue=true&limit=50", [f"{CASES_PATH}?overdue=true&limit=50"], True),
     ]
     results["reads"] = []
@@ -687,7 +697,8 @@ def main() -> int:
 
     # The plans of the list queries, as they ran on this data.
     print("reads: EXPLAIN ANALYZE of the list queries ...", file=sys.stderr, flush=True)
-    explain = psql(args.pg_url, "-v", f"me={me}", "-v", f"q={args.q}", "-f", os.path.join(HERE, "explain_lists.sql"))
+    explain = psql(args.pg_url, "-v", f"me={me}", "-v", f"q={args.q}", "-v", f"q_rare={args.q_rare}",
+                   "-f", os.path.join(HERE, "explain_lists.sql"), with_messages=True)
     os.makedirs(os.path.dirname(os.path.abspath(args.explain_out)), exist_ok=True)
     with open(args.explain_out, "w") as f:
         f.write(explain)

@@ -309,6 +309,17 @@ pub enum SortKey {
     UpdatedAt,
 }
 
+impl SortKey {
+    /// The column of `cases` it orders by.
+    fn column(self) -> &'static str {
+        match self {
+            SortKey::ReceivedAt => "received_at",
+            SortKey::CreatedAt => "created_at",
+            SortKey::UpdatedAt => "updated_at",
+        }
+    }
+}
+
 pub struct CaseFilter {
     pub state: Option<String>,
     pub category: Option<String>,
@@ -330,9 +341,47 @@ pub struct CaseFilter {
     pub now: DateTime<Utc>,
 }
 
+impl CaseFilter {
+    /// Whether the text is the list's only filter, so that the search can stop at the page:
+    /// with another filter it must find every match, for the filter to choose among them.
+    /// (Every field is named, so a new filter cannot be forgotten here.)
+    fn text_only(&self) -> bool {
+        let CaseFilter {
+            state,
+            category,
+            severity,
+            assigned_to,
+            subject_id,
+            received_from,
+            received_to,
+            overdue,
+            flagged,
+            restricted,
+            q: _,
+            sort: _,
+            descending: _,
+            after: _,
+            limit: _,
+            report_first_months: _,
+            report_repeat_months: _,
+            now: _,
+        } = self;
+        state.is_none()
+            && category.is_none()
+            && severity.is_none()
+            && assigned_to.is_none()
+            && subject_id.is_none()
+            && received_from.is_none()
+            && received_to.is_none()
+            && overdue.is_none()
+            && flagged.is_none()
+            && restricted.is_none()
+    }
+}
+
 /// The visible cases matching `f`, one page (plus one row to tell whether more follow).
 pub fn list(conn: &mut PgConnection, viewer: &Viewer, f: &CaseFilter) -> QueryResult<Vec<CaseRow>> {
-    use diesel::sql_types::{Int4, Text, Timestamptz};
+    use diesel::sql_types::{Int4, Nullable, Text, Timestamptz};
     let mut q = cases::table
         .filter(cases_visible_to(viewer, Purpose::Content))
         .select(CaseRow::as_select())
@@ -399,14 +448,30 @@ pub fn list(conn: &mut PgConnection, viewer: &Viewer, f: &CaseFilter) -> QueryRe
         q = q.filter(cases::restricted.eq(restricted));
     }
     if let Some(text) = &f.q {
-        // The title and summary, or the descriptions of the case's allegations (a vector the
-        // case row carries: see the migration `cases_allegations_search`).
+        // The title and summary, or the descriptions of the case's allegations (vectors the
+        // case row carries), matched through their indexes by `probity_search_cases`, which
+        // keeps only the cases the caller's rule shows (installed by `auth::access::wall`). It
+        // stops at the page when nothing else filters the list.
+        let (after_at, after_id) = f.after.unzip();
         q = q.filter(
-            sql::<Bool>("(cases.search @@ websearch_to_tsquery('english', ")
-                .bind::<Text, _>(text.clone())
-                .sql(") OR cases.allegations_search @@ websearch_to_tsquery('english', ")
-                .bind::<Text, _>(text.clone())
-                .sql("))"),
+            sql::<Bool>(
+                "cases.id IN (SELECT probity_search_cases(websearch_to_tsquery('english', ",
+            )
+            .bind::<Text, _>(text.clone())
+            .sql("), ")
+            .bind::<Text, _>(f.sort.column())
+            .sql(", ")
+            .bind::<Bool, _>(f.descending)
+            .sql(", ")
+            .bind::<Nullable<Timestamptz>, _>(after_at)
+            .sql(", ")
+            .bind::<Nullable<SqlUuid>, _>(after_id)
+            .sql(", ")
+            .bind::<Nullable<Int4>, _>(
+                f.text_only()
+                    .then(|| i32::try_from(f.limit).unwrap_or(i32::MAX)),
+            )
+            .sql("))"),
         );
     }
     macro_rules! keyset {

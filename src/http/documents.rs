@@ -194,10 +194,72 @@ pub async fn upload(
         })
         .await?;
 
-    // The stored file is `Pending` until its record is written: any way out of here before
-    // then (an error below, the client going away and the request being dropped) deletes it.
-    let mut fields: HashMap<String, String> = HashMap::new();
+    // The stored file is `Pending` until its record is written: a refusal below removes it
+    // before answering, and the client going away (the request dropped) removes it too.
     let mut pending: Option<crate::storage::Pending> = None;
+    let (fields, filename) = match read_form(&mut form, &state.storage, case_id, &mut pending).await
+    {
+        Ok(read) => read,
+        Err(e) => {
+            if let Some(p) = pending {
+                p.discard().await;
+            }
+            return Err(e);
+        }
+    };
+    let Some(pending) = pending else {
+        return Err(ApiError::field(
+            ErrorCode::InvalidMultipart,
+            "file",
+            "required",
+            "the form has no `file`",
+        ));
+    };
+    let meta = match meta_from(&fields, filename) {
+        Ok(meta) => meta,
+        Err(e) => {
+            pending.discard().await;
+            return Err(e);
+        }
+    };
+    let object = pending.stored().clone();
+    // The record is written now. If the request were dropped while that runs (the client
+    // gone), the record may still be committed: the object must then stay, so it is no longer
+    // left to the guard. A record that failed removes it here; one that was never answered
+    // leaves at worst an object without a record, which `probity documents verify` reports.
+    pending.keep();
+    let key = object.key.clone();
+    let recorded = state
+        .db
+        .transaction_as(caller.viewer, move |c| {
+            service::record(c, &caller, case_id, meta, &object)
+        })
+        .await;
+    let view = match recorded {
+        Ok(view) => view,
+        Err(e) => {
+            state.storage.delete(&key).await;
+            return Err(e);
+        }
+    };
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/cases/{case_id}/documents/{}", view.id),
+        ))
+        .json(view))
+}
+
+/// Reads the upload form: its text fields and the file's name, the file itself streamed into
+/// the store as it arrives (put in `pending`, for the caller to keep or discard, whatever this
+/// answers).
+async fn read_form(
+    form: &mut Multipart,
+    storage: &crate::storage::Storage,
+    case_id: Uuid,
+    pending: &mut Option<crate::storage::Pending>,
+) -> ApiResult<(HashMap<String, String>, Option<String>)> {
+    let mut fields: HashMap<String, String> = HashMap::new();
     let mut filename = None;
     while let Some(field) = form.next().await {
         let mut field = field.map_err(|e| bad_form(&format!("Malformed multipart body: {e}")))?;
@@ -211,9 +273,8 @@ pub async fn upload(
                 .and_then(|d| d.get_filename())
                 .map(str::to_owned);
             let key = format!("documents/{}/{}", case_id.simple(), Uuid::new_v4().simple());
-            pending = Some(
-                state
-                    .storage
+            *pending = Some(
+                storage
                     .put_stream(&key, field.by_ref().map_err(|e| e.to_string()))
                     .await?,
             );
@@ -243,41 +304,7 @@ pub async fn upload(
             fields.insert(name, text);
         }
     }
-    let Some(pending) = pending else {
-        return Err(ApiError::field(
-            ErrorCode::InvalidMultipart,
-            "file",
-            "required",
-            "the form has no `file`",
-        ));
-    };
-    let object = pending.stored().clone();
-    let meta = meta_from(&fields, filename)?;
-    // The record is written now. If the request were dropped while that runs (the client
-    // gone), the record may still be committed: the object must then stay, so it is no longer
-    // left to the guard. A record that failed removes it here; one that was never answered
-    // leaves at worst an object without a record, which `probity documents verify` reports.
-    pending.keep();
-    let key = object.key.clone();
-    let recorded = state
-        .db
-        .transaction_as(caller.viewer, move |c| {
-            service::record(c, &caller, case_id, meta, &object)
-        })
-        .await;
-    let view = match recorded {
-        Ok(view) => view,
-        Err(e) => {
-            state.storage.delete(&key).await;
-            return Err(e);
-        }
-    };
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/cases/{case_id}/documents/{}", view.id),
-        ))
-        .json(view))
+    Ok((fields, filename))
 }
 
 #[derive(Deserialize, IntoParams)]

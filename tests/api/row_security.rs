@@ -416,3 +416,77 @@ async fn a_predicate_for_someone_other_than_the_caller_is_refused() {
     let refused = count(&mut conn, sup_id, other_id).unwrap_err();
     assert!(refused.contains("answers only for the caller"), "{refused}");
 }
+
+#[derive(QueryableByName)]
+struct Found {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+}
+
+/// What `probity_search_cases` finds for the word "officer", called directly: no access
+/// predicate around it, no row-level policy under it.
+fn search_directly(conn: &mut PgConnection, sort: &str) -> QueryResult<Vec<Uuid>> {
+    diesel::sql_query(
+        "SELECT probity_search_cases(websearch_to_tsquery('english', 'officer'), $1, true, \
+         NULL, NULL, NULL) AS id",
+    )
+    .bind::<Text, _>(sort)
+    .load::<Found>(conn)
+    .map(|rows| rows.into_iter().map(|f| f.id).collect())
+}
+
+/// The search reads past the row-level policies (where its text indexes can work) and applies
+/// the rule itself, so it must not become the side door the policies close: called directly,
+/// it finds only what the caller's account may see, whatever role the transaction claims;
+/// without a caller, or for a deactivated account, nothing; and nothing but a sort column
+/// reaches its SQL.
+#[actix_web::test]
+async fn the_search_function_finds_only_what_the_callers_account_may_see() {
+    let app = TestApp::new().await;
+    let (sup_id, sup) = app.user_token("sup.search", Role::Supervisor).await;
+    let (inv_id, _) = app.user_token("inv.search", Role::Investigator).await;
+    let case = create_case(&app, &sup, "apsp").await;
+    let id: Uuid = case["id"].as_str().unwrap().parse().unwrap();
+    let mut conn = app.state.db.pool().get().unwrap();
+    {
+        let mut search_as = |v: Viewer, sort: &'static str| {
+            probity::db::transaction_as(&mut conn, &v, |c| {
+                Ok(search_directly(c, sort).map_err(|e| e.to_string()))
+            })
+            .unwrap()
+        };
+        assert_eq!(
+            search_as(viewer(sup_id, Role::Supervisor), "received_at"),
+            Ok(vec![id])
+        );
+        // An investigator the case is not assigned to finds nothing, even in a transaction
+        // that claims a supervisor's role: the rule is the one their account holds.
+        assert_eq!(
+            search_as(viewer(inv_id, Role::Investigator), "received_at"),
+            Ok(vec![])
+        );
+        assert_eq!(
+            search_as(viewer(inv_id, Role::Supervisor), "received_at"),
+            Ok(vec![])
+        );
+        // The sort is a column of a fixed list, never SQL.
+        let refused = search_as(viewer(sup_id, Role::Supervisor), "id) OR (true").unwrap_err();
+        assert!(refused.contains("cases are not sorted by"), "{refused}");
+    }
+    // Without a caller (the pool's own role, between transactions): nothing.
+    assert!(
+        search_directly(&mut conn, "received_at")
+            .unwrap()
+            .is_empty()
+    );
+    // A deactivated account: nothing.
+    app.sql(&format!(
+        "UPDATE users SET active = false WHERE id = '{sup_id}'"
+    ));
+    let mut conn = app.state.db.pool().get().unwrap();
+    let found = probity::db::transaction_as(&mut conn, &viewer(sup_id, Role::Supervisor), |c| {
+        Ok(search_directly(c, "received_at").map_err(|e| e.to_string()))
+    })
+    .unwrap();
+    assert_eq!(found, Ok(vec![]));
+}

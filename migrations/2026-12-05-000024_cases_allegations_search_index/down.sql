@@ -1,0 +1,1 @@
+DROP INDEX cases_allegations_search_idx;
