@@ -1,19 +1,25 @@
-//! Load generator for the casework benchmark's transition phase (bench/casework/load.py runs
-//! it): N clients, each a thread with one keep-alive HTTP/1.1 connection, move cases through
-//! `POST /api/v1/cases/{id}/transitions`, each case once, until a deadline.
+//! Load generator for the casework benchmark (bench/casework/load.py runs it): N clients,
+//! each a thread with one keep-alive HTTP/1.1 connection, until a deadline, either
+//!
+//! - `transitions`: move cases through `POST /api/v1/cases/{id}/transitions`, each case once;
+//! - `reads`: `GET` paths picked at random from a list (one path: that path every time).
 //!
 //! Written against the standard library only, so that the client's own CPU time, which
 //! shares the machine with the server and PostgreSQL, stays small next to theirs (pgbench,
 //! the other side of the comparison, is C); the Python client cost about 0.2 ms of CPU a
-//! request.
+//! request, and its processes added to the threads the scheduler shares two CPUs among.
 //!
 //! ```text
 //! cargo run --release --example loadgen -- transitions --addr 127.0.0.1:18090 \
 //!     --token-file TOKEN --cases FILE --clients 8 --duration 10 [--to assessment]
+//! cargo run --release --example loadgen -- reads --addr 127.0.0.1:18090 \
+//!     --token-file TOKEN --paths FILE --clients 8 --duration 10 [--warmup 50] [--seed 1]
 //! ```
-//! FILE has one case a line: `<uuid> <version>`. Client i takes the i-th of N equal slices.
-//! Prints one JSON object: status counts, every latency in seconds, the wall time from the
-//! common start to the last answer, and how many clients ran out of cases.
+//! For `transitions`, FILE has one case a line: `<uuid> <version>`; client i takes the i-th
+//! of N equal slices. For `reads`, FILE has one path a line; each client first sends `--warmup`
+//! requests (not counted), then all start together. Prints one JSON object: status counts,
+//! every latency in seconds, the wall time from the common start to the last answer, and (for
+//! transitions) how many clients ran out of cases.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -32,6 +38,16 @@ struct Options {
     to: String,
 }
 
+struct ReadOptions {
+    addr: String,
+    token: String,
+    paths: Vec<String>,
+    clients: usize,
+    duration: Duration,
+    warmup: usize,
+    seed: u64,
+}
+
 fn main() {
     match run() {
         Ok(json) => println!("{json}"),
@@ -43,16 +59,71 @@ fn main() {
 }
 
 fn run() -> Result<String, String> {
-    let options = parse_options(std::env::args().skip(1).collect())?;
-    transitions(options)
+    let mut args = std::env::args().skip(1);
+    match args.next().as_deref() {
+        Some("transitions") => transitions(parse_options(args.collect())?),
+        Some("reads") => reads(parse_read_options(args.collect())?),
+        other => Err(format!(
+            "expected the `transitions` or `reads` command, got {other:?}"
+        )),
+    }
+}
+
+/// The target, which must be on this machine.
+fn loopback(addr: Option<String>) -> Result<String, String> {
+    let addr = addr.ok_or("--addr is required")?;
+    if !(addr.starts_with("127.") || addr.starts_with("[::1]") || addr.starts_with("localhost:")) {
+        return Err("only loopback targets are accepted".into());
+    }
+    Ok(addr)
+}
+
+fn read_file(path: Option<String>, what: &str) -> Result<String, String> {
+    let path = path.ok_or_else(|| format!("--{what} is required"))?;
+    std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))
+}
+
+fn parse_read_options(args: Vec<String>) -> Result<ReadOptions, String> {
+    let mut args = args.into_iter();
+    let (mut addr, mut token_file, mut paths_file) = (None, None, None);
+    let (mut clients, mut duration, mut warmup, mut seed) = (8usize, 10.0f64, 0usize, 1u64);
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--addr" => addr = Some(value),
+            "--token-file" => token_file = Some(value),
+            "--paths" => paths_file = Some(value),
+            "--clients" => clients = value.parse().map_err(|_| "--clients: a number")?,
+            "--duration" => duration = value.parse().map_err(|_| "--duration: seconds")?,
+            "--warmup" => warmup = value.parse().map_err(|_| "--warmup: a number")?,
+            "--seed" => seed = value.parse().map_err(|_| "--seed: a number")?,
+            _ => return Err(format!("unknown option {flag}")),
+        }
+    }
+    let addr = loopback(addr)?;
+    let token = read_file(token_file, "token-file")?.trim().to_owned();
+    let paths: Vec<String> = read_file(paths_file, "paths")?
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if clients == 0 || paths.is_empty() {
+        return Err("need at least one client and one path".into());
+    }
+    Ok(ReadOptions {
+        addr,
+        token,
+        paths,
+        clients,
+        duration: Duration::from_secs_f64(duration),
+        warmup,
+        seed,
+    })
 }
 
 fn parse_options(args: Vec<String>) -> Result<Options, String> {
     let mut args = args.into_iter();
-    match args.next().as_deref() {
-        Some("transitions") => {}
-        other => return Err(format!("expected the `transitions` command, got {other:?}")),
-    }
     let (mut addr, mut token_file, mut cases_file) = (None, None, None);
     let (mut clients, mut duration, mut to) = (8usize, 10.0f64, "assessment".to_owned());
     while let Some(flag) = args.next() {
@@ -67,16 +138,9 @@ fn parse_options(args: Vec<String>) -> Result<Options, String> {
             _ => return Err(format!("unknown option {flag}")),
         }
     }
-    let addr = addr.ok_or("--addr is required")?;
-    if !(addr.starts_with("127.") || addr.starts_with("[::1]") || addr.starts_with("localhost:")) {
-        return Err("only loopback targets are accepted".into());
-    }
-    let read = |path: Option<String>, what: &str| -> Result<String, String> {
-        let path = path.ok_or_else(|| format!("--{what} is required"))?;
-        std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))
-    };
-    let token = read(token_file, "token-file")?.trim().to_owned();
-    let cases = read(cases_file, "cases")?
+    let addr = loopback(addr)?;
+    let token = read_file(token_file, "token-file")?.trim().to_owned();
+    let cases = read_file(cases_file, "cases")?
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
@@ -181,6 +245,85 @@ fn transitions(o: Options) -> Result<String, String> {
         return Err(format!("a client failed: {e}"));
     }
     Ok(report(&tallies, start, per))
+}
+
+/// A small, seeded generator (xorshift64*): which path each read takes, reproducibly.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n as u64) as usize
+    }
+}
+
+fn reads(o: ReadOptions) -> Result<String, String> {
+    let barrier = Arc::new(Barrier::new(o.clients + 1));
+    let start_cell = Arc::new(std::sync::OnceLock::<Instant>::new());
+    let paths = Arc::new(o.paths);
+    let mut handles = Vec::new();
+    for i in 0..o.clients {
+        let (paths, addr, token) = (paths.clone(), o.addr.clone(), o.token.clone());
+        let (barrier, start_cell, duration, warmup) =
+            (barrier.clone(), start_cell.clone(), o.duration, o.warmup);
+        let mut rng = Rng::new(o.seed * 1000 + i as u64);
+        handles.push(std::thread::spawn(move || {
+            let mut tally = Tally::default();
+            let auth = format!("Bearer {token}");
+            let headers = [("Authorization", auth.as_str())];
+            // Connected and warmed up before the start line: neither is timed.
+            let connected = Connection::open(&addr).and_then(|mut c| {
+                for _ in 0..warmup.max(1) {
+                    c.send("GET", &paths[rng.below(paths.len())], &headers, None)?;
+                }
+                Ok(c)
+            });
+            barrier.wait();
+            let mut conn = match connected {
+                Ok(c) => c,
+                Err(e) => {
+                    tally.error = Some(e);
+                    return tally;
+                }
+            };
+            let start = start_cell.get().copied().unwrap_or_else(Instant::now);
+            std::thread::sleep(start.saturating_duration_since(Instant::now()));
+            let deadline = start + duration;
+            while Instant::now() < deadline {
+                let path = &paths[rng.below(paths.len())];
+                let t0 = Instant::now();
+                let status = match conn.send("GET", path, &headers, None) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tally.error = Some(e);
+                        break;
+                    }
+                };
+                let t1 = Instant::now();
+                tally.latencies.push((t1 - t0).as_secs_f64());
+                tally.last_end = Some(t1);
+                *tally.statuses.entry(status).or_default() += 1;
+            }
+            tally
+        }));
+    }
+    let start = Instant::now() + Duration::from_millis(200);
+    let _ = start_cell.set(start);
+    barrier.wait();
+    let tallies: Vec<Tally> = handles
+        .into_iter()
+        .map(|h| h.join().map_err(|_| "a client thread panicked".to_owned()))
+        .collect::<Result<_, _>>()?;
+    if let Some(e) = tallies.iter().find_map(|t| t.error.clone()) {
+        return Err(format!("a client failed: {e}"));
+    }
+    Ok(report(&tallies, start, 0))
 }
 
 fn report(tallies: &[Tally], start: Instant, per: usize) -> String {

@@ -1,20 +1,20 @@
 #!/usr/bin/env python3
 """Load generator for the probity casework benchmark (bench/casework/run).
 
-Standard library only. Every read client owns one keep-alive HTTP/1.1 connection (http.client,
-TCP_NODELAY). Concurrent clients run in separate processes (fork), so no client's timings
-are stretched by another holding the Python interpreter lock.
+Standard library only. The clients that measure are bench/loadgen.rs (built as the example
+`loadgen`): one thread and one keep-alive HTTP/1.1 connection each, so that the load
+generator takes little of the CPUs the server and PostgreSQL share.
 
 Phases:
-  reads        GET /api/v1/cases/{id} over random seeded cases, and three filtered lists
-               (state + category, full-text q, overdue): each first by one client in
-               sequence, then by N concurrent clients, for a fixed duration
+  reads        GET /api/v1/cases/{id} over random seeded cases, and four filtered lists
+               (state + category, full-text q for a common and a rare word, overdue): each
+               first by one client in sequence, then by N concurrent clients, for a fixed
+               duration
   (pools)      the transition pools are seeded (bench/casework/seed_pools.sql) after the reads
   transitions  rounds of phases in mirrored order (API, then pgbench running the bare write
                path, the server's transaction, every statement the server sends; then the
                same backwards), each after VACUUM ANALYZE and CHECKPOINT: N clients for a
                fixed duration, each moving its own intake cases to assessment, each once.
-               The API's clients are bench/loadgen.rs (built as the example `loadgen`).
 
 Only loopback targets are accepted.
 """
@@ -27,10 +27,8 @@ import http.client
 import ipaddress
 import json
 import math
-import multiprocessing as mp
 import os
 import platform
-import random
 import re
 import resource
 import socket
@@ -237,79 +235,34 @@ def summarise_ms(seconds: list[float]) -> dict:
 # --------------------------------------------------------------------------- reads
 
 
-def _read_loop(client: Client, paths: list[str], rng: random.Random, deadline: float):
-    statuses: Counter = Counter()
-    latencies: list[float] = []
-    last_end = time.perf_counter()
-    while time.perf_counter() < deadline:
-        status, _, elapsed = client.request("GET", rng.choice(paths))
-        last_end = time.perf_counter()
-        statuses[status] += 1
-        latencies.append(elapsed)
-    return statuses, latencies, last_end
-
-
-def _reader_process(host, port, token, paths, seed, start_at, deadline, conn):
-    try:
-        client = Client(host, port, token)
-        # Connect before the start line so connection set-up is not timed.
-        client.request("GET", paths[0])
-        while time.perf_counter() < start_at:
-            time.sleep(0.001)
-        statuses, latencies, last_end = _read_loop(client, paths, random.Random(seed), deadline)
-        client.close()
-        conn.send({"statuses": dict(statuses), "latencies": latencies, "last_end": last_end})
-    except Exception as e:  # report, do not hang the parent
-        conn.send({"error": repr(e)})
-    finally:
-        conn.close()
-
-
-def read_phase(host, port, token, paths, clients, duration, warmup, seed, server_pid) -> dict:
-    """`clients` == 1: sequential in this process; otherwise one process per client."""
-    meter = None
-    if clients == 1:
-        client = Client(host, port, token)
-        rng = random.Random(seed)
-        for _ in range(warmup):
-            client.request("GET", rng.choice(paths))
+def read_phase(args, host, port, token, paths, clients, duration, warmup, seed, server_pid) -> dict:
+    """`clients` clients GET paths picked at random from `paths` for `duration` seconds, after
+    `warmup` requests each. The clients are bench/loadgen.rs (one thread and one keep-alive
+    connection each), as for the transitions: Python clients took about 0.2 ms of CPU a
+    request, and eight processes of them, from the two CPUs the server and PostgreSQL share."""
+    with tempfile.TemporaryDirectory(prefix="probity-bench-") as tmp:
+        paths_file = os.path.join(tmp, "paths")
+        token_file = os.path.join(tmp, "token")
+        with open(paths_file, "w") as f:
+            f.writelines(f"{p}\n" for p in paths)
+        fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(token)
+        cmd = [args.loadgen, "reads", "--addr", f"{host}:{port}", "--token-file", token_file,
+               "--paths", paths_file, "--clients", str(clients), "--duration", str(duration),
+               "--warmup", str(warmup), "--seed", str(seed)]
         meter = CpuMeter(server_pid)
-        start = time.perf_counter()
-        statuses, latencies, last_end = _read_loop(client, paths, rng, start + duration)
-        client.close()
-        wall = last_end - start
-    else:
-        ctx = mp.get_context("fork")
-        start = time.perf_counter() + 0.5
-        deadline = start + duration
-        procs, pipes = [], []
-        for i in range(clients):
-            parent, child = ctx.Pipe(duplex=False)
-            p = ctx.Process(target=_reader_process,
-                            args=(host, port, token, paths, seed * 1000 + i, start, deadline, child),
-                            daemon=True)
-            p.start()
-            child.close()
-            procs.append(p)
-            pipes.append(parent)
-        # Started after the fork: the meter's sampling thread must not be running at fork time.
-        meter = CpuMeter(server_pid)
-        statuses, latencies, last_end = Counter(), [], start
-        for p, pipe in zip(procs, pipes):
-            if not pipe.poll(duration + TIMEOUT_S + 10):
-                raise RuntimeError("a reader process did not report")
-            r = pipe.recv()
-            p.join(5)
-            if "error" in r:
-                raise RuntimeError(f"a reader process failed: {r['error']}")
-            statuses.update({int(k): v for k, v in r["statuses"].items()})
-            latencies.extend(r["latencies"])
-            last_end = max(last_end, r["last_end"])
-        wall = last_end - start
-    cpu = meter.stop()
+        r = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        cpu = meter.stop()
+    if r.returncode != 0:
+        raise RuntimeError(f"loadgen failed (exit {r.returncode}): {r.stderr.strip()}")
+    out = json.loads(r.stdout)
+    statuses = Counter({int(k): v for k, v in out["statuses"].items()})
+    wall = out["wall_s"]
     total = sum(statuses.values())
     ok = statuses.get(200, 0)
     return {
+        "client": "bench/loadgen.rs",
         "clients": clients,
         "duration_s": duration,
         "wall_s": wall,
@@ -319,7 +272,7 @@ def read_phase(host, port, token, paths, clients, duration, warmup, seed, server
         "status_counts": status_counts(statuses),
         "requests_per_s": total / wall if wall > 0 else 0.0,
         # Every response, whatever its status, so a fast error cannot flatter the figures.
-        "latency": summarise_ms(latencies),
+        "latency": summarise_ms(out["latencies_s"]),
         "cpu": cpu,
     }
 
@@ -686,12 +639,12 @@ def main() -> int:
             entry["items"] = len(page.get("items", []))
             entry["more"] = page.get("next_cursor") is not None
         print(f"reads: {label}: 1 client for {args.seq_duration:.0f} s ...", file=sys.stderr, flush=True)
-        entry["sequential"] = read_phase(host, port, token, paths, 1, args.seq_duration, args.warmup,
-                                         seed=n + 1, server_pid=args.server_pid)
+        entry["sequential"] = read_phase(args, host, port, token, paths, 1, args.seq_duration,
+                                         args.warmup, seed=n + 1, server_pid=args.server_pid)
         time.sleep(0.5)
         print(f"reads: {label}: {args.clients} clients for {args.duration:.0f} s ...", file=sys.stderr, flush=True)
-        entry["concurrent"] = read_phase(host, port, token, paths, args.clients, args.duration, 0,
-                                         seed=n + 101, server_pid=args.server_pid)
+        entry["concurrent"] = read_phase(args, host, port, token, paths, args.clients, args.duration,
+                                         0, seed=n + 101, server_pid=args.server_pid)
         results["reads"].append(entry)
         time.sleep(0.5)
 

@@ -3,8 +3,10 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use diesel::dsl::sql;
+use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
 use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{Bool, Uuid as SqlUuid};
 use uuid::Uuid;
 
@@ -341,6 +343,55 @@ pub struct CaseFilter {
     pub now: DateTime<Utc>,
 }
 
+/// `cases.id IN (the ids probity_search_cases finds)`: fixed text with bound values, not an
+/// SQL literal, so that a list that searches is prepared once per connection like any other
+/// (diesel never caches a statement holding a literal: each would be parsed and planned again
+/// on every request, which under load shows as a long tail of slow searches).
+struct SearchMatches {
+    text: String,
+    sort: &'static str,
+    descending: bool,
+    after_at: Option<DateTime<Utc>>,
+    after_id: Option<Uuid>,
+    limit: Option<i32>,
+}
+
+impl QueryFragment<Pg> for SearchMatches {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        use diesel::sql_types::{Int4, Nullable, Text, Timestamptz};
+        out.push_sql("cases.id IN (SELECT probity_search_cases(websearch_to_tsquery('english', ");
+        out.push_bind_param::<Text, _>(&self.text)?;
+        out.push_sql("), ");
+        out.push_bind_param::<Text, _>(&self.sort)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Bool, _>(&self.descending)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Timestamptz>, _>(&self.after_at)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<SqlUuid>, _>(&self.after_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<Int4>, _>(&self.limit)?;
+        out.push_sql("))");
+        Ok(())
+    }
+}
+
+impl Expression for SearchMatches {
+    type SqlType = Bool;
+}
+
+impl AppearsOnTable<cases::table> for SearchMatches {}
+impl SelectableExpression<cases::table> for SearchMatches {}
+
+impl<GB> ValidGrouping<GB> for SearchMatches {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
+impl QueryId for SearchMatches {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
 impl CaseFilter {
     /// Whether the text is the list's only filter, so that the search can stop at the page:
     /// with another filter it must find every match, for the filter to choose among them.
@@ -381,7 +432,7 @@ impl CaseFilter {
 
 /// The visible cases matching `f`, one page (plus one row to tell whether more follow).
 pub fn list(conn: &mut PgConnection, viewer: &Viewer, f: &CaseFilter) -> QueryResult<Vec<CaseRow>> {
-    use diesel::sql_types::{Int4, Nullable, Text, Timestamptz};
+    use diesel::sql_types::{Int4, Text, Timestamptz};
     let mut q = cases::table
         .filter(cases_visible_to(viewer, Purpose::Content))
         .select(CaseRow::as_select())
@@ -453,26 +504,16 @@ pub fn list(conn: &mut PgConnection, viewer: &Viewer, f: &CaseFilter) -> QueryRe
         // keeps only the cases the caller's rule shows (installed by `auth::access::wall`). It
         // stops at the page when nothing else filters the list.
         let (after_at, after_id) = f.after.unzip();
-        q = q.filter(
-            sql::<Bool>(
-                "cases.id IN (SELECT probity_search_cases(websearch_to_tsquery('english', ",
-            )
-            .bind::<Text, _>(text.clone())
-            .sql("), ")
-            .bind::<Text, _>(f.sort.column())
-            .sql(", ")
-            .bind::<Bool, _>(f.descending)
-            .sql(", ")
-            .bind::<Nullable<Timestamptz>, _>(after_at)
-            .sql(", ")
-            .bind::<Nullable<SqlUuid>, _>(after_id)
-            .sql(", ")
-            .bind::<Nullable<Int4>, _>(
-                f.text_only()
-                    .then(|| i32::try_from(f.limit).unwrap_or(i32::MAX)),
-            )
-            .sql("))"),
-        );
+        q = q.filter(SearchMatches {
+            text: text.clone(),
+            sort: f.sort.column(),
+            descending: f.descending,
+            after_at,
+            after_id,
+            limit: f
+                .text_only()
+                .then(|| i32::try_from(f.limit).unwrap_or(i32::MAX)),
+        });
     }
     macro_rules! keyset {
         ($col:expr) => {{
