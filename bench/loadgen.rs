@@ -174,25 +174,30 @@ struct Tally {
     error: Option<String>,
 }
 
-fn transitions(o: Options) -> Result<String, String> {
-    let per = o.cases.len() / o.clients;
-    let body = format!(r#"{{"to":"{}","reason":"bench"}}"#, o.to);
+/// Runs `clients` threads, each with a connection of its own: `prepare` (untimed) before the
+/// common start, then `work` until the deadline. Returns their tallies and the start.
+fn run_clients<P, W>(
+    clients: usize,
+    addr: &str,
+    duration: Duration,
+    prepare: P,
+    work: W,
+) -> Result<(Vec<Tally>, Instant), String>
+where
+    P: Fn(usize, &mut Connection) -> Result<(), String> + Send + Sync + 'static,
+    W: Fn(usize, &mut Connection, Instant, &mut Tally) + Send + Sync + 'static,
+{
+    let (prepare, work) = (Arc::new(prepare), Arc::new(work));
     // Every client connects and warms up, then all start together.
-    let barrier = Arc::new(Barrier::new(o.clients + 1));
+    let barrier = Arc::new(Barrier::new(clients + 1));
     let start_cell = Arc::new(std::sync::OnceLock::<Instant>::new());
     let mut handles = Vec::new();
-    for slice in o.cases.chunks(per).take(o.clients) {
-        let (slice, addr, token, body) = (
-            slice.to_vec(),
-            o.addr.clone(),
-            o.token.clone(),
-            body.clone(),
-        );
-        let (barrier, start_cell, duration) = (barrier.clone(), start_cell.clone(), o.duration);
+    for i in 0..clients {
+        let (addr, prepare, work) = (addr.to_owned(), prepare.clone(), work.clone());
+        let (barrier, start_cell) = (barrier.clone(), start_cell.clone());
         handles.push(std::thread::spawn(move || {
             let mut tally = Tally::default();
-            let connected = Connection::open(&addr)
-                .and_then(|mut c| c.send("GET", "/readyz", &[], None).map(|_| c));
+            let connected = Connection::open(&addr).and_then(|mut c| prepare(i, &mut c).map(|_| c));
             barrier.wait();
             let mut conn = match connected {
                 Ok(c) => c,
@@ -203,34 +208,7 @@ fn transitions(o: Options) -> Result<String, String> {
             };
             let start = start_cell.get().copied().unwrap_or_else(Instant::now);
             std::thread::sleep(start.saturating_duration_since(Instant::now()));
-            let deadline = start + duration;
-            let auth = format!("Bearer {token}");
-            let mut used = 0;
-            for (id, version) in &slice {
-                if Instant::now() >= deadline {
-                    break;
-                }
-                let path = format!("/api/v1/cases/{id}/transitions");
-                let if_match = format!("\"{version}\"");
-                let headers = [
-                    ("Authorization", auth.as_str()),
-                    ("If-Match", if_match.as_str()),
-                ];
-                let t0 = Instant::now();
-                let status = match conn.send("POST", &path, &headers, Some(body.as_bytes())) {
-                    Ok(s) => s,
-                    Err(e) => {
-                        tally.error = Some(e);
-                        break;
-                    }
-                };
-                let t1 = Instant::now();
-                tally.latencies.push((t1 - t0).as_secs_f64());
-                tally.last_end = Some(t1);
-                *tally.statuses.entry(status).or_default() += 1;
-                used += 1;
-            }
-            tally.exhausted = used == slice.len() && Instant::now() < deadline;
+            work(i, &mut conn, start + duration, &mut tally);
             tally
         }));
     }
@@ -244,6 +222,65 @@ fn transitions(o: Options) -> Result<String, String> {
     if let Some(e) = tallies.iter().find_map(|t| t.error.clone()) {
         return Err(format!("a client failed: {e}"));
     }
+    Ok((tallies, start))
+}
+
+/// Sends one request and counts it (its status and latency) in `tally`; false on an error.
+fn timed(
+    conn: &mut Connection,
+    tally: &mut Tally,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> bool {
+    let t0 = Instant::now();
+    match conn.send(method, path, headers, body) {
+        Ok(status) => {
+            let t1 = Instant::now();
+            tally.latencies.push((t1 - t0).as_secs_f64());
+            tally.last_end = Some(t1);
+            *tally.statuses.entry(status).or_default() += 1;
+            true
+        }
+        Err(e) => {
+            tally.error = Some(e);
+            false
+        }
+    }
+}
+
+fn transitions(o: Options) -> Result<String, String> {
+    let per = o.cases.len() / o.clients;
+    let body = format!(r#"{{"to":"{}","reason":"bench"}}"#, o.to);
+    let auth = format!("Bearer {}", o.token);
+    let cases = Arc::new(o.cases);
+    let (tallies, start) = run_clients(
+        o.clients,
+        &o.addr,
+        o.duration,
+        |_, c| c.send("GET", "/readyz", &[], None).map(|_| ()),
+        move |i, conn, deadline, tally| {
+            let slice = &cases[i * per..(i + 1) * per];
+            let mut used = 0;
+            for (id, version) in slice {
+                if Instant::now() >= deadline {
+                    break;
+                }
+                let path = format!("/api/v1/cases/{id}/transitions");
+                let if_match = format!("\"{version}\"");
+                let headers = [
+                    ("Authorization", auth.as_str()),
+                    ("If-Match", if_match.as_str()),
+                ];
+                if !timed(conn, tally, "POST", &path, &headers, Some(body.as_bytes())) {
+                    break;
+                }
+                used += 1;
+            }
+            tally.exhausted = used == slice.len() && Instant::now() < deadline;
+        },
+    )?;
     Ok(report(&tallies, start, per))
 }
 
@@ -264,65 +301,39 @@ impl Rng {
 }
 
 fn reads(o: ReadOptions) -> Result<String, String> {
-    let barrier = Arc::new(Barrier::new(o.clients + 1));
-    let start_cell = Arc::new(std::sync::OnceLock::<Instant>::new());
+    let auth = Arc::new(format!("Bearer {}", o.token));
     let paths = Arc::new(o.paths);
-    let mut handles = Vec::new();
-    for i in 0..o.clients {
-        let (paths, addr, token) = (paths.clone(), o.addr.clone(), o.token.clone());
-        let (barrier, start_cell, duration, warmup) =
-            (barrier.clone(), start_cell.clone(), o.duration, o.warmup);
-        let mut rng = Rng::new(o.seed * 1000 + i as u64);
-        handles.push(std::thread::spawn(move || {
-            let mut tally = Tally::default();
-            let auth = format!("Bearer {token}");
+    let (seed, warmup) = (o.seed, o.warmup);
+    let (warm_paths, warm_auth) = (paths.clone(), auth.clone());
+    let (tallies, start) = run_clients(
+        o.clients,
+        &o.addr,
+        o.duration,
+        // At least one request before the start: connection set-up is not timed.
+        move |i, c| {
+            let mut rng = Rng::new(seed * 1000 + 500 + i as u64);
+            let headers = [("Authorization", warm_auth.as_str())];
+            for _ in 0..warmup.max(1) {
+                c.send(
+                    "GET",
+                    &warm_paths[rng.below(warm_paths.len())],
+                    &headers,
+                    None,
+                )?;
+            }
+            Ok(())
+        },
+        move |i, conn, deadline, tally| {
+            let mut rng = Rng::new(seed * 1000 + i as u64);
             let headers = [("Authorization", auth.as_str())];
-            // Connected and warmed up before the start line: neither is timed.
-            let connected = Connection::open(&addr).and_then(|mut c| {
-                for _ in 0..warmup.max(1) {
-                    c.send("GET", &paths[rng.below(paths.len())], &headers, None)?;
-                }
-                Ok(c)
-            });
-            barrier.wait();
-            let mut conn = match connected {
-                Ok(c) => c,
-                Err(e) => {
-                    tally.error = Some(e);
-                    return tally;
-                }
-            };
-            let start = start_cell.get().copied().unwrap_or_else(Instant::now);
-            std::thread::sleep(start.saturating_duration_since(Instant::now()));
-            let deadline = start + duration;
             while Instant::now() < deadline {
                 let path = &paths[rng.below(paths.len())];
-                let t0 = Instant::now();
-                let status = match conn.send("GET", path, &headers, None) {
-                    Ok(s) => s,
-                    Err(e) => {
-                        tally.error = Some(e);
-                        break;
-                    }
-                };
-                let t1 = Instant::now();
-                tally.latencies.push((t1 - t0).as_secs_f64());
-                tally.last_end = Some(t1);
-                *tally.statuses.entry(status).or_default() += 1;
+                if !timed(conn, tally, "GET", path, &headers, None) {
+                    break;
+                }
             }
-            tally
-        }));
-    }
-    let start = Instant::now() + Duration::from_millis(200);
-    let _ = start_cell.set(start);
-    barrier.wait();
-    let tallies: Vec<Tally> = handles
-        .into_iter()
-        .map(|h| h.join().map_err(|_| "a client thread panicked".to_owned()))
-        .collect::<Result<_, _>>()?;
-    if let Some(e) = tallies.iter().find_map(|t| t.error.clone()) {
-        return Err(format!("a client failed: {e}"));
-    }
+        },
+    )?;
     Ok(report(&tallies, start, 0))
 }
 

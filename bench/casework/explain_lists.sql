@@ -53,29 +53,20 @@ SELECT set_config('role', 'probity_supervisor', true), set_config('probity.user_
 
 \set title '==== GET /api/v1/cases?q=' :q '&limit=50 (the text alone: the search stops at the page)'
 \echo :title
-SELECT "cases"."id", "cases"."reference", "cases"."title", "cases"."summary", "cases"."source", "cases"."category", "cases"."received_at", "cases"."came_to_attention_at", "cases"."state", "cases"."suspended_from", "cases"."closure_reason", "cases"."restricted", "cases"."assigned_investigator_id", "cases"."created_by", "cases"."flagged", "cases"."flag_reasons", "cases"."version", "cases"."created_at", "cases"."updated_at"
-FROM "cases"
-WHERE (((NOT cases.restricted OR cases.assigned_investigator_id = :'me' OR EXISTS (SELECT 1 FROM probity_caller_memberships vm WHERE vm.case_id = cases.id AND vm.user_id = :'me' OFFSET 0))
-         AND NOT COALESCE(cases.id = ANY ((SELECT CASE WHEN :'me'::uuid = (SELECT current_setting('probity.user_id')::uuid) THEN (SELECT array_agg(case_id) FROM probity_caller_conflicts) ELSE probity_not_the_caller() END)::uuid[]), FALSE))
-       AND cases.id IN (SELECT probity_search_cases(websearch_to_tsquery('english', :'q'), 'received_at', true, NULL, NULL, 51)))
-ORDER BY "cases"."received_at" DESC, "cases"."id" DESC LIMIT 51 \g /dev/null
+\set term :q
+\set state_filter TRUE
+\set page 51
+\ir explain_search.sql
 
 \set title '==== GET /api/v1/cases?q=' :q_rare '&limit=50'
 \echo :title
-SELECT "cases"."id", "cases"."reference", "cases"."title", "cases"."summary", "cases"."source", "cases"."category", "cases"."received_at", "cases"."came_to_attention_at", "cases"."state", "cases"."suspended_from", "cases"."closure_reason", "cases"."restricted", "cases"."assigned_investigator_id", "cases"."created_by", "cases"."flagged", "cases"."flag_reasons", "cases"."version", "cases"."created_at", "cases"."updated_at"
-FROM "cases"
-WHERE (((NOT cases.restricted OR cases.assigned_investigator_id = :'me' OR EXISTS (SELECT 1 FROM probity_caller_memberships vm WHERE vm.case_id = cases.id AND vm.user_id = :'me' OFFSET 0))
-         AND NOT COALESCE(cases.id = ANY ((SELECT CASE WHEN :'me'::uuid = (SELECT current_setting('probity.user_id')::uuid) THEN (SELECT array_agg(case_id) FROM probity_caller_conflicts) ELSE probity_not_the_caller() END)::uuid[]), FALSE))
-       AND cases.id IN (SELECT probity_search_cases(websearch_to_tsquery('english', :'q_rare'), 'received_at', true, NULL, NULL, 51)))
-ORDER BY "cases"."received_at" DESC, "cases"."id" DESC LIMIT 51 \g /dev/null
+\set term :q_rare
+\ir explain_search.sql
 
 \set title '==== GET /api/v1/cases?q=' :q '&state=investigation&limit=50 (not timed: with another filter the search finds every match)'
 \echo :title
-SELECT "cases"."id", "cases"."reference", "cases"."title", "cases"."summary", "cases"."source", "cases"."category", "cases"."received_at", "cases"."came_to_attention_at", "cases"."state", "cases"."suspended_from", "cases"."closure_reason", "cases"."restricted", "cases"."assigned_investigator_id", "cases"."created_by", "cases"."flagged", "cases"."flag_reasons", "cases"."version", "cases"."created_at", "cases"."updated_at"
-FROM "cases"
-WHERE (((NOT cases.restricted OR cases.assigned_investigator_id = :'me' OR EXISTS (SELECT 1 FROM probity_caller_memberships vm WHERE vm.case_id = cases.id AND vm.user_id = :'me' OFFSET 0))
-         AND NOT COALESCE(cases.id = ANY ((SELECT CASE WHEN :'me'::uuid = (SELECT current_setting('probity.user_id')::uuid) THEN (SELECT array_agg(case_id) FROM probity_caller_conflicts) ELSE probity_not_the_caller() END)::uuid[]), FALSE))
-       AND ("cases"."state" = 'investigation')
-       AND cases.id IN (SELECT probity_search_cases(websearch_to_tsquery('english', :'q'), 'received_at', true, NULL, NULL, NULL)))
-ORDER BY "cases"."received_at" DESC, "cases"."id" DESC LIMIT 51 \g /dev/null
+\set term :q
+\set state_filter '("cases"."state" = \'investigation\')'
+\set page NULL
+\ir explain_search.sql
 ROLLBACK;

@@ -235,28 +235,36 @@ def summarise_ms(seconds: list[float]) -> dict:
 # --------------------------------------------------------------------------- reads
 
 
-def read_phase(args, host, port, token, paths, clients, duration, warmup, seed, server_pid) -> dict:
-    """`clients` clients GET paths picked at random from `paths` for `duration` seconds, after
-    `warmup` requests each. The clients are bench/loadgen.rs (one thread and one keep-alive
-    connection each), as for the transitions: Python clients took about 0.2 ms of CPU a
-    request, and eight processes of them, from the two CPUs the server and PostgreSQL share."""
+def run_loadgen(args, mode: str, host, port, token: str, list_flag: str, lines: list[str],
+                extra: list[str], server_pid) -> tuple[dict, dict]:
+    """Runs bench/loadgen.rs `mode` with the token and `lines` (one per line, as `--list_flag`)
+    in files of their own; returns what it printed and the CPU used meanwhile."""
     with tempfile.TemporaryDirectory(prefix="probity-bench-") as tmp:
-        paths_file = os.path.join(tmp, "paths")
+        lines_file = os.path.join(tmp, list_flag)
         token_file = os.path.join(tmp, "token")
-        with open(paths_file, "w") as f:
-            f.writelines(f"{p}\n" for p in paths)
+        with open(lines_file, "w") as f:
+            f.writelines(f"{line}\n" for line in lines)
         fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(token)
-        cmd = [args.loadgen, "reads", "--addr", f"{host}:{port}", "--token-file", token_file,
-               "--paths", paths_file, "--clients", str(clients), "--duration", str(duration),
-               "--warmup", str(warmup), "--seed", str(seed)]
+        cmd = [args.loadgen, mode, "--addr", f"{host}:{port}", "--token-file", token_file,
+               f"--{list_flag}", lines_file, *extra]
         meter = CpuMeter(server_pid)
         r = subprocess.run(cmd, capture_output=True, text=True, check=False)
         cpu = meter.stop()
     if r.returncode != 0:
         raise RuntimeError(f"loadgen failed (exit {r.returncode}): {r.stderr.strip()}")
-    out = json.loads(r.stdout)
+    return json.loads(r.stdout), cpu
+
+
+def read_phase(args, host, port, token, paths, clients, duration, warmup, seed, server_pid) -> dict:
+    """`clients` clients GET paths picked at random from `paths` for `duration` seconds, after
+    `warmup` requests each. The clients are bench/loadgen.rs (one thread and one keep-alive
+    connection each), as for the transitions: Python clients took about 0.2 ms of CPU a
+    request, and eight processes of them, from the two CPUs the server and PostgreSQL share."""
+    out, cpu = run_loadgen(args, "reads", host, port, token, "paths", paths,
+                           ["--clients", str(clients), "--duration", str(duration),
+                            "--warmup", str(warmup), "--seed", str(seed)], server_pid)
     statuses = Counter({int(k): v for k, v in out["statuses"].items()})
     wall = out["wall_s"]
     total = sum(statuses.values())
@@ -294,22 +302,9 @@ def api_transitions(args, host, port, token, pool, server_pid) -> dict:
     is C."""
     clients, duration = args.clients, args.transition_duration
     per = len(pool) // clients
-    with tempfile.TemporaryDirectory(prefix="probity-bench-") as tmp:
-        cases_file = os.path.join(tmp, "cases")
-        token_file = os.path.join(tmp, "token")
-        with open(cases_file, "w") as f:
-            f.writelines(f"{case_id} {version}\n" for case_id, version in pool)
-        fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(token)
-        cmd = [args.loadgen, "transitions", "--addr", f"{host}:{port}", "--token-file", token_file,
-               "--cases", cases_file, "--clients", str(clients), "--duration", str(duration)]
-        meter = CpuMeter(server_pid)
-        r = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        cpu = meter.stop()
-    if r.returncode != 0:
-        raise RuntimeError(f"loadgen failed (exit {r.returncode}): {r.stderr.strip()}")
-    out = json.loads(r.stdout)
+    out, cpu = run_loadgen(args, "transitions", host, port, token, "cases",
+                           [f"{case_id} {version}" for case_id, version in pool],
+                           ["--clients", str(clients), "--duration", str(duration)], server_pid)
     statuses = Counter({int(k): v for k, v in out["statuses"].items()})
     wall = out["wall_s"]
     ok = statuses.get(200, 0)

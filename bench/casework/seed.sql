@@ -14,60 +14,8 @@
 BEGIN;
 SELECT setseed(0.4242);
 
--- Vocabularies. Places and surnames are what a search typically asks for.
-CREATE TEMP TABLE w ON COMMIT DROP AS SELECT
-    ARRAY['Ashford','Barnet','Bexley','Bromley','Camden','Canterbury','Chatham','Croydon',
-          'Dartford','Deal','Dover','Ealing','Enfield','Faversham','Folkestone','Gillingham',
-          'Gravesend','Greenwich','Hackney','Harrow','Hastings','Hythe','Islington','Lambeth',
-          'Lewisham','Maidstone','Margate','Merton','Newham','Orpington','Ramsgate','Redbridge',
-          'Rochester','Sevenoaks','Sheerness','Sidcup','Sittingbourne','Southwark','Swanley',
-          'Tonbridge','Wandsworth','Whitstable','Woolwich','Hounslow','Hillingdon','Havering',
-          'Kingston','Richmond','Sutton','Brent'] AS places,
-    ARRAY['Smith','Jones','Taylor','Brown','Williams','Wilson','Johnson','Davies','Robinson',
-          'Wright','Thompson','Evans','Walker','White','Roberts','Green','Hall','Wood','Jackson',
-          'Clarke','Patel','Khan','Lewis','James','Phillips','Mason','Mitchell','Rose','Davis',
-          'Rodriguez','Cox','Alexander','Morris','Ward','Turner','Hughes','Edwards','Collins',
-          'Stewart','Morgan','Bell','Murphy','Bailey','Cooper','Richardson','Howard','Kelly',
-          'Price','Barnes','Fisher','Henderson','Coleman','Simmons','Patterson','Jordan',
-          'Reynolds','Hamilton','Graham','Kim','Gonzales','Wallace','Cole','West','Owen',
-          'Gibson','Ellis','Harvey','Holmes','Kennedy','Lloyd','Marshall','Palmer','Mills',
-          'Nicholson','Pearson','Russell','Spencer','Webb','Hunt','Knight','Fox','Grant',
-          'Holloway','Lawrence','Mann','Newton','Osborne','Pritchard','Quinn','Saunders',
-          'Tucker','Underwood','Vaughan','Watts','Yates','Ahmed','Begum','Chowdhury','Okafor',
-          'Nowak'] AS surnames,
-    ARRAY['Alex','Sam','Chris','Jo','Lee','Jamie','Kim','Pat','Robin','Sasha','Taylor',
-          'Morgan','Casey','Jordan','Charlie','Frankie','Ashley','Dana','Jess','Max'] AS forenames,
-    ARRAY['PC','PC','PC','PC','PC','DC','PS','DS','Insp','DI','CI','Supt','Police Staff'] AS ranks,
-    ARRAY['Kent','Kent','Kent','Kent','Kent','Kent','Kent','Kent','Metropolitan','Essex',
-          'Sussex','Surrey'] AS forces,
-    ARRAY['apsp','other_abuse_of_position','corruption','discrimination','discrimination',
-          'use_of_force','use_of_force','dishonesty','dishonesty','other'] AS categories,
-    ARRAY['public_report','public_report','public_report','public_report','public_report',
-          'public_report','public_report','internal_referral','internal_referral',
-          'internal_referral','internal_referral','internal_referral','intelligence',
-          'intelligence','intelligence','anonymous','anonymous','iopc','other_force','other']
-          AS sources,
-    ARRAY['honesty_and_integrity','authority_respect_and_courtesy','equality_and_diversity',
-          'use_of_force','orders_and_instructions','duties_and_responsibilities',
-          'confidentiality','fitness_for_work','discreditable_conduct',
-          'challenging_and_reporting_improper_conduct'] AS standards,
-    ARRAY['during a stop and search','at a domestic incident','in the custody suite',
-          'while off duty','on social media','during a roads policing stop',
-          'at a public order event','while handling a missing person report',
-          'in messages to a member of the public','during an arrest',
-          'when recording a crime report','in the station front office'] AS settings,
-    ARRAY['Complaint that the officer was rude and dismissive',
-          'Allegation of excessive force used',
-          'Report that police systems were searched without a policing purpose',
-          'Concern that a vulnerable victim was contacted for a personal relationship',
-          'Allegation that property seized was not recorded',
-          'Complaint of discriminatory language',
-          'Referral about undeclared business interests',
-          'Allegation that a statement was altered',
-          'Concern about repeated lateness and missed appointments',
-          'Report of a gift accepted from a licensee',
-          'Complaint that an investigation was not progressed',
-          'Allegation of inappropriate messages to a colleague'] AS openings;
+-- Vocabularies: places, names, ranks, forces, categories, sources, standards, settings.
+\ir vocabulary.sql
 
 -- Subjects: about one per three cases.
 INSERT INTO subjects (id, force, collar_number, name, rank, flagged, flag_reasons, version,

@@ -18,26 +18,8 @@
 BEGIN;
 SELECT setseed(0.2020);
 
+\ir vocabulary.sql
 CREATE TEMP TABLE lw ON COMMIT DROP AS SELECT
-    ARRAY['Ashford','Barnet','Bexley','Bromley','Camden','Canterbury','Chatham','Croydon',
-          'Dartford','Deal','Dover','Ealing','Enfield','Faversham','Folkestone','Gillingham',
-          'Gravesend','Greenwich','Hackney','Harrow','Hastings','Hythe','Islington','Lambeth',
-          'Lewisham','Maidstone','Margate','Merton','Newham','Orpington','Ramsgate','Redbridge',
-          'Rochester','Sevenoaks','Sheerness','Sidcup','Sittingbourne','Southwark','Swanley',
-          'Tonbridge','Wandsworth','Whitstable','Woolwich','Hounslow','Hillingdon','Havering',
-          'Kingston','Richmond','Sutton','Brent'] AS places,
-    ARRAY['Smith','Jones','Taylor','Brown','Williams','Wilson','Johnson','Davies','Robinson',
-          'Wright','Thompson','Evans','Walker','White','Roberts','Green','Hall','Wood','Jackson',
-          'Clarke','Patel','Khan','Lewis','James','Phillips','Mason','Mitchell','Rose','Davis',
-          'Cox','Morris','Ward','Turner','Hughes','Edwards','Collins','Stewart','Morgan','Bell',
-          'Murphy','Bailey','Cooper','Kelly','Price','Barnes','Fisher','Okafor','Nowak'] AS surnames,
-    ARRAY['Alex','Sam','Chris','Jo','Lee','Jamie','Kim','Pat','Robin','Sasha','Taylor',
-          'Morgan','Casey','Jordan','Charlie','Frankie','Ashley','Dana','Jess','Max'] AS forenames,
-    ARRAY['during a stop and search','at a domestic incident','in the custody suite',
-          'while off duty','on social media','during a roads policing stop',
-          'at a public order event','while handling a missing person report',
-          'in messages to a member of the public','during an arrest',
-          'when recording a crime report','in the station front office'] AS settings,
     ARRAY['Monday','Tuesday','Wednesday','Thursday','Friday','Saturday','Sunday'] AS days,
     ARRAY['January','February','March','April','May','June','July','August','September',
           'October','November','December'] AS months,
@@ -93,17 +75,17 @@ SELECT n, case_id, left(cut, length(cut) - strpos(reverse(cut), '.') + 1) AS des
 FROM (SELECT n, case_id, left(body, 20000) AS cut FROM (
     SELECT lc.n, lc.case_id,
            string_agg(format(lw.sentences[1 + floor(random() * array_length(lw.sentences, 1))::int],
-                             lw.places[1 + floor(random() * array_length(lw.places, 1))::int],
-                             lw.forenames[1 + floor(random() * array_length(lw.forenames, 1))::int] || ' ' ||
-                                 lw.surnames[1 + floor(random() * array_length(lw.surnames, 1))::int],
-                             lw.settings[1 + floor(random() * array_length(lw.settings, 1))::int],
-                             lw.places[1 + floor(random() * array_length(lw.places, 1))::int],
+                             w.places[1 + floor(random() * array_length(w.places, 1))::int],
+                             w.forenames[1 + floor(random() * array_length(w.forenames, 1))::int] || ' ' ||
+                                 w.surnames[1 + floor(random() * array_length(w.surnames, 1))::int],
+                             w.settings[1 + floor(random() * array_length(w.settings, 1))::int],
+                             w.places[1 + floor(random() * array_length(w.places, 1))::int],
                              lpad((floor(random() * 24))::int::text, 2, '0') || ':' ||
                                  lpad((floor(random() * 60))::int::text, 2, '0'),
                              lw.days[1 + floor(random() * 7)::int],
                              lw.months[1 + floor(random() * 12)::int]),
                       ' ' ORDER BY s) AS body
-    FROM long_cases lc CROSS JOIN lw CROSS JOIN generate_series(1, 200) AS s
+    FROM long_cases lc CROSS JOIN w CROSS JOIN lw CROSS JOIN generate_series(1, 200) AS s
     GROUP BY lc.n, lc.case_id
 ) AS t) AS b;
 
