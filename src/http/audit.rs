@@ -102,6 +102,7 @@ pub struct AuditQuery {
     /// Events before this time (RFC 3339).
     pub to: Option<DateTime<Utc>>,
     /// `asc` (oldest first, the default) or `desc`.
+    #[param(inline)]
     pub order: Option<Order>,
     /// 1 to 500, default 50.
     pub limit: Option<i64>,
@@ -130,6 +131,7 @@ const AUDITOR_ONLY: &str = "`forbidden`: not an auditor";
 /// Events of a case whose trail the policy keeps from the caller (an auditor linked to one
 /// of its subjects) are not listed, whatever the filters.
 #[utoipa::path(
+    operation_id = "audit_list",
     tag = "audit",
     security(("bearer" = [])),
     params(AuditQuery),
@@ -180,6 +182,7 @@ pub async fn list_events(
 /// `ok` covers every chain; `first_broken` names only a break in a trail the caller may read
 /// (null if every break is elsewhere).
 #[utoipa::path(
+    operation_id = "audit_verify",
     tag = "audit",
     security(("bearer" = [])),
     responses(
@@ -217,6 +220,7 @@ pub async fn verify(
 /// A signed checkpoint of every chain's head. Keep it outside the database;
 /// `probity audit verify --checkpoint FILE` later proves nothing before it was cut or changed.
 #[utoipa::path(
+    operation_id = "audit_checkpoint",
     tag = "audit",
     security(("bearer" = [])),
     responses(

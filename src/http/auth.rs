@@ -31,6 +31,7 @@ pub struct RefreshRequest {
 /// password, an inactive and a locked account all get the same 401 body. Attempts are limited
 /// per client address (429).
 #[utoipa::path(
+    operation_id = "auth_login",
     tag = "auth",
     request_body = LoginRequest,
     responses(
@@ -58,6 +59,7 @@ pub async fn login(
 /// Exchange a refresh token for a new pair. Each refresh token works once; presenting one
 /// that was already used ends its whole session.
 #[utoipa::path(
+    operation_id = "auth_refresh",
     tag = "auth",
     request_body = RefreshRequest,
     responses(
@@ -77,6 +79,7 @@ pub async fn refresh(
 
 /// End the session the refresh token belongs to. Its access tokens stop working at once.
 #[utoipa::path(
+    operation_id = "auth_logout",
     tag = "auth",
     request_body = RefreshRequest,
     responses(

@@ -101,6 +101,7 @@ fn party_fields(body: PartyBody) -> ApiResult<PartyFields> {
 
 /// Add a party to a case.
 #[utoipa::path(
+    operation_id = "parties_add",
     tag = "parties",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case")),
@@ -133,6 +134,7 @@ pub async fn add_party(
 
 /// The parties of a case. The read is recorded (`parties.viewed`).
 #[utoipa::path(
+    operation_id = "parties_list",
     tag = "parties",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case")),
@@ -161,6 +163,7 @@ pub async fn list_parties(
 
 /// Change a party (the whole record is replaced). Needs `If-Match` with the party's ETag.
 #[utoipa::path(
+    operation_id = "parties_update",
     tag = "parties",
     security(("bearer" = [])),
     params(
@@ -256,6 +259,7 @@ fn allegation_fields(body: AllegationBody) -> ApiResult<AllegationFields> {
 /// Add an allegation against a subject. Flags the subject and the case if the subject has
 /// earlier allegations (the early warning).
 #[utoipa::path(
+    operation_id = "allegations_add",
     tag = "allegations",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case")),
@@ -297,6 +301,7 @@ pub async fn add_allegation(
 
 /// The allegations on a case.
 #[utoipa::path(
+    operation_id = "allegations_list",
     tag = "allegations",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case")),
@@ -325,6 +330,7 @@ pub async fn list_allegations(
 
 /// Change an allegation. Needs `If-Match` with the allegation's ETag.
 #[utoipa::path(
+    operation_id = "allegations_update",
     tag = "allegations",
     security(("bearer" = [])),
     params(
@@ -377,6 +383,7 @@ pub struct NoteBody {
 
 /// Append a note to the case log.
 #[utoipa::path(
+    operation_id = "notes_add",
     tag = "notes",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case")),
@@ -412,6 +419,7 @@ pub async fn add_note(
 
 /// The case log. The read is recorded (`notes.viewed`).
 #[utoipa::path(
+    operation_id = "notes_list",
     tag = "notes",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case")),
@@ -530,6 +538,7 @@ fn first_bad_field(
 /// Record a decision. A later decision of the same kind (for the same subject) supersedes
 /// the earlier; both stay.
 #[utoipa::path(
+    operation_id = "decisions_add",
     tag = "decisions",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case")),
@@ -562,6 +571,7 @@ pub async fn add_decision(
 
 /// Every decision on the case, oldest first, with `current` marking those not superseded.
 #[utoipa::path(
+    operation_id = "decisions_list",
     tag = "decisions",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case")),

@@ -165,7 +165,7 @@ pub struct ListCases {
     pub q: Option<String>,
     /// `received_at`, `-received_at` (default), `created_at`, `-created_at`, `updated_at`,
     /// `-updated_at`.
-    #[param(value_type = Option<String>)]
+    #[param(inline)]
     pub sort: Option<CaseSort>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
@@ -183,6 +183,7 @@ const PROBLEM: &str = "application/problem+json";
 
 /// Record a case.
 #[utoipa::path(
+    operation_id = "cases_create",
     tag = "cases",
     security(("bearer" = [])),
     request_body = CreateCase,
@@ -229,6 +230,7 @@ pub async fn create_case(
 
 /// Read a case. The read is recorded on the case's audit trail.
 #[utoipa::path(
+    operation_id = "cases_get",
     tag = "cases",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case")),
@@ -258,6 +260,7 @@ pub async fn get_case(
 
 /// Change a case's details. Needs `If-Match`.
 #[utoipa::path(
+    operation_id = "cases_update",
     tag = "cases",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case"), ("If-Match" = String, Header, description = "The ETag last read")),
@@ -319,6 +322,7 @@ pub async fn update_case(
 /// Find cases: filters, full-text search, sorting, cursor pagination. Only cases the caller
 /// may see are listed.
 #[utoipa::path(
+    operation_id = "cases_list",
     tag = "cases",
     security(("bearer" = [])),
     params(ListCases),
@@ -404,6 +408,7 @@ pub async fn list_cases(
 /// Move a case through the workflow. Needs `If-Match`. A refusal lists every unmet
 /// precondition by code.
 #[utoipa::path(
+    operation_id = "cases_transition",
     tag = "cases",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case"), ("If-Match" = String, Header, description = "The ETag last read")),
@@ -455,6 +460,7 @@ pub async fn transition(
 
 /// Assign the case to an investigator. Needs `If-Match`.
 #[utoipa::path(
+    operation_id = "cases_assign",
     tag = "cases",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case"), ("If-Match" = String, Header, description = "The ETag last read")),
@@ -488,6 +494,7 @@ pub async fn assign(
 
 /// Name the case's members (replacing the list). Needs `If-Match`.
 #[utoipa::path(
+    operation_id = "cases_set_members",
     tag = "cases",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case"), ("If-Match" = String, Header, description = "The ETag last read")),
@@ -528,6 +535,7 @@ pub async fn set_members(
 /// The case's audit trail, oldest first: the assigned investigator, supervisors who can see
 /// the case, and auditors.
 #[utoipa::path(
+    operation_id = "cases_audit",
     tag = "cases",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case"), CaseAuditQuery),

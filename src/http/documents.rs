@@ -141,6 +141,7 @@ fn meta_from(
 /// Upload a document: streamed to storage, hashed on the way in, its type detected from its
 /// bytes. Over the size limit: 413, and nothing is kept; an interrupted upload keeps nothing.
 #[utoipa::path(
+    operation_id = "documents_upload",
     tag = "documents",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case")),
@@ -317,6 +318,7 @@ pub struct ListDocuments {
 
 /// The case's documents (metadata).
 #[utoipa::path(
+    operation_id = "documents_list",
     tag = "documents",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case"), ListDocuments),
@@ -351,6 +353,7 @@ fn ids(path: &(String, String)) -> ApiResult<(Uuid, Uuid)> {
 
 /// One document's metadata.
 #[utoipa::path(
+    operation_id = "documents_get",
     tag = "documents",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case"), ("doc_id" = Uuid, Path, description = "The document")),
@@ -411,6 +414,7 @@ fn parse_range(header: Option<&str>, size: u64) -> Result<Option<(u64, u64)>, ()
 /// The document's bytes, as an attachment. `ETag` is the SHA-256; `Range` is honoured (one
 /// range). Every download is recorded in the chain of custody.
 #[utoipa::path(
+    operation_id = "documents_content",
     tag = "documents",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case"), ("doc_id" = Uuid, Path, description = "The document"),
@@ -510,6 +514,7 @@ pub struct WithdrawBody {
 
 /// Withdraw a document: hidden from lists, kept in storage and in the custody record.
 #[utoipa::path(
+    operation_id = "documents_withdraw",
     tag = "documents",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case"), ("doc_id" = Uuid, Path, description = "The document")),
@@ -553,6 +558,7 @@ pub struct Custody {
 
 /// The chain of custody of one document.
 #[utoipa::path(
+    operation_id = "documents_custody",
     tag = "documents",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case"), ("doc_id" = Uuid, Path, description = "The document")),

@@ -15,7 +15,8 @@ pub struct Health {
 }
 
 /// The process is up.
-#[utoipa::path(tag = "health", responses((status = 200, description = "The process is up", body = Health)))]
+#[utoipa::path(
+    operation_id = "health_live",tag = "health", responses((status = 200, description = "The process is up", body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
@@ -23,6 +24,7 @@ pub async fn healthz() -> HttpResponse {
 
 /// The database answers, within `PROBITY_READYZ_TIMEOUT_MS`; otherwise 503.
 #[utoipa::path(
+    operation_id = "health_ready",
     tag = "health",
     responses((status = 200, description = "The database answers", body = Health))
 )]

@@ -41,9 +41,10 @@ async fn history(
 /// One history route per kind of record, all of the same shape: the record's versions,
 /// oldest first.
 macro_rules! history_route {
-    ($name:ident, $path:literal, $param:literal, $kind:expr, $what:literal) => {
+    ($name:ident, $operation:literal, $path:literal, $param:literal, $kind:expr, $what:literal) => {
         #[doc = concat!("The versions of ", $what, ", oldest first: who changed what and when.")]
         #[utoipa::path(
+            operation_id = $operation,
             tag = "cases",
             security(("bearer" = [])),
             params(
@@ -68,6 +69,7 @@ macro_rules! history_route {
 
 history_route!(
     party_history,
+    "parties_history",
     "/cases/{id}/parties/{party_id}/history",
     "party_id",
     RecordKind::Parties,
@@ -75,6 +77,7 @@ history_route!(
 );
 history_route!(
     allegation_history,
+    "allegations_history",
     "/cases/{id}/allegations/{allegation_id}/history",
     "allegation_id",
     RecordKind::Allegations,
@@ -82,6 +85,7 @@ history_route!(
 );
 history_route!(
     task_history,
+    "tasks_history",
     "/cases/{id}/tasks/{task_id}/history",
     "task_id",
     RecordKind::Tasks,
@@ -89,6 +93,7 @@ history_route!(
 );
 history_route!(
     document_history,
+    "documents_history",
     "/cases/{id}/documents/{doc_id}/history",
     "doc_id",
     RecordKind::Documents,
@@ -96,6 +101,7 @@ history_route!(
 );
 history_route!(
     proceeding_history,
+    "proceedings_history",
     "/cases/{id}/proceedings/{proceeding_id}/history",
     "proceeding_id",
     RecordKind::Proceedings,
@@ -103,6 +109,7 @@ history_route!(
 );
 history_route!(
     publication_history,
+    "publications_history",
     "/cases/{id}/publications/{publication_id}/history",
     "publication_id",
     RecordKind::Publications,

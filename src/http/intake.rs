@@ -32,6 +32,7 @@ pub enum QueueStatus {
 #[into_params(parameter_in = Query)]
 pub struct QueueQuery {
     /// Default `received`.
+    #[param(inline)]
     pub status: Option<QueueStatus>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
@@ -41,6 +42,7 @@ pub struct QueueQuery {
 /// caller (the named officer's force and collar number match their staff identity) is not
 /// listed; an accepted report is listed only to those who may see its case.
 #[utoipa::path(
+    operation_id = "intake_list",
     tag = "intake",
     security(("bearer" = [])),
     params(QueueQuery),
@@ -99,6 +101,7 @@ pub struct Accepted {
 
 /// Accept a report: creates a case in `intake` linked to it.
 #[utoipa::path(
+    operation_id = "intake_accept",
     tag = "intake",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The report")),
@@ -149,6 +152,7 @@ pub struct RejectBody {
 
 /// Reject a report, with a reason.
 #[utoipa::path(
+    operation_id = "intake_reject",
     tag = "intake",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The report")),

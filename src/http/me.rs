@@ -33,6 +33,7 @@ pub struct ChangePassword {
 
 /// Who am I?
 #[utoipa::path(
+    operation_id = "me_get",
     tag = "me",
     security(("bearer" = [])),
     responses((status = 200, description = "The caller's account", body = Me))
@@ -50,6 +51,7 @@ pub async fn me(user: AuthUser) -> HttpResponse {
 
 /// Change my password. Ends every other session of mine.
 #[utoipa::path(
+    operation_id = "me_change_password",
     tag = "me",
     security(("bearer" = [])),
     request_body = ChangePassword,

@@ -17,6 +17,7 @@ use crate::error::{ErrorCode, FieldError, PROBLEM_CONTENT_TYPE, Problem};
             Every error is `application/problem+json` with a stable `code`.",
         license(name = "AGPL-3.0-or-later"),
     ),
+    servers((url = "/", description = "The server that serves this document")),
     components(schemas(Problem, FieldError, ErrorCode)),
     modifiers(&BearerSecurity),
     tags(

@@ -59,6 +59,7 @@ pub struct ReasonBody {
 /// Schedule proceedings. The kind must fit each subject's case to answer; a public hearing
 /// needs the notice period in working days.
 #[utoipa::path(
+    operation_id = "proceedings_schedule",
     tag = "proceedings",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case")),
@@ -110,6 +111,7 @@ pub async fn schedule(
 
 /// The case's proceedings.
 #[utoipa::path(
+    operation_id = "proceedings_list",
     tag = "proceedings",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case")),
@@ -136,6 +138,7 @@ pub async fn list(
 
 /// Move proceedings to a new date (and venue), with a reason. Needs `If-Match`.
 #[utoipa::path(
+    operation_id = "proceedings_reschedule",
     tag = "proceedings",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case"), ("proceeding_id" = Uuid, Path, description = "The proceedings"), ("If-Match" = String, Header, description = "The proceedings' ETag")),
@@ -188,6 +191,7 @@ pub async fn reschedule(
 
 /// Cancel proceedings, with a reason. Needs `If-Match`.
 #[utoipa::path(
+    operation_id = "proceedings_cancel",
     tag = "proceedings",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case"), ("proceeding_id" = Uuid, Path, description = "The proceedings"), ("If-Match" = String, Header, description = "The proceedings' ETag")),
@@ -253,6 +257,7 @@ pub struct OutcomeBody {
 /// final written warning; reduction in rank and dismissal need a hearing (and, for
 /// misconduct, a live final written warning); gross misconduct cannot end in a written warning.
 #[utoipa::path(
+    operation_id = "outcomes_record",
     tag = "proceedings",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case")),
@@ -298,6 +303,7 @@ pub async fn record_outcome(
 
 /// The case's outcomes.
 #[utoipa::path(
+    operation_id = "outcomes_list",
     tag = "proceedings",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case")),
@@ -344,6 +350,7 @@ pub struct ListReportBody {
 
 /// Record that a subject was reported to the barred or the advisory list.
 #[utoipa::path(
+    operation_id = "list_reports_record",
     tag = "proceedings",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case")),
@@ -490,6 +497,7 @@ fn publication_from(body: PublicationBody) -> ApiResult<NewPublication> {
 
 /// Draft a publication. Only a second supervisor's approval publishes it.
 #[utoipa::path(
+    operation_id = "publications_draft",
     tag = "publications",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case")),
@@ -522,6 +530,7 @@ pub async fn draft(
 
 /// The case's publications, drafts included.
 #[utoipa::path(
+    operation_id = "publications_list",
     tag = "publications",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case")),
@@ -550,6 +559,7 @@ pub async fn list_publications(
 
 /// Approve (and so publish) a draft: a different supervisor from its author. Needs `If-Match`.
 #[utoipa::path(
+    operation_id = "publications_approve",
     tag = "publications",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case"), ("publication_id" = Uuid, Path, description = "The publication"), ("If-Match" = String, Header, description = "The publication's ETag")),
@@ -583,6 +593,7 @@ pub async fn approve(
 
 /// Withdraw a publication, with a reason. Needs `If-Match`.
 #[utoipa::path(
+    operation_id = "publications_withdraw",
     tag = "publications",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case"), ("publication_id" = Uuid, Path, description = "The publication"), ("If-Match" = String, Header, description = "The publication's ETag")),

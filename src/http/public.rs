@@ -60,6 +60,7 @@ async fn published(
 
 /// Notices of misconduct hearings still to come.
 #[utoipa::path(
+    operation_id = "public_hearings_list",
     tag = "public",
     params(PublicList),
     responses((status = 200, description = "Published notices, newest first", body = Page<PublicNotice>))
@@ -74,6 +75,7 @@ pub async fn hearings(
 
 /// Outcomes of misconduct hearings, while inside their publication window.
 #[utoipa::path(
+    operation_id = "public_outcomes_list",
     tag = "public",
     params(PublicList),
     responses((status = 200, description = "Published outcomes, newest first", body = Page<PublicNotice>))
@@ -216,7 +218,8 @@ fn page_cursor(req: &HttpRequest) -> PublicList {
 }
 
 /// The hearings page (HTML). Unknown query parameters are ignored.
-#[utoipa::path(tag = "public", params(("cursor" = Option<String>, Query, description = "From the page's own Older link")),
+#[utoipa::path(
+    operation_id = "public_hearings_page",tag = "public", params(("cursor" = Option<String>, Query, description = "From the page's own Older link")),
     responses((status = 200, description = "An HTML page", content_type = "text/html", body = String)))]
 #[get("/public/hearings")]
 pub async fn hearings_page(
@@ -234,7 +237,8 @@ pub async fn hearings_page(
 }
 
 /// The outcomes page (HTML). Unknown query parameters are ignored.
-#[utoipa::path(tag = "public", params(("cursor" = Option<String>, Query, description = "From the page's own Older link")),
+#[utoipa::path(
+    operation_id = "public_outcomes_page",tag = "public", params(("cursor" = Option<String>, Query, description = "From the page's own Older link")),
     responses((status = 200, description = "An HTML page", content_type = "text/html", body = String)))]
 #[get("/public/outcomes")]
 pub async fn outcomes_page(
@@ -365,6 +369,7 @@ fn submission(b: ReportBody) -> ApiResult<Submission> {
 /// token. `Idempotency-Key`: the same key and body replay the first answer. Rate limited per
 /// client address.
 #[utoipa::path(
+    operation_id = "public_reports_submit",
     tag = "public",
     params(("Idempotency-Key" = Option<String>, Header, description = "Up to 200 characters; makes a retry safe")),
     request_body = ReportBody,
@@ -452,6 +457,7 @@ pub struct ReportStatus {
 /// A report's status, with its receipt token in `X-Receipt-Token`. Any wrong reference or
 /// token is the same 404.
 #[utoipa::path(
+    operation_id = "public_reports_status",
     tag = "public",
     params(("reference" = String, Path, description = "The report's reference"), ("X-Receipt-Token" = String, Header, description = "The receipt token")),
     responses(

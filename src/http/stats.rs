@@ -106,6 +106,7 @@ fn csv(s: &Statistics) -> String {
 /// than a month; `from` and `to` in the answer are the months' bounds. `Accept: text/csv`
 /// answers CSV (`metric,key,value`, the period first).
 #[utoipa::path(
+    operation_id = "statistics_get",
     tag = "statistics",
     security(("bearer" = [])),
     params(StatsQuery),

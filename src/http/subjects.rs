@@ -46,6 +46,7 @@ pub struct ListSubjects {
 
 /// Register a subject.
 #[utoipa::path(
+    operation_id = "subjects_create",
     tag = "subjects",
     security(("bearer" = [])),
     request_body = CreateSubject,
@@ -90,6 +91,7 @@ pub async fn create_subject(
 
 /// Search the registry. `flagged=true` lists the subjects the early warning flagged.
 #[utoipa::path(
+    operation_id = "subjects_list",
     tag = "subjects",
     security(("bearer" = [])),
     params(ListSubjects),
@@ -142,6 +144,7 @@ pub async fn list_subjects(
 
 /// Read a subject.
 #[utoipa::path(
+    operation_id = "subjects_get",
     tag = "subjects",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The subject")),
@@ -171,6 +174,7 @@ pub async fn get_subject(
 
 /// Every case and allegation about this person that the caller may see.
 #[utoipa::path(
+    operation_id = "subjects_history",
     tag = "subjects",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The subject")),

@@ -73,6 +73,7 @@ fn long(checks: &mut Checks, field: &str, v: Option<String>) -> Option<String> {
 
 /// Add a task to the case's investigation plan.
 #[utoipa::path(
+    operation_id = "tasks_create",
     tag = "tasks",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case")),
@@ -115,6 +116,7 @@ pub async fn create(
 
 /// The case's tasks.
 #[utoipa::path(
+    operation_id = "tasks_list",
     tag = "tasks",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case")),
@@ -141,6 +143,7 @@ pub async fn list(
 
 /// Change a task. Needs `If-Match` with the task's ETag.
 #[utoipa::path(
+    operation_id = "tasks_update",
     tag = "tasks",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case"), ("task_id" = Uuid, Path, description = "The task"), ("If-Match" = String, Header, description = "The task's ETag")),
@@ -202,6 +205,7 @@ pub struct MyTasks {
 
 /// The caller's open tasks across the cases they can see, overdue first.
 #[utoipa::path(
+    operation_id = "tasks_mine",
     tag = "tasks",
     security(("bearer" = [])),
     params(MyTasks),

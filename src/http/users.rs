@@ -158,6 +158,7 @@ fn with_etag(mut builder: actix_web::HttpResponseBuilder, user: User) -> HttpRes
 
 /// List accounts, oldest first.
 #[utoipa::path(
+    operation_id = "users_list",
     tag = "users",
     security(("bearer" = [])),
     params(ListUsers),
@@ -194,6 +195,7 @@ pub async fn list_users(
 
 /// Create an account.
 #[utoipa::path(
+    operation_id = "users_create",
     tag = "users",
     security(("bearer" = [])),
     request_body = CreateUser,
@@ -257,6 +259,7 @@ pub async fn create_user(
 
 /// Read an account.
 #[utoipa::path(
+    operation_id = "users_get",
     tag = "users",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The account's id")),
@@ -284,6 +287,7 @@ pub async fn get_user(
 
 /// Change an account's display name, role, active flag or staff identity. Needs `If-Match`.
 #[utoipa::path(
+    operation_id = "users_update",
     tag = "users",
     security(("bearer" = [])),
     params(

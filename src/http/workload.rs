@@ -20,6 +20,7 @@ pub struct Workload {
 
 /// Per investigator: open cases by state, overdue counts, the oldest case's age.
 #[utoipa::path(
+    operation_id = "cases_workload",
     tag = "cases",
     security(("bearer" = [])),
     responses(

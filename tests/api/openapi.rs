@@ -96,30 +96,12 @@ fn every_operation_documents_its_errors_and_security() {
     assert_eq!(operations, 74);
 }
 
-/// Every value an enum lists in the document is one the API accepts: the wire names, never
-/// the Rust variant names (a macro-built enum once showed `Intake` for `intake`).
+/// Every enum of the document, a schema's or a parameter's inline one, is snake_case text (a
+/// macro-built enum once showed `Intake` for `intake`): see also
+/// `every_enum_value_the_document_lists_is_what_the_server_reads`.
 #[test]
-fn every_enum_value_listed_is_a_wire_value() {
-    use probity::domain::case::{CaseState, Category, Source};
+fn every_enum_in_the_document_is_snake_case_text() {
     let doc: serde_json::Value = serde_json::from_str(&probity::http::openapi_json()).unwrap();
-    let schemas = doc["components"]["schemas"].as_object().unwrap();
-    let listed = |name: &str| -> Vec<String> {
-        serde_json::from_value(schemas[name]["enum"].clone()).unwrap()
-    };
-    let wire = |all: Vec<&str>| all.into_iter().map(str::to_owned).collect::<Vec<_>>();
-    assert_eq!(
-        listed("CaseState"),
-        wire(CaseState::ALL.iter().map(|s| s.as_str()).collect())
-    );
-    assert_eq!(
-        listed("Category"),
-        wire(Category::ALL.iter().map(|s| s.as_str()).collect())
-    );
-    assert_eq!(
-        listed("Source"),
-        wire(Source::ALL.iter().map(|s| s.as_str()).collect())
-    );
-    // And every enum of the document, whichever type it comes from, is snake_case text.
     let mut bad = Vec::new();
     fn walk(v: &serde_json::Value, path: &str, bad: &mut Vec<String>) {
         match v {
@@ -148,4 +130,144 @@ fn every_enum_value_listed_is_a_wire_value() {
         bad.is_empty(),
         "enum values that are not wire values: {bad:?}"
     );
+}
+
+/// Whether the server reads `value` as a `name` (an enum schema of the document), or `None`
+/// for a schema this test does not know yet.
+fn server_accepts(name: &str, value: &str) -> Option<bool> {
+    use probity::domain::Role;
+    use probity::domain::allegation::{Standard, WarningSign};
+    use probity::domain::case::{CaseState, Category, ClosureReason, Source};
+    use probity::domain::decision::{
+        CaseToAnswerFinding, DecisionKind, IopcMode, ProceedingsForm, Severity,
+    };
+    use probity::domain::early_warning::FlagCode;
+    use probity::domain::party::{PartyRole, VulnerabilityFactor};
+    use probity::domain::proceedings::{Finding, OutcomeAction, ProceedingsKind};
+    use probity::error::ErrorCode;
+    use probity::http::proceedings::{ListKind, PublicationKind};
+    use probity::http::tasks::TaskStatus;
+    macro_rules! accepts {
+        ($($t:ident),+ $(,)?) => {
+            match name {
+                $(stringify!($t) => Some(serde_json::from_value::<$t>(serde_json::json!(value)).is_ok()),)+
+                _ => None,
+            }
+        };
+    }
+    accepts!(
+        CaseState,
+        CaseToAnswerFinding,
+        Category,
+        ClosureReason,
+        DecisionKind,
+        ErrorCode,
+        Finding,
+        FlagCode,
+        IopcMode,
+        ListKind,
+        OutcomeAction,
+        PartyRole,
+        ProceedingsForm,
+        ProceedingsKind,
+        PublicationKind,
+        Role,
+        Severity,
+        Source,
+        Standard,
+        TaskStatus,
+        VulnerabilityFactor,
+        WarningSign,
+    )
+}
+
+/// `apsp` → `Apsp`, `use_of_force` → `UseOfForce`: how a Rust variant is named.
+fn rust_name(value: &str) -> String {
+    value
+        .split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// A client that sends what the document lists is understood, and one that sends anything
+/// else (the Rust variant's name, other case) is refused: every enum schema, every value.
+#[test]
+fn every_enum_value_the_document_lists_is_what_the_server_reads() {
+    let api = serde_json::to_value(probity::http::openapi()).unwrap();
+    let mut checked = 0;
+    for (name, schema) in api["components"]["schemas"].as_object().unwrap() {
+        let Some(values) = schema["enum"].as_array() else {
+            continue;
+        };
+        let listed: Vec<&str> = values.iter().map(|v| v.as_str().unwrap()).collect();
+        for value in &listed {
+            assert_eq!(
+                server_accepts(name, value),
+                Some(true),
+                "{name}: the document lists `{value}` (None: add {name} to server_accepts)"
+            );
+            for other in [rust_name(value), value.to_uppercase(), format!("{value}x")] {
+                if !listed.contains(&other.as_str()) {
+                    assert_eq!(
+                        server_accepts(name, &other),
+                        Some(false),
+                        "{name}: `{other}` is not listed but accepted"
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "only {checked} enum values checked");
+}
+
+/// What a client generator needs: every `$ref` resolves and every operation has an id of its
+/// own, named `resource_action`. (CI also runs an OpenAPI 3.1 validator on the document.)
+#[test]
+fn the_document_has_no_dangling_references_and_unique_operation_ids() {
+    let api = serde_json::to_value(probity::http::openapi()).unwrap();
+    fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    match (k.as_str(), v.as_str()) {
+                        ("$ref", Some(r)) => out.push(r.to_owned()),
+                        _ => refs(v, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    refs(&api, &mut found);
+    let schemas = api["components"]["schemas"].as_object().unwrap();
+    for r in &found {
+        let name = r.strip_prefix("#/components/schemas/").unwrap_or(r);
+        assert!(schemas.contains_key(name), "dangling reference {r}");
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    for (path, item) in api["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_default();
+            let shaped = id.split('_').count() >= 2
+                && id
+                    .split('_')
+                    .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase()));
+            assert!(
+                shaped,
+                "{method} {path}: operationId `{id}` is not resource_action"
+            );
+            assert!(
+                ids.insert(id.to_owned()),
+                "{method} {path}: operationId `{id}` is not unique"
+            );
+        }
+    }
 }
