@@ -2,10 +2,13 @@
 //! the authenticated caller (`AuthUser`), the permission a handler needs (`Require<P>`), the
 //! request's audit context and `If-Match`.
 
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::marker::PhantomData;
 use std::ops::Deref;
 use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Poll, Waker};
 
 use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
@@ -24,6 +27,48 @@ use crate::http::middleware::RequestId;
 use crate::state::AppState;
 
 type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+/// Holds back what a request's body and query extractors have to say against it until its
+/// authorization ([`Require`]) has passed: actix polls a handler's extractors together and
+/// answers the first error, so without this a caller lacking the permission would be told,
+/// field by field, what a valid body looks like.
+#[derive(Default)]
+struct AuthGate {
+    open: Cell<bool>,
+    wakers: RefCell<Vec<Waker>>,
+}
+
+impl AuthGate {
+    fn open(&self) {
+        self.open.set(true);
+        for waker in self.wakers.borrow_mut().drain(..) {
+            waker.wake();
+        }
+    }
+}
+
+/// Resolves once the authorization of `req` has passed, at once if it has none (public
+/// endpoints). If it fails, actix answers its 403 and drops whoever waits here.
+fn authorized(req: HttpRequest) -> impl Future<Output = ()> {
+    std::future::poll_fn(move |cx| {
+        let gate = req.extensions().get::<Rc<AuthGate>>().cloned();
+        match gate {
+            Some(gate) if !gate.open.get() => {
+                gate.wakers.borrow_mut().push(cx.waker().clone());
+                Poll::Pending
+            }
+            _ => Poll::Ready(()),
+        }
+    })
+}
+
+/// `result`, an error only once the request's authorization has passed.
+async fn after_authorization<T>(req: HttpRequest, result: ApiResult<T>) -> ApiResult<T> {
+    if result.is_err() {
+        authorized(req).await;
+    }
+    result
+}
 
 fn state(req: &HttpRequest) -> ApiResult<web::Data<AppState>> {
     req.app_data::<web::Data<AppState>>()
@@ -62,24 +107,28 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJsonBytes<T> {
                 && (m.subtype() == mime_type::JSON || m.suffix() == Some(mime_type::JSON))
         });
         let body = web::Bytes::from_request(req, payload);
+        let req = req.clone();
         Box::pin(async move {
-            if !is_json {
-                return Err(ApiError::new(
-                    ErrorCode::UnsupportedMediaType,
-                    "The body must be JSON, sent with `Content-Type: application/json`.",
-                ));
-            }
-            let bytes = body
-                .await
-                .map_err(|err| match err.as_error::<PayloadError>() {
-                    Some(PayloadError::Overflow) => ApiError::new(
-                        ErrorCode::PayloadTooLarge,
-                        "The body is larger than the server accepts.",
-                    ),
-                    _ => ApiError::new(ErrorCode::InvalidJson, "The body could not be read."),
-                })?;
-            let value = parse_json(&bytes)?;
-            Ok(ApiJsonBytes(value, bytes))
+            let read = async {
+                if !is_json {
+                    return Err(ApiError::new(
+                        ErrorCode::UnsupportedMediaType,
+                        "The body must be JSON, sent with `Content-Type: application/json`.",
+                    ));
+                }
+                let bytes = body
+                    .await
+                    .map_err(|err| match err.as_error::<PayloadError>() {
+                        Some(PayloadError::Overflow) => ApiError::new(
+                            ErrorCode::PayloadTooLarge,
+                            "The body is larger than the server accepts.",
+                        ),
+                        _ => ApiError::new(ErrorCode::InvalidJson, "The body could not be read."),
+                    })?;
+                let value = parse_json(&bytes)?;
+                Ok(ApiJsonBytes(value, bytes))
+            };
+            after_authorization(req, read.await).await
         })
     }
 }
@@ -165,10 +214,11 @@ pub struct ApiQuery<T>(pub T);
 
 impl<T: DeserializeOwned + 'static> FromRequest for ApiQuery<T> {
     type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
+    type Future = LocalFuture<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(parse_query(req.query_string()).map(ApiQuery))
+        let parsed = parse_query(req.query_string()).map(ApiQuery);
+        Box::pin(after_authorization(req.clone(), parsed))
     }
 }
 
@@ -332,6 +382,8 @@ impl<P: PermissionMarker + 'static> FromRequest for Require<P> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let user = AuthUser::from_request(req, payload);
+        let gate = Rc::new(AuthGate::default());
+        req.extensions_mut().insert(gate.clone());
         Box::pin(async move {
             let user = user.await?;
             if !allows(user.role, P::PERMISSION) {
@@ -343,6 +395,7 @@ impl<P: PermissionMarker + 'static> FromRequest for Require<P> {
                     ),
                 ));
             }
+            gate.open();
             Ok(Require {
                 user,
                 _permission: PhantomData,

@@ -10,6 +10,7 @@ pub mod health;
 pub mod history;
 pub mod intake;
 pub mod me;
+pub mod methods;
 pub mod middleware;
 pub mod openapi;
 pub mod pagination;
@@ -56,8 +57,13 @@ pub fn openapi_json() -> String {
     text
 }
 
-async fn not_found(_: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::new(ErrorCode::NotFound, "No such endpoint."))
+/// A request no route took: 405 with `Allow` for a path of the API under another method,
+/// otherwise 404.
+async fn unrouted(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    match req.app_data::<web::Data<methods::RouteMethods>>() {
+        Some(routes) => Err(methods::unrouted(routes, req.path())),
+        None => Err(ApiError::new(ErrorCode::NotFound, "No such endpoint.")),
+    }
 }
 
 /// The application: used by `probity serve` and, in-process, by the tests.
@@ -80,9 +86,13 @@ pub fn app(
         .app_data(web::PayloadConfig::new(body_limit))
         .configure(routes::routes)
         .split_for_parts();
-    app.service(web::redirect("/docs", "/docs/"))
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", finish_openapi(api)))
-        .default_service(web::to(not_found))
+    let api = finish_openapi(api);
+    let routes = web::Data::new(methods::RouteMethods::from_openapi(&api));
+    app.app_data(routes)
+        .service(web::redirect("/docs", "/docs/"))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        .default_service(web::to(unrouted))
+        .wrap(actix_web::middleware::from_fn(methods::head_as_get))
         .wrap(actix_web::middleware::from_fn(
             shutdown::answer_before_shutdown,
         ))

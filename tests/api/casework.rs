@@ -1135,11 +1135,12 @@ async fn casework_bad_input_is_a_clear_4xx() {
         .send()
         .await
         .expect(400);
+    // A single party is only ever PATCHed: GET on its path is 405 (with `Allow: PATCH`).
     app.get(&format!("/api/v1/cases/{id}/parties/not-a-uuid"))
         .token(&s.supervisor)
         .send()
         .await
-        .expect(404);
+        .expect(405);
     let resp = app
         .patch(&format!("/api/v1/cases/{id}/parties/not-a-uuid"))
         .token(&s.supervisor)

@@ -13,6 +13,7 @@ mod casework;
 mod cli;
 mod documents;
 mod health;
+mod http_methods;
 mod logs;
 mod matrix;
 mod openapi;

@@ -125,3 +125,61 @@ async fn authorization_matrix() {
         );
     }
 }
+
+/// A caller without the permission learns nothing of what a valid request looks like: the
+/// 403 comes before any complaint about the body or the query (actix reads a handler's
+/// extractors together; the first error used to win).
+#[actix_web::test]
+async fn a_caller_without_the_permission_gets_403_whatever_the_body_or_query() {
+    let app = TestApp::new().await;
+    let (_, auditor) = app.user_token("gate.auditor", Role::Auditor).await;
+    let (_, admin) = app.user_token("gate.admin", Role::Admin).await;
+    let (_, supervisor) = app.user_token("gate.supervisor", Role::Supervisor).await;
+    // A malformed body, a body of the wrong shape, no body at all, a wrong content type.
+    for (body, content_type) in [
+        ("{\"title\": ", "application/json"),
+        ("{\"title\": 5, \"unknown\": true}", "application/json"),
+        ("", "application/json"),
+        ("title=x", "application/x-www-form-urlencoded"),
+    ] {
+        let resp = app
+            .post("/api/v1/cases")
+            .token(&auditor)
+            .raw(content_type, body.as_bytes().to_vec())
+            .send()
+            .await
+            .expect(403);
+        assert_eq!(resp.code(), "forbidden", "{body}");
+        assert!(
+            resp.json()["errors"]
+                .as_array()
+                .is_none_or(|e| e.is_empty())
+        );
+    }
+    // A query of the wrong shape, from a role that may not list cases.
+    let resp = app
+        .get("/api/v1/cases?limit=abc&state=nonsense")
+        .token(&admin)
+        .send()
+        .await
+        .expect(403);
+    assert_eq!(resp.code(), "forbidden");
+    // With the permission, the same requests are answered on their merits.
+    app.post("/api/v1/cases")
+        .token(&supervisor)
+        .raw("application/json", b"{\"title\": ".to_vec())
+        .send()
+        .await
+        .expect(400);
+    app.get("/api/v1/cases?limit=abc")
+        .token(&supervisor)
+        .send()
+        .await
+        .expect(400);
+    // And without a token at all, 401 still comes first.
+    app.post("/api/v1/cases")
+        .raw("application/json", b"{\"title\": ".to_vec())
+        .send()
+        .await
+        .expect(401);
+}
