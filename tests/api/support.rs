@@ -186,6 +186,11 @@ pub fn settings(db_url: &str, overrides: &[(&str, &str)]) -> Settings {
         // Every test's requests come from one address: logins are limited per address only
         // where a test says so.
         ("PROBITY_LOGIN_LIMIT".into(), "100000".into()),
+        // Argon2id at a test's cost (1 MiB, one pass) rather than production's (19 MiB, two):
+        // most tests log in several users, and hashing took a third of the suite's time. The
+        // production parameters are tested where hashing is the subject (`auth::hasher`).
+        ("PROBITY_ARGON2_MEMORY_KIB".into(), "1024".into()),
+        ("PROBITY_ARGON2_ITERATIONS".into(), "1".into()),
     ];
     for (k, v) in overrides {
         vars.retain(|(name, _)| name != k);
