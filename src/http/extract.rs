@@ -144,7 +144,12 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
         let inner = err.into_inner();
         match inner.classify() {
             Category::Data => {
-                ApiError::validation(vec![serde_field_error(&path, &inner.to_string())])
+                let given = serde_json::from_slice::<serde_json::Value>(bytes)
+                    .ok()
+                    .and_then(|v| value_at(&v, &path).map(str::to_owned));
+                let message = time_message(&inner.to_string(), given.as_deref())
+                    .unwrap_or_else(|| inner.to_string());
+                ApiError::validation(vec![serde_field_error(&path, &message)])
             }
             // serde_json reports some wrong types (a number where an enum's string belongs)
             // as syntax errors; if the document itself parses, it is a shape problem.
@@ -163,6 +168,57 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
     de.end()
         .map_err(|e| ApiError::new(ErrorCode::InvalidJson, format!("Malformed JSON: {e}")))?;
     Ok(value)
+}
+
+/// The string at `path` (as serde_path_to_error writes it: `a.b[0].c`) in `value`.
+fn value_at<'v>(value: &'v serde_json::Value, path: &str) -> Option<&'v str> {
+    let mut at = value;
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        let (key, indexes) = part
+            .split_once('[')
+            .map_or((part, ""), |(k, rest)| (k, rest));
+        if !key.is_empty() {
+            at = at.get(key)?;
+        }
+        for index in indexes.split('[').filter(|i| !i.is_empty()) {
+            at = at.get(index.trim_end_matches(']').parse::<usize>().ok()?)?;
+        }
+    }
+    at.as_str()
+}
+
+/// A clear message for a date or date-time that chrono refused (its own says only, say,
+/// "premature end of input"), from what was `given`: a date where a date-time belongs, a
+/// date-time where a date does, or neither.
+fn time_message(message: &str, given: Option<&str>) -> Option<String> {
+    const CHRONO: [&str; 7] = [
+        "input is out of range",
+        "no possible date and time matching input",
+        "input is not enough for unique date and time",
+        "input contains invalid characters",
+        "premature end of input",
+        "trailing input",
+        "bad or unsupported format string",
+    ];
+    let message = message.rsplit_once(" at line ").map_or(message, |(m, _)| m);
+    if !CHRONO.contains(&message) {
+        return None;
+    }
+    let given = given.unwrap_or_default();
+    let is_date = chrono::NaiveDate::parse_from_str(given, "%Y-%m-%d").is_ok();
+    let is_date_time = chrono::DateTime::parse_from_rfc3339(given).is_ok();
+    Some(match (is_date, is_date_time, message) {
+        (true, _, "premature end of input" | "input is not enough for unique date and time") => {
+            "expected an RFC 3339 date-time such as 2026-11-20T09:00:00Z, not a date".to_owned()
+        }
+        (_, true, "trailing input") => {
+            "expected a date such as 2026-11-20, not a date-time".to_owned()
+        }
+        _ => format!(
+            "is not a valid date or date-time ({message}): dates are written 2026-11-20, \
+             date-times (RFC 3339) 2026-11-20T09:00:00Z"
+        ),
+    })
 }
 
 /// Turns serde's message into a field error: the path names the field, or for missing and
@@ -226,7 +282,12 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> ApiResult<T> {
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
-        let field = serde_field_error(&path, &err.into_inner().to_string());
+        let given = form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| *k == path)
+            .map(|(_, v)| v.into_owned());
+        let message = err.into_inner().to_string();
+        let message = time_message(&message, given.as_deref()).unwrap_or(message);
+        let field = serde_field_error(&path, &message);
         let field = if field.field == "body" {
             FieldError {
                 field: "query".into(),

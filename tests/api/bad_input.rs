@@ -278,3 +278,78 @@ async fn dates_beyond_what_the_database_stores_are_a_4xx() {
         .await;
     assert!(resp.status.as_u16() < 500, "{}", resp.status);
 }
+
+/// A date where a date-time belongs, or the other way round, is told as such, naming the
+/// field: not chrono's "premature end of input".
+#[actix_web::test]
+async fn a_date_for_a_date_time_and_back_are_explained() {
+    let app = TestApp::new().await;
+    let (_, sup) = app.user_token("dates.sup", Role::Supervisor).await;
+    let resp = app
+        .post("/api/v1/cases")
+        .token(&sup)
+        .json(
+            &json!({"title": "T", "summary": "S", "source": "public_report",
+                      "category": "apsp", "received_at": "2026-11-20"}),
+        )
+        .send()
+        .await;
+    problem(&resp, 422, "validation_failed");
+    assert_eq!(field(&resp), "received_at");
+    let message = resp.json()["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.contains("expected an RFC 3339 date-time such as 2026-11-20T09:00:00Z"),
+        "{message}"
+    );
+    let resp = app
+        .get("/api/v1/cases?received_from=2026-11-20")
+        .token(&sup)
+        .send()
+        .await;
+    problem(&resp, 400, "invalid_parameter");
+    assert_eq!(field(&resp), "received_from");
+    assert!(
+        resp.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not a date")
+    );
+    // A date field given a date-time.
+    let case = crate::casework::create_case(&app, &sup, "apsp").await;
+    let resp = app
+        .post(&format!(
+            "/api/v1/cases/{}/tasks",
+            case["id"].as_str().unwrap()
+        ))
+        .token(&sup)
+        .json(&json!({"title": "Check CCTV", "due_on": "2026-11-20T09:00:00Z"}))
+        .send()
+        .await;
+    problem(&resp, 422, "validation_failed");
+    assert_eq!(field(&resp), "due_on");
+    let message = resp.json()["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.contains("expected a date such as 2026-11-20"),
+        "{message}"
+    );
+    // Neither: still named, still explained.
+    let resp = app
+        .get("/api/v1/cases?received_to=yesterday")
+        .token(&sup)
+        .send()
+        .await;
+    problem(&resp, 400, "invalid_parameter");
+    assert_eq!(field(&resp), "received_to");
+    assert!(
+        resp.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("2026-11-20T09:00:00Z")
+    );
+}
