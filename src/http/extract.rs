@@ -23,6 +23,7 @@ use crate::auth::permissions::{PermissionMarker, allows};
 use crate::db::sessions;
 use crate::domain::Role;
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::http::methods::{PendingQueryError, unknown_parameter_error};
 use crate::http::middleware::RequestId;
 use crate::state::AppState;
 
@@ -445,6 +446,7 @@ impl<P: PermissionMarker + 'static> FromRequest for Require<P> {
         let user = AuthUser::from_request(req, payload);
         let gate = Rc::new(AuthGate::default());
         req.extensions_mut().insert(gate.clone());
+        let req = req.clone();
         Box::pin(async move {
             let user = user.await?;
             if !allows(user.role, P::PERMISSION) {
@@ -455,6 +457,12 @@ impl<P: PermissionMarker + 'static> FromRequest for Require<P> {
                         P::PERMISSION.as_str()
                     ),
                 ));
+            }
+            // A query parameter the operation does not take, told only to a caller who may
+            // call it (see `http::methods`).
+            let pending = req.extensions().get::<PendingQueryError>().cloned();
+            if let Some(PendingQueryError { name, known }) = pending {
+                return Err(unknown_parameter_error(&name, &known));
             }
             gate.open();
             Ok(Require {

@@ -92,6 +92,9 @@ pub fn app(
         .service(web::redirect("/docs", "/docs/"))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .default_service(web::to(unrouted))
+        .wrap(actix_web::middleware::from_fn(
+            methods::known_query_parameters,
+        ))
         .wrap(actix_web::middleware::from_fn(methods::head_as_get))
         .wrap(actix_web::middleware::from_fn(
             shutdown::answer_before_shutdown,
