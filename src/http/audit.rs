@@ -105,6 +105,7 @@ pub struct AuditQuery {
     #[param(inline)]
     pub order: Option<Order>,
     /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }

@@ -162,11 +162,13 @@ pub struct ListCases {
     pub flagged: Option<bool>,
     pub restricted: Option<bool>,
     /// Full-text search over title, summary and allegation descriptions.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// `received_at`, `-received_at` (default), `created_at`, `-created_at`, `updated_at`,
     /// `-updated_at`.
     #[param(inline)]
     pub sort: Option<CaseSort>,
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -175,6 +177,7 @@ pub struct ListCases {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CaseAuditQuery {
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }

@@ -34,6 +34,7 @@ pub struct QueueQuery {
     /// Default `received`.
     #[param(inline)]
     pub status: Option<QueueStatus>,
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }

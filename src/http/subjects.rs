@@ -36,10 +36,12 @@ pub struct CreateSubject {
 #[into_params(parameter_in = Query)]
 pub struct ListSubjects {
     /// Part of a name or collar number.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     pub force: Option<String>,
     /// Only subjects flagged by the early warning.
     pub flagged: Option<bool>,
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }

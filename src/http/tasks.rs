@@ -200,6 +200,7 @@ pub async fn update(
 pub struct MyTasks {
     /// `me`: the caller's own open tasks.
     pub assignee: String,
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 

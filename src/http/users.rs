@@ -136,6 +136,7 @@ pub struct ListUsers {
     pub role: Option<Role>,
     pub active: Option<bool>,
     /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }

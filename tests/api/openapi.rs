@@ -271,3 +271,28 @@ fn the_document_has_no_dangling_references_and_unique_operation_ids() {
         }
     }
 }
+
+/// The bounds the server enforces on list parameters are in the document: `limit` 1 to 500
+/// wherever it is taken, `q` at most 200 characters.
+#[test]
+fn list_parameters_carry_the_bounds_the_server_enforces() {
+    let api = serde_json::to_value(probity::http::openapi()).unwrap();
+    let mut limits = 0;
+    for (path, item) in api["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let schema = &p["schema"];
+                match p["name"].as_str() {
+                    Some("limit") => {
+                        limits += 1;
+                        assert_eq!(schema["minimum"], 1, "{method} {path}");
+                        assert_eq!(schema["maximum"], 500, "{method} {path}");
+                    }
+                    Some("q") => assert_eq!(schema["maxLength"], 200, "{method} {path}"),
+                    _ => {}
+                }
+            }
+        }
+    }
+    assert!(limits >= 8, "only {limits} operations take `limit`");
+}
