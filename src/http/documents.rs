@@ -35,9 +35,7 @@ pub struct UploadForm {
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
     title: String,
-    /// `statement`, `message_capture`, `call_record`, `duty_record`, `notice`, `report`,
-    /// `correspondence`, `media` or `other`.
-    kind: String,
+    kind: DocumentKind,
     description: Option<String>,
     /// RFC 3339.
     collected_at: Option<String>,

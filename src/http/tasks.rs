@@ -11,7 +11,7 @@ use crate::casework::Checks;
 use crate::casework::tasks::{self as service, TaskFields, TaskView};
 use crate::domain::Viewer;
 use crate::domain::text;
-use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::error::ApiResult;
 use crate::http::case_records::Items;
 use crate::http::cases::caller;
 use crate::http::extract::{
@@ -194,12 +194,20 @@ pub async fn update(
     Ok(versioned(HttpResponse::Ok(), view.version, &view))
 }
 
+/// Whose tasks: only the caller's own (`me`) for now.
+#[derive(Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Assignee {
+    Me,
+}
+
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct MyTasks {
     /// `me`: the caller's own open tasks.
-    pub assignee: String,
+    #[param(inline)]
+    pub assignee: Assignee,
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
@@ -221,14 +229,7 @@ pub async fn mine(
     state: web::Data<AppState>,
     ApiQuery(q): ApiQuery<MyTasks>,
 ) -> ApiResult<HttpResponse> {
-    if q.assignee != "me" {
-        return Err(ApiError::field(
-            ErrorCode::InvalidParameter,
-            "assignee",
-            "invalid_value",
-            "only `me` is supported",
-        ));
-    }
+    let Assignee::Me = q.assignee;
     let limit = pagination::limit(q.limit)?;
     let viewer = Viewer {
         user_id: user.id,

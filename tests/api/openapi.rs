@@ -135,6 +135,7 @@ fn every_enum_in_the_document_is_snake_case_text() {
 /// Whether the server reads `value` as a `name` (an enum schema of the document), or `None`
 /// for a schema this test does not know yet.
 fn server_accepts(name: &str, value: &str) -> Option<bool> {
+    use probity::casework::documents::DocumentKind;
     use probity::domain::Role;
     use probity::domain::allegation::{Standard, WarningSign};
     use probity::domain::case::{CaseState, Category, ClosureReason, Source};
@@ -161,6 +162,7 @@ fn server_accepts(name: &str, value: &str) -> Option<bool> {
         Category,
         ClosureReason,
         DecisionKind,
+        DocumentKind,
         ErrorCode,
         Finding,
         FlagCode,
