@@ -1,8 +1,10 @@
 //! The OpenAPI 3.1 document, generated from the code. `openapi/openapi.json` is a copy that a
 //! test keeps equal to this; `probity openapi` writes it.
 
+use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, Parameter, ParameterIn};
 use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi as OpenApiDoc, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi};
@@ -78,7 +80,7 @@ fn problem(description: &str) -> RefOr<Response> {
 /// secured → 401; with a body → 400, 413, 415, 422; with path parameters → 400 and 404;
 /// every endpoint → 500 and 503. Responses an endpoint declares itself are kept.
 pub fn add_standard_errors(api: &mut OpenApiDoc) {
-    for item in api.paths.paths.values_mut() {
+    for (path, item) in api.paths.paths.iter_mut() {
         for op in [
             &mut item.get,
             &mut item.put,
@@ -89,12 +91,57 @@ pub fn add_standard_errors(api: &mut OpenApiDoc) {
         .into_iter()
         .flatten()
         {
-            add_to_operation(op);
+            add_to_operation(op, path.starts_with("/api/"));
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            add_standard_headers(op, secured);
         }
     }
 }
 
-fn add_to_operation(op: &mut Operation) {
+/// The headers the server sends, by rule: `X-Request-Id` on every response, `WWW-Authenticate`
+/// on a secured operation's 401, `Retry-After` on a 429 or 503.
+fn add_standard_headers(op: &mut Operation, secured: bool) {
+    let header = |description: &str| {
+        RefOr::T(
+            HeaderBuilder::new()
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .description(Some(description))
+                .build(),
+        )
+    };
+    for (status, response) in op.responses.responses.iter_mut() {
+        let RefOr::T(response) = response else {
+            continue;
+        };
+        response
+            .headers
+            .entry("X-Request-Id".to_owned())
+            .or_insert_with(|| {
+                header(
+                    "The request's id (the client's `X-Request-Id` if it sent a valid one): in the \
+                 server's log lines and the request's audit events. Not on the 503 a server \
+                 answers after its shutdown grace has run out.",
+                )
+            });
+        match status.as_str() {
+            "401" if secured => {
+                response
+                    .headers
+                    .entry("WWW-Authenticate".to_owned())
+                    .or_insert_with(|| header("`Bearer`, with the error when a token was refused"));
+            }
+            "429" | "503" => {
+                response
+                    .headers
+                    .entry("Retry-After".to_owned())
+                    .or_insert_with(|| header("Seconds to wait before trying again"));
+            }
+            _ => {}
+        }
+    }
+}
+
+fn add_to_operation(op: &mut Operation, api: bool) {
     let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
     let has_body = op.request_body.is_some();
     let has_path_params = op
@@ -111,7 +158,9 @@ fn add_to_operation(op: &mut Operation) {
             .entry(status.to_owned())
             .or_insert_with(|| problem(description));
     };
-    if has_body || has_path_params || has_query_params {
+    // Under `/api/`, a query parameter the operation does not document is refused too
+    // (`http::methods`).
+    if has_body || has_path_params || has_query_params || api {
         add(
             "400",
             "`invalid_json` (malformed body) or `invalid_parameter` (malformed path or query parameter)",
@@ -119,6 +168,7 @@ fn add_to_operation(op: &mut Operation) {
     }
     if secured {
         add("401", "`authentication_required` or `invalid_token`");
+        add("403", "`forbidden`: the caller's role lacks the permission");
     }
     if has_path_params {
         add(

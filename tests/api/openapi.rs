@@ -298,3 +298,23 @@ fn list_parameters_carry_the_bounds_the_server_enforces() {
     }
     assert!(limits >= 8, "only {limits} operations take `limit`");
 }
+
+/// The headers the document promises are the ones sent: `X-Request-Id` on every answer,
+/// `WWW-Authenticate` on a secured operation's 401, `Retry-After` on a 503 (tested under
+/// faults in `health`) and on a 429 (`staying_up`).
+#[actix_web::test]
+async fn the_headers_the_document_promises_are_sent() {
+    let api = serde_json::to_value(probity::http::openapi()).unwrap();
+    let op = &api["paths"]["/api/v1/cases"]["get"]["responses"];
+    assert!(op["200"]["headers"]["X-Request-Id"].is_object());
+    assert!(op["401"]["headers"]["WWW-Authenticate"].is_object());
+    assert!(op["503"]["headers"]["Retry-After"].is_object());
+    let login = &api["paths"]["/api/v1/auth/login"]["post"]["responses"];
+    assert!(login["401"]["headers"]["WWW-Authenticate"].is_null());
+    let app = TestApp::new().await;
+    let resp = app.get("/api/v1/cases").send().await.expect(401);
+    assert!(resp.header("www-authenticate").is_some());
+    assert!(resp.header("x-request-id").is_some());
+    let resp = app.get("/healthz").send().await.expect(200);
+    assert!(resp.header("x-request-id").is_some());
+}
