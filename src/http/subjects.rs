@@ -92,6 +92,8 @@ pub async fn create_subject(
 }
 
 /// Search the registry. `flagged=true` lists the subjects the early warning flagged.
+/// Nobody sees their own subject record: a subject linked to the caller's staff identity
+/// is never listed, and reading it answers 404, whatever the caller's role.
 #[utoipa::path(
     operation_id = "subjects_list",
     tag = "subjects",
@@ -145,6 +147,8 @@ pub async fn list_subjects(
 }
 
 /// Read a subject.
+/// Nobody sees their own subject record: a subject linked to the caller's staff identity
+/// is never listed, and reading it answers 404, whatever the caller's role.
 #[utoipa::path(
     operation_id = "subjects_get",
     tag = "subjects",
@@ -175,6 +179,8 @@ pub async fn get_subject(
 }
 
 /// Every case and allegation about this person that the caller may see.
+/// Nobody sees their own subject record: a subject linked to the caller's staff identity
+/// is never listed, and reading it answers 404, whatever the caller's role.
 #[utoipa::path(
     operation_id = "subjects_history",
     tag = "subjects",

@@ -333,3 +333,37 @@ async fn nobody_learns_whether_they_are_a_subject_by_registering_themselves() {
         .json();
     assert_eq!(listed["items"].as_array().unwrap().len(), 0);
 }
+
+/// What the document says of every subject read: nobody sees their own subject record. A
+/// supervisor whose staff identity matches a registered subject does not find it in the
+/// registry, and reading it or its history is 404; another supervisor reads it.
+#[actix_web::test]
+async fn nobody_reads_their_own_subject_record() {
+    let app = TestApp::new().await;
+    let (me_id, me) = app.user_token("own.record", Role::Supervisor).await;
+    let (_, other) = app.user_token("own.other", Role::Supervisor).await;
+    let subject = crate::casework::create_subject(&app, &other, "7777", Some(me_id)).await;
+    for path in [
+        format!("/api/v1/subjects/{subject}"),
+        format!("/api/v1/subjects/{subject}/history"),
+    ] {
+        app.get(&path).token(&me).send().await.expect(404);
+        app.get(&path).token(&other).send().await.expect(200);
+    }
+    let listed = |token: String| {
+        let app = &app;
+        async move {
+            app.get("/api/v1/subjects?q=7777")
+                .token(&token)
+                .send()
+                .await
+                .expect(200)
+                .json()["items"]
+                .as_array()
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(listed(me.clone()).await, 0);
+    assert_eq!(listed(other.clone()).await, 1);
+}
