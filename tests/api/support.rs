@@ -460,6 +460,13 @@ impl TestApp {
         AuditContext::system(self.state.audit_keys.clone())
     }
 
+    /// How many items one page of the list at `path` holds for `token` (which must get 200).
+    pub async fn item_count(&self, path: &str, token: &str) -> usize {
+        self.get(path).token(token).send().await.expect(200).json()["items"]
+            .as_array()
+            .map_or(0, Vec::len)
+    }
+
     pub fn sql(&self, statements: &str) {
         self.db.connect().batch_execute(statements).unwrap();
     }
