@@ -9,9 +9,9 @@ use probity::audit::{self, Event};
 use probity::domain::Role;
 use serde_json::{Value, json};
 
-use crate::casework::{Staff, add_allegation, create_case, create_subject, etag, staff};
-use crate::proceedings::apsp_case_in_proceedings;
 use crate::support::TestApp;
+use crate::support::apsp_case_in_proceedings;
+use crate::support::{Staff, add_allegation, create_case, create_subject, etag, staff};
 
 fn id(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()

@@ -5,10 +5,10 @@
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::casework::{
+use crate::support::TestApp;
+use crate::support::{
     Staff, add_allegation, create_case, create_restricted_case, create_subject, staff,
 };
-use crate::support::TestApp;
 
 struct Scene {
     s: Staff,

@@ -5,8 +5,8 @@
 use probity::domain::Role;
 use serde_json::{Value, json};
 
-use crate::casework::{create_subject, etag};
 use crate::support::TestApp;
+use crate::support::{create_subject, etag};
 
 const EMAIL: &str = "reporter@example.org";
 const PHONE: &str = "07700 900123";

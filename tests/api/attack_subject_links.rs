@@ -9,8 +9,8 @@
 use probity::domain::Role;
 use serde_json::{Value, json};
 
-use crate::casework::{add_allegation, assign, create_case, create_subject};
 use crate::support::TestApp;
+use crate::support::{add_allegation, assign, create_case, create_subject};
 
 fn id(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()
@@ -342,7 +342,7 @@ async fn nobody_reads_their_own_subject_record() {
     let app = TestApp::new().await;
     let (me_id, me) = app.user_token("own.record", Role::Supervisor).await;
     let (_, other) = app.user_token("own.other", Role::Supervisor).await;
-    let subject = crate::casework::create_subject(&app, &other, "7777", Some(me_id)).await;
+    let subject = crate::support::create_subject(&app, &other, "7777", Some(me_id)).await;
     for path in [
         format!("/api/v1/subjects/{subject}"),
         format!("/api/v1/subjects/{subject}/history"),

@@ -327,7 +327,7 @@ async fn a_forged_event_with_recomputed_hashes_is_named_by_verify() {
     use diesel::connection::SimpleConnection;
     let app = TestApp::new().await;
     let (sup_id, sup) = app.user_token("sup.victim", Role::Supervisor).await;
-    let case = crate::casework::create_case(&app, &sup, "apsp").await;
+    let case = crate::support::create_case(&app, &sup, "apsp").await;
     let case_id: uuid::Uuid = case["id"].as_str().unwrap().parse().unwrap();
     let key = app.state.audit_key.as_ref().unwrap().verifying_key();
     let verify =
@@ -370,7 +370,7 @@ async fn a_forged_event_with_recomputed_hashes_is_named_by_verify() {
     // Signed with a key of the forger's own: still named.
     let app = TestApp::new().await;
     let (_, sup) = app.user_token("sup.two", Role::Supervisor).await;
-    let case = crate::casework::create_case(&app, &sup, "apsp").await;
+    let case = crate::support::create_case(&app, &sup, "apsp").await;
     let case_id = case["id"].as_str().unwrap().to_owned();
     let forger = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]);
     let mut conn = app.db.connect();
@@ -394,7 +394,7 @@ async fn an_event_earlier_than_the_one_before_it_is_named() {
     use diesel::Connection;
     let app = TestApp::new().await;
     let (_, sup) = app.user_token("sup.clock", Role::Supervisor).await;
-    let case = crate::casework::create_case(&app, &sup, "apsp").await;
+    let case = crate::support::create_case(&app, &sup, "apsp").await;
     let case_id = case["id"].as_str().unwrap().to_owned();
     let signer = app.state.audit_key.clone().unwrap();
     let id = app
@@ -429,7 +429,7 @@ async fn an_event_earlier_than_the_one_before_it_is_named() {
 async fn a_deleted_chain_is_named() {
     let app = TestApp::new().await;
     let (_, sup) = app.user_token("sup.chain", Role::Supervisor).await;
-    let case = crate::casework::create_case(&app, &sup, "apsp").await;
+    let case = crate::support::create_case(&app, &sup, "apsp").await;
     let id = case["id"].as_str().unwrap().to_owned();
     let key = app.state.audit_key.as_ref().unwrap().verifying_key();
     let verify = || probity::audit::verify::verify_log(&mut app.db.connect(), &key).unwrap();

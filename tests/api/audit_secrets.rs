@@ -8,9 +8,9 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 use serde_json::{Value, json};
 
-use crate::casework::{add_allegation, create_case, create_subject, staff, transition};
-use crate::documents::upload;
 use crate::support::TestApp;
+use crate::support::upload;
+use crate::support::{add_allegation, create_case, create_subject, staff, transition};
 
 const NAME: &str = "Zebedee Quartermain";
 const ADDRESS: &str = "12 Larkspur Lane, Dover";

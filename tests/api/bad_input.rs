@@ -318,7 +318,7 @@ async fn a_date_for_a_date_time_and_back_are_explained() {
             .contains("not a date")
     );
     // A date field given a date-time.
-    let case = crate::casework::create_case(&app, &sup, "apsp").await;
+    let case = crate::support::create_case(&app, &sup, "apsp").await;
     let resp = app
         .post(&format!(
             "/api/v1/cases/{}/tasks",

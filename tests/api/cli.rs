@@ -422,7 +422,7 @@ async fn verify_finds_a_tail_cut_since_the_latest_stored_checkpoint_with_the_pub
     let (_, sup) = app
         .user_token("sup.cp", probity::domain::Role::Supervisor)
         .await;
-    let case = crate::casework::create_case(&app, &sup, "apsp").await;
+    let case = crate::support::create_case(&app, &sup, "apsp").await;
     let id = case["id"].as_str().unwrap().to_owned();
     app.get(&format!("/api/v1/cases/{id}"))
         .token(&sup)

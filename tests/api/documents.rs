@@ -2,48 +2,8 @@
 
 use serde_json::json;
 
-use crate::casework::{assign, create_case, etag, staff};
+use crate::support::{BOUNDARY, assign, create_case, etag, form, staff, upload};
 use crate::support::{Resp, TestApp};
-
-const BOUNDARY: &str = "probity-test-boundary-7MA4YWxkTrZu0gW";
-
-fn form(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    if let Some((filename, bytes)) = file {
-        body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: text/plain\r\n\r\n").as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    body
-}
-
-pub(crate) async fn upload(
-    app: &TestApp,
-    token: &str,
-    case_id: &str,
-    fields: &[(&str, &str)],
-    file: Option<(&str, &[u8])>,
-) -> Resp {
-    app.post(&format!("/api/v1/cases/{case_id}/documents"))
-        .token(token)
-        .raw(
-            &format!("multipart/form-data; boundary={BOUNDARY}"),
-            form(fields, file),
-        )
-        .send()
-        .await
-}
 
 fn stored_files(app: &TestApp) -> usize {
     fn walk(dir: &std::path::Path) -> usize {

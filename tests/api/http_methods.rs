@@ -5,8 +5,8 @@
 use actix_web::http::Method;
 use probity::domain::Role;
 
-use crate::casework::create_case;
 use crate::support::TestApp;
+use crate::support::create_case;
 
 #[actix_web::test]
 async fn a_wrong_method_on_a_known_path_is_405_with_allow() {

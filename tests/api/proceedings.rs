@@ -3,55 +3,11 @@
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
-use crate::casework::{
-    Staff, add_allegation, create_case, create_subject, decide, etag, staff, transition,
-};
 use crate::support::{Resp, TestApp};
-
-/// Drives an APSP case with a vulnerable victim to `proceedings`, with a case to answer for
-/// gross misconduct. Returns (case id, subject id).
-pub async fn apsp_case_in_proceedings(app: &TestApp, s: &Staff) -> (String, String) {
-    let (inv_id, inv) = &s.investigator;
-    let case = create_case(app, &s.intake, "apsp").await;
-    let case_id = case["id"].as_str().unwrap().to_owned();
-    let subject = create_subject(app, &s.intake, "4471", None).await;
-    app.post(&format!("/api/v1/cases/{case_id}/parties"))
-        .token(&s.intake)
-        .json(&json!({"role": "victim", "name": "Jane Roe", "phone": "07700 900123", "email": "jane.roe@example.org",
-                      "vulnerability_factors": ["mental_health"]}))
-        .send()
-        .await
-        .expect(201);
-    add_allegation(app, &s.intake, &case_id, &subject, "apsp")
-        .await
-        .expect(201);
-    transition(app, &s.intake, &case_id, "assessment", json!({}))
-        .await
-        .expect(200);
-    decide(app, &s.supervisor, &case_id, json!({"kind": "severity_assessment", "subject_id": subject, "severity": "gross_misconduct", "rationale": "r"})).await.expect(201);
-    decide(app, &s.supervisor, &case_id, json!({"kind": "iopc_referral", "referred_at": "2026-11-03T10:00:00Z", "mode": "local", "rationale": "r"})).await.expect(201);
-    let tag = etag(app, &s.supervisor, &case_id).await;
-    app.put(&format!("/api/v1/cases/{case_id}/assignment"))
-        .token(&s.supervisor)
-        .header("if-match", &tag)
-        .json(&json!({"investigator_id": inv_id}))
-        .send()
-        .await
-        .expect(200);
-    transition(app, &s.supervisor, &case_id, "investigation", json!({}))
-        .await
-        .expect(200);
-    decide(app, inv, &case_id, json!({"kind": "reg17_notice", "subject_id": subject, "served_at": "2026-11-05T09:00:00Z", "rationale": "r"})).await.expect(201);
-    decide(app, inv, &case_id, json!({"kind": "final_report", "summary": "s", "submitted_at": "2026-11-20T09:00:00Z", "rationale": "r"})).await.expect(201);
-    transition(app, inv, &case_id, "decision", json!({}))
-        .await
-        .expect(200);
-    decide(app, &s.supervisor, &case_id, json!({"kind": "case_to_answer", "subject_id": subject, "answer": "gross_misconduct", "proceedings": "hearing", "rationale": "r"})).await.expect(201);
-    transition(app, &s.supervisor, &case_id, "proceedings", json!({}))
-        .await
-        .expect(200);
-    (case_id, subject)
-}
+use crate::support::{
+    Staff, add_allegation, apsp_case_in_proceedings, create_case, create_subject, decide, etag,
+    staff, transition,
+};
 
 async fn schedule(
     app: &TestApp,

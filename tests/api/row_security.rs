@@ -13,8 +13,8 @@ use probity::error::ApiError;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::casework::{add_allegation, create_case, create_subject, etag, transition};
 use crate::support::TestApp;
+use crate::support::{add_allegation, create_case, create_subject, etag, transition};
 
 #[derive(QueryableByName)]
 struct Count {

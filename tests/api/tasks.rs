@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
-use crate::casework::{create_case, etag, staff};
 use crate::support::TestApp;
+use crate::support::{create_case, etag, staff};
 
 #[actix_web::test]
 async fn tasks_overdue_first_and_only_for_people_who_see_the_case() {

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use probity::domain::Role;
 use serde_json::Value;
 
-use crate::casework::{add_allegation, create_case, create_restricted_case, create_subject};
 use crate::support::TestApp;
+use crate::support::{add_allegation, create_case, create_restricted_case, create_subject};
 
 fn id(case: &Value) -> String {
     case["id"].as_str().unwrap().to_owned()

@@ -23,7 +23,7 @@ use uuid::Uuid;
 
 use super::index;
 use super::table::{Kind, Objects};
-use crate::casework::create_subject;
+use crate::support::create_subject;
 use crate::support::{PASSWORD, Resp, TestApp};
 
 /// Placeholders and the values they stand for.

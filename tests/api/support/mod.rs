@@ -1,7 +1,13 @@
 //! The test harness: every test gets its own database, cloned from a migrated template, and
 //! drives the real application in-process.
 
+mod case_builder;
+mod fixtures;
+
 use std::sync::{Mutex, OnceLock};
+
+pub use case_builder::{BuiltCase, CaseBuilder, Stage};
+pub use fixtures::*;
 
 use actix_service::boxed::BoxService;
 use actix_web::body::BoxBody;
