@@ -13,6 +13,7 @@ use crate::audit::{self, Event};
 use crate::auth::access::{self, DocumentAccess, VisibleCase};
 use crate::casework::Caller;
 use crate::casework::cases::{case_closed, lock_for_change};
+use crate::casework::sub_record::{Listed, Paging, page_rows};
 use crate::db::audit::{EventFilter, EventScope};
 use crate::db::documents as queries;
 use crate::db::models::{AuditEventRow, DocumentRow};
@@ -214,19 +215,27 @@ pub fn record(
     Ok(row.into())
 }
 
+/// A page of a visible case's documents, oldest first: those the caller may see, withdrawn
+/// ones only if asked for. A page can hold fewer than the limit (even none) and still have
+/// a next one.
 pub fn list(
     conn: &mut PgConnection,
     caller: &Caller,
-    case_id: Uuid,
+    case: &VisibleCase,
     include_withdrawn: bool,
-) -> ApiResult<Vec<DocumentView>> {
-    let case = access::find_visible(conn, &caller.viewer, case_id)?;
-    Ok(queries::for_case(conn, &case, include_withdrawn)?
+    paging: Paging,
+) -> ApiResult<Listed<DocumentView>> {
+    let (rows, next) = page_rows::<DocumentRow>(conn, case, paging)?;
+    let items = rows
         .into_iter()
-        .filter(|d| access::may_see_document(&caller.viewer, &case, access_of(d)))
+        .filter(|d| include_withdrawn || d.withdrawn_at.is_none())
+        .filter(|d| access::may_see_document(&caller.viewer, case, access_of(d)))
         .map(DocumentView::from)
-        .collect())
+        .collect();
+    Ok(Listed { items, next })
 }
+
+crate::case_table!(DocumentRow, documents);
 
 /// Records a download (who, when, from where, which hash, which bytes) before it starts.
 pub fn record_download(

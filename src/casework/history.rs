@@ -16,7 +16,9 @@ use crate::auth::access::{self, VisibleCase};
 use crate::casework::documents::visible_document;
 use crate::db;
 use crate::db::audit::{EventFilter, EventScope};
+use crate::db::case_table::CaseTable;
 use crate::db::models::AuditEventRow;
+use crate::db::models::{AllegationRow, PartyRow, TaskRow};
 use crate::domain::Viewer;
 use crate::error::{ApiError, ApiResult};
 
@@ -69,16 +71,17 @@ pub struct RecordVersion {
     pub erased: bool,
 }
 
-/// The history of record `record_id` of kind `kind` on case `case_id`, oldest first, if the
-/// viewer may see the case and the record.
+/// A page of the history of record `record_id` of kind `kind` on case `case_id`, oldest
+/// first (at most `limit` versions after position `after` of the case's trail), if the viewer
+/// may see the case and the record; with the position the next page starts after, if any.
 pub fn of_record(
     conn: &mut PgConnection,
     viewer: &Viewer,
     master: Option<&MasterKey>,
-    case_id: Uuid,
-    kind: RecordKind,
-    record_id: Uuid,
-) -> ApiResult<Vec<RecordVersion>> {
+    (case_id, kind, record_id): (Uuid, RecordKind, Uuid),
+    after: Option<i64>,
+    limit: i64,
+) -> ApiResult<(Vec<RecordVersion>, Option<i64>)> {
     let case = match kind {
         // A document has its own rule (sensitive documents, withdrawn content).
         RecordKind::Documents => visible_document(conn, viewer, case_id, record_id)?.0,
@@ -92,7 +95,8 @@ pub fn of_record(
     };
     let scope = EventScope::record(&case, kind.entity_type(), record_id);
     let filter = EventFilter {
-        limit: 10_000,
+        after_position: after,
+        limit: limit + 1,
         ..Default::default()
     };
     // The record's own events, read past the policies that may keep the rest of the case's
@@ -111,10 +115,18 @@ pub fn of_record(
         ),
         _ => None,
     };
-    events
+    let mut events = events;
+    let next = if events.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
+        events.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        events.last().map(|e| e.position)
+    } else {
+        None
+    };
+    let versions = events
         .into_iter()
         .map(|e| version(e, key.as_ref()))
-        .collect()
+        .collect::<ApiResult<_>>()?;
+    Ok((versions, next))
 }
 
 fn record_exists(
@@ -124,13 +136,9 @@ fn record_exists(
     id: Uuid,
 ) -> ApiResult<bool> {
     Ok(match kind {
-        RecordKind::Parties => db::case_records::parties(conn, case)?
-            .iter()
-            .any(|r| r.id == id),
-        RecordKind::Allegations => db::case_records::allegations(conn, case)?
-            .iter()
-            .any(|r| r.id == id),
-        RecordKind::Tasks => db::tasks::for_case(conn, case)?.iter().any(|r| r.id == id),
+        RecordKind::Parties => PartyRow::find(conn, case, id)?.is_some(),
+        RecordKind::Allegations => AllegationRow::find(conn, case, id)?.is_some(),
+        RecordKind::Tasks => TaskRow::find(conn, case, id)?.is_some(),
         RecordKind::Proceedings => db::proceedings::for_case(conn, case)?
             .iter()
             .any(|r| r.id == id),

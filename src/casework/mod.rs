@@ -2,14 +2,18 @@
 //! transaction, checks need-to-know through `db::cases`, and appends its audit events to the
 //! case's own chain in that same transaction.
 
+pub mod allegations;
 pub mod cases;
+pub mod decisions;
 pub mod documents;
 pub mod facts;
 pub mod flags;
 pub mod history;
+pub mod notes;
+pub mod parties;
 pub mod proceedings;
 pub mod public_reports;
-pub mod records;
+pub mod sub_record;
 pub mod subjects;
 pub mod tasks;
 pub mod views;

@@ -8,11 +8,13 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::audit::{self, Event};
-use crate::auth::access::{self, CaseScope};
+use crate::auth::access::{CaseScope, VisibleCase};
 use crate::casework::Caller;
 use crate::casework::cases::{lock_for_change, lock_record};
+use crate::casework::sub_record::{Listed, Paging, page_rows};
 use crate::casework::views::stored;
 use crate::config::CaseworkSettings;
+use crate::db::case_table::CaseTable;
 use crate::db::models::{CaseRow, ListReportRow, OutcomeRow, ProceedingRow, PublicationRow};
 use crate::db::{proceedings as queries, unique_violation_as};
 use crate::domain::case::CaseState;
@@ -346,16 +348,20 @@ pub fn schedule(
     ProceedingView::from_row(row)
 }
 
+/// A page of a visible case's proceedings, in the order they were scheduled.
 pub fn list(
     conn: &mut PgConnection,
-    caller: &Caller,
-    case_id: Uuid,
-) -> ApiResult<Vec<ProceedingView>> {
-    let case = access::find_visible(conn, &caller.viewer, case_id)?;
-    queries::for_case(conn, &case)?
-        .into_iter()
-        .map(ProceedingView::from_row)
-        .collect()
+    case: &VisibleCase,
+    paging: Paging,
+) -> ApiResult<Listed<ProceedingView>> {
+    let (rows, next) = page_rows::<ProceedingRow>(conn, case, paging)?;
+    Ok(Listed {
+        items: rows
+            .into_iter()
+            .map(ProceedingView::from_row)
+            .collect::<ApiResult<_>>()?,
+        next,
+    })
 }
 
 /// Moves the proceedings (`at` and `venue`), or cancels them (`cancel_reason`).
@@ -532,15 +538,18 @@ pub fn record_outcome(
 
 pub fn list_outcomes(
     conn: &mut PgConnection,
-    caller: &Caller,
     settings: &CaseworkSettings,
-    case_id: Uuid,
-) -> ApiResult<Vec<OutcomeView>> {
-    let case = access::find_visible(conn, &caller.viewer, case_id)?;
-    queries::outcomes_for_case(conn, &case)?
-        .into_iter()
-        .map(|o| outcome_view(o, settings))
-        .collect()
+    case: &VisibleCase,
+    paging: Paging,
+) -> ApiResult<Listed<OutcomeView>> {
+    let (rows, next) = page_rows::<OutcomeRow>(conn, case, paging)?;
+    Ok(Listed {
+        items: rows
+            .into_iter()
+            .map(|o| outcome_view(o, settings))
+            .collect::<ApiResult<_>>()?,
+        next,
+    })
 }
 
 /// Records the report of a dismissed subject to the barred list, or of a subject who resigned
@@ -836,12 +845,54 @@ pub fn withdraw(
 
 pub fn list_publications(
     conn: &mut PgConnection,
-    caller: &Caller,
-    case_id: Uuid,
-) -> ApiResult<Vec<PublicationView>> {
-    let case = access::find_visible(conn, &caller.viewer, case_id)?;
-    Ok(queries::publications_for_case(conn, &case)?
-        .into_iter()
-        .map(PublicationView::from)
-        .collect())
+    case: &VisibleCase,
+    paging: Paging,
+) -> ApiResult<Listed<PublicationView>> {
+    let (rows, next) = page_rows::<PublicationRow>(conn, case, paging)?;
+    Ok(Listed {
+        items: rows.into_iter().map(PublicationView::from).collect(),
+        next,
+    })
 }
+
+crate::case_table!(ProceedingRow, proceedings);
+crate::case_table!(ListReportRow, list_reports);
+
+pub fn get_proceeding(
+    conn: &mut PgConnection,
+    case: &VisibleCase,
+    id: Uuid,
+) -> ApiResult<ProceedingView> {
+    let row = ProceedingRow::find(conn, case, id)?.ok_or_else(ApiError::not_found)?;
+    ProceedingView::from_row(row)
+}
+
+pub fn get_outcome(
+    conn: &mut PgConnection,
+    settings: &CaseworkSettings,
+    case: &VisibleCase,
+    id: Uuid,
+) -> ApiResult<OutcomeView> {
+    let row = OutcomeRow::find(conn, case, id)?.ok_or_else(ApiError::not_found)?;
+    outcome_view(row, settings)
+}
+
+pub fn get_list_report(
+    conn: &mut PgConnection,
+    case: &VisibleCase,
+    id: Uuid,
+) -> ApiResult<ListReportView> {
+    let row = ListReportRow::find(conn, case, id)?.ok_or_else(ApiError::not_found)?;
+    Ok(row.into())
+}
+
+pub fn get_publication(
+    conn: &mut PgConnection,
+    case: &VisibleCase,
+    id: Uuid,
+) -> ApiResult<PublicationView> {
+    let row = PublicationRow::find(conn, case, id)?.ok_or_else(ApiError::not_found)?;
+    Ok(row.into())
+}
+crate::case_table!(OutcomeRow, outcomes);
+crate::case_table!(PublicationRow, publications);

@@ -12,11 +12,14 @@ use uuid::Uuid;
 use crate::audit::{self, Actor, AuditContext, Event};
 use crate::auth::access::sql::reports_visible_to;
 use crate::casework::Caller;
+use crate::casework::allegations::{self, AllegationFields, NewAllegation};
 use crate::casework::cases::{self as case_service, NewCase};
-use crate::casework::records::{self, AllegationFields, PartyFields};
+use crate::casework::parties::PartyFields;
+use crate::casework::sub_record;
 use crate::casework::subjects as subject_service;
 use crate::casework::views::stored;
 use crate::config::CaseworkSettings;
+use crate::db::models::PartyRow;
 use crate::db::models::PublicReportRow;
 use crate::db::schema::{idempotency_keys, public_reports};
 use crate::domain::allegation::{Standard, WarningSign};
@@ -444,28 +447,30 @@ pub fn accept(
         _ => None,
     };
     if let Some(subject_id) = subject {
-        records::add_allegation_to(
+        allegations::add(
             conn,
             caller,
             settings,
             &mut case,
-            subject_id,
-            AllegationFields {
-                standard: Standard::DiscreditableConduct,
-                category,
-                description: report.what_happened.clone(),
-                conduct_from: None,
-                conduct_to: None,
-                warning_signs: report
-                    .warning_signs
-                    .iter()
-                    .filter_map(|w| w.parse().ok())
-                    .collect(),
+            NewAllegation {
+                subject_id,
+                fields: AllegationFields {
+                    standard: Standard::DiscreditableConduct,
+                    category,
+                    description: report.what_happened.clone(),
+                    conduct_from: None,
+                    conduct_to: None,
+                    warning_signs: report
+                        .warning_signs
+                        .iter()
+                        .filter_map(|w| w.parse().ok())
+                        .collect(),
+                },
             },
         )?;
     }
     if !anonymous && report.consent_to_contact {
-        records::add_party_to(
+        sub_record::add::<PartyRow>(
             conn,
             caller,
             &case,

@@ -8,9 +8,7 @@ use crate::audit::{self, Event};
 use crate::auth::access;
 use crate::casework::Caller;
 use crate::casework::flags;
-use crate::casework::views::{
-    AllegationView, CaseSummary, HistoryEntry, SubjectHistory, SubjectView,
-};
+use crate::casework::views::{CaseSummary, HistoryEntry, SubjectHistory, SubjectView};
 use crate::config::CaseworkSettings;
 use crate::db::models::SubjectRow;
 use crate::db::subjects::SubjectFilter;
@@ -134,10 +132,7 @@ pub fn history(
     for (case, allegations) in rows {
         entries.push(HistoryEntry {
             case: CaseSummary::from_row(case)?,
-            allegations: allegations
-                .into_iter()
-                .map(AllegationView::from_row)
-                .collect::<ApiResult<_>>()?,
+            allegations,
         });
     }
     Ok(SubjectHistory {

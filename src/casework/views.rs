@@ -1,18 +1,16 @@
 //! What the casework API answers with.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::db::models::{AllegationRow, CaseRow, DecisionRow, NoteRow, PartyRow, SubjectRow};
-use crate::domain::allegation::{Standard, WarningSign};
+use crate::db::models::{AllegationRow, CaseRow, DecisionRow, SubjectRow};
 use crate::domain::case::{CaseState, Category, ClosureReason, Source};
 use crate::domain::decision::{
     CaseToAnswerFinding, DecisionDetails, DecisionKind, IopcMode, ProceedingsForm, Severity,
 };
 use crate::domain::early_warning::FlagCode;
-use crate::domain::party::{PartyRole, VulnerabilityFactor};
 use crate::error::{ApiError, ApiResult};
 
 /// Parses a value the database stores as text; the CHECK constraints admit only known
@@ -20,10 +18,6 @@ use crate::error::{ApiError, ApiResult};
 pub fn stored<T: std::str::FromStr<Err = String>>(raw: &str) -> ApiResult<T> {
     raw.parse()
         .map_err(|e| ApiError::internal("stored value", e))
-}
-
-fn stored_all<T: std::str::FromStr<Err = String>>(raw: &[String]) -> ApiResult<Vec<T>> {
-    raw.iter().map(|r| stored(r)).collect()
 }
 
 /// Why a case or subject is flagged by the early warning, as the reader may be told: counted
@@ -145,102 +139,6 @@ impl CaseSummary {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct PartyView {
-    pub id: Uuid,
-    pub case_id: Uuid,
-    pub role: PartyRole,
-    pub name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub address: Option<String>,
-    pub date_of_birth: Option<NaiveDate>,
-    pub vulnerability_factors: Vec<VulnerabilityFactor>,
-    pub notes: Option<String>,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl PartyView {
-    pub fn from_row(r: PartyRow) -> ApiResult<Self> {
-        Ok(Self {
-            id: r.id,
-            case_id: r.case_id,
-            role: stored(&r.role)?,
-            name: r.name,
-            email: r.email,
-            phone: r.phone,
-            address: r.address,
-            date_of_birth: r.date_of_birth,
-            vulnerability_factors: stored_all(&r.vulnerability_factors)?,
-            notes: r.notes,
-            version: r.version,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        })
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AllegationView {
-    pub id: Uuid,
-    pub case_id: Uuid,
-    pub subject_id: Uuid,
-    pub standard: Standard,
-    pub category: Category,
-    pub description: String,
-    pub conduct_from: Option<NaiveDate>,
-    pub conduct_to: Option<NaiveDate>,
-    pub warning_signs: Vec<WarningSign>,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl AllegationView {
-    pub fn from_row(r: AllegationRow) -> ApiResult<Self> {
-        Ok(Self {
-            id: r.id,
-            case_id: r.case_id,
-            subject_id: r.subject_id,
-            standard: stored(&r.standard)?,
-            category: stored(&r.category)?,
-            description: r.description,
-            conduct_from: r.conduct_from,
-            conduct_to: r.conduct_to,
-            warning_signs: stored_all(&r.warning_signs)?,
-            version: r.version,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        })
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct NoteView {
-    pub id: Uuid,
-    pub case_id: Uuid,
-    pub author_id: Uuid,
-    pub body: String,
-    /// The note this one corrects.
-    pub corrects_id: Option<Uuid>,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<NoteRow> for NoteView {
-    fn from(r: NoteRow) -> Self {
-        Self {
-            id: r.id,
-            case_id: r.case_id,
-            author_id: r.author_id,
-            body: r.body,
-            corrects_id: r.corrects_id,
-            created_at: r.created_at,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct DecisionView {
     pub id: Uuid,
     pub case_id: Uuid,
@@ -315,7 +213,7 @@ impl SubjectView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HistoryEntry {
     pub case: CaseSummary,
-    pub allegations: Vec<AllegationView>,
+    pub allegations: Vec<AllegationRow>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

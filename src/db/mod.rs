@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod case_bundle;
 pub mod case_records;
+pub mod case_table;
 pub mod cases;
 pub mod documents;
 pub mod early_warning;

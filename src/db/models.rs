@@ -6,6 +6,10 @@ use uuid::Uuid;
 
 use crate::db::schema::{audit_events, refresh_tokens, sessions, users};
 use crate::domain::Role;
+use crate::domain::allegation::{Standard, WarningSign};
+use crate::domain::case::Category;
+use crate::domain::party::{PartyRole, VulnerabilityFactor};
+use crate::domain::task::TaskStatus;
 
 #[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
@@ -152,49 +156,69 @@ pub struct CaseRow {
     pub updated_at: DateTime<Utc>,
 }
 
+/// An allegation against a subject: the row is also what the API answers with.
 // Deserialize: also read as JSON rows, in one statement with their case (db::case_bundle).
-#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Deserialize)]
-#[diesel(table_name = crate::db::schema::allegations, check_for_backend(diesel::pg::Pg))]
+#[derive(
+    Clone,
+    Debug,
+    Queryable,
+    Selectable,
+    Insertable,
+    AsChangeset,
+    serde::Deserialize,
+    serde::Serialize,
+    utoipa::ToSchema,
+)]
+#[diesel(table_name = crate::db::schema::allegations, check_for_backend(diesel::pg::Pg), treat_none_as_null = true)]
+#[schema(as = AllegationView)]
 pub struct AllegationRow {
     pub id: Uuid,
     pub case_id: Uuid,
     pub subject_id: Uuid,
-    pub standard: String,
-    pub category: String,
+    pub standard: Standard,
+    pub category: Category,
     pub description: String,
     pub conduct_from: Option<chrono::NaiveDate>,
     pub conduct_to: Option<chrono::NaiveDate>,
-    pub warning_signs: Vec<String>,
+    pub warning_signs: Vec<WarningSign>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = crate::db::schema::parties, check_for_backend(diesel::pg::Pg))]
+/// A person in a case (victim, witness, complainant...): the row is also what the API
+/// answers with. Contact details and vulnerability factors are the most sensitive data held.
+#[derive(
+    Clone, Debug, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize, utoipa::ToSchema,
+)]
+#[diesel(table_name = crate::db::schema::parties, check_for_backend(diesel::pg::Pg), treat_none_as_null = true)]
+#[schema(as = PartyView)]
 pub struct PartyRow {
     pub id: Uuid,
     pub case_id: Uuid,
-    pub role: String,
+    pub role: PartyRole,
     pub name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
     pub address: Option<String>,
     pub date_of_birth: Option<chrono::NaiveDate>,
-    pub vulnerability_factors: Vec<String>,
+    pub vulnerability_factors: Vec<VulnerabilityFactor>,
     pub notes: Option<String>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+/// A case note: append-only (a mistake is put right by a note that corrects it).
+#[derive(Clone, Debug, Queryable, Selectable, Insertable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = crate::db::schema::notes, check_for_backend(diesel::pg::Pg))]
+#[schema(as = NoteView)]
 pub struct NoteRow {
     pub id: Uuid,
     pub case_id: Uuid,
     pub author_id: Uuid,
     pub body: String,
+    /// The note this one corrects.
     pub corrects_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
 }
@@ -313,8 +337,11 @@ pub struct PublicReportRow {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = crate::db::schema::tasks, check_for_backend(diesel::pg::Pg))]
+/// A task of a case's investigation plan.
+#[derive(
+    Clone, Debug, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize, utoipa::ToSchema,
+)]
+#[diesel(table_name = crate::db::schema::tasks, check_for_backend(diesel::pg::Pg), treat_none_as_null = true)]
 pub struct TaskRow {
     pub id: Uuid,
     pub case_id: Uuid,
@@ -322,7 +349,7 @@ pub struct TaskRow {
     pub detail: Option<String>,
     pub assignee_id: Option<Uuid>,
     pub due_on: Option<chrono::NaiveDate>,
-    pub status: String,
+    pub status: TaskStatus,
     pub outcome_note: Option<String>,
     pub created_by: Uuid,
     pub version: i32,

@@ -1,4 +1,5 @@
-//! Rules and validated types. Nothing here knows about HTTP or SQL.
+//! Rules and validated types. Nothing here knows about HTTP or SQL, except that an enum says
+//! how it is stored as text (`text_enum!`), as crates.io's `pg_enum!` does.
 
 pub mod allegation;
 pub mod calendar;
@@ -11,6 +12,7 @@ pub mod password;
 pub mod period;
 pub mod proceedings;
 pub mod role;
+pub mod task;
 pub mod text;
 pub mod text_enum;
 pub mod user_fields;

@@ -17,9 +17,10 @@ use crate::casework::documents::{self as service, DocumentKind, DocumentMeta, Do
 use crate::domain::text;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::audit::AuditEvent;
-use crate::http::case_records::Items;
+use crate::http::case_request::{CaseRequest, PageQuery, page};
 use crate::http::cases::caller;
 use crate::http::extract::{ApiJson, ApiQuery, RequestMeta, Require, parse_uuid};
+use crate::http::pagination::Page;
 use crate::state::AppState;
 
 const PROBLEM: &str = "application/problem+json";
@@ -312,6 +313,11 @@ async fn read_form(
 pub struct ListDocuments {
     /// Include withdrawn documents (hidden by default).
     pub include_withdrawn: Option<bool>,
+    /// At most this many documents (1 to 500; 50 if absent).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }
 
 /// The case's documents (metadata).
@@ -321,28 +327,25 @@ pub struct ListDocuments {
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case"), ListDocuments),
     responses(
-        (status = 200, description = "The documents", body = Items<DocumentView>),
+        (status = 200, description = "The documents", body = Page<DocumentView>),
         (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[get("/cases/{id}/documents")]
 pub async fn list(
-    user: Require<ReadCases>,
-    meta: RequestMeta,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
+    req: CaseRequest<ReadCases>,
     ApiQuery(q): ApiQuery<ListDocuments>,
 ) -> ApiResult<HttpResponse> {
-    let case_id = parse_uuid("id", &path)?;
-    let caller = caller(&user, &meta);
+    let paging = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .paging()?;
     let all = q.include_withdrawn.unwrap_or(false);
-    let items = state
-        .db
-        .run_as(caller.viewer, move |c| {
-            service::list(c, &caller, case_id, all)
-        })
+    let listed = req
+        .read(move |c, caller, case| service::list(c, caller, case, all, paging))
         .await?;
-    Ok(HttpResponse::Ok().json(Items { items }))
+    Ok(page(listed))
 }
 
 fn ids(path: &(String, String)) -> ApiResult<(Uuid, Uuid)> {

@@ -550,6 +550,20 @@ pub fn versioned<T: serde::Serialize>(
         .json(body)
 }
 
+/// 201 Created: the new resource, where it is read (`Location`), and its `ETag` if versioned.
+pub fn created<T: serde::Serialize>(
+    location: String,
+    version: Option<i32>,
+    body: &T,
+) -> actix_web::HttpResponse {
+    let mut builder = actix_web::HttpResponse::Created();
+    builder.insert_header((header::LOCATION, location));
+    if let Some(version) = version {
+        builder.insert_header((header::ETAG, etag(version)));
+    }
+    builder.json(body)
+}
+
 /// The strong ETag of a versioned resource.
 pub fn etag(version: i32) -> String {
     format!("\"{version}\"")
@@ -557,6 +571,7 @@ pub fn etag(version: i32) -> String {
 
 /// The `If-Match` header. Changes to versioned resources require it: missing is 428,
 /// stale is 412, so two clients never silently overwrite each other.
+#[derive(Clone, Debug)]
 pub struct IfMatch(Option<String>);
 
 impl IfMatch {

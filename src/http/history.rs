@@ -2,40 +2,42 @@
 //! those who may see the case (the audit log shows an auditor only fingerprints).
 
 use actix_web::{HttpResponse, get, web};
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use crate::auth::permissions::marker::ReadCases;
 use crate::casework::history::{self as service, RecordKind, RecordVersion};
 use crate::error::ApiResult;
-use crate::http::extract::{Require, parse_uuid};
+use crate::http::case_request::PageQuery;
+use crate::http::extract::{ApiQuery, Require, parse_uuid};
+use crate::http::pagination::{self, Page};
 use crate::state::AppState;
 
-const PROBLEM: &str = "application/problem+json";
-
-#[derive(Serialize, ToSchema)]
-pub struct RecordHistory {
-    /// Oldest first.
-    pub items: Vec<RecordVersion>,
-}
+/// A page of a record's versions, oldest first.
+pub type RecordHistory = Page<RecordVersion>;
 
 async fn history(
     user: &Require<ReadCases>,
     state: &AppState,
     path: &(String, String),
     record: (&str, RecordKind),
+    query: PageQuery,
 ) -> ApiResult<HttpResponse> {
     let case_id = parse_uuid("id", &path.0)?;
     let record_id = parse_uuid(record.0, &path.1)?;
+    let limit = pagination::limit(query.limit)?;
+    let after = pagination::decode_cursor::<i64>(query.cursor.as_deref())?;
     let viewer = user.viewer();
     let master = state.settings.data_key.clone();
-    let items = state
+    let (items, next) = state
         .db
         .run_as(viewer, move |c| {
-            service::of_record(c, &viewer, master.as_ref(), case_id, record.1, record_id)
+            let which = (case_id, record.1, record_id);
+            service::of_record(c, &viewer, master.as_ref(), which, after, limit)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(RecordHistory { items }))
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: next.map(|p| pagination::encode_cursor(&p)),
+    }))
 }
 
 /// One history route per kind of record, all of the same shape: the record's versions,
@@ -50,10 +52,10 @@ macro_rules! history_route {
             params(
                 ("id" = Uuid, Path, description = "The case"),
                 ($param = Uuid, Path, description = $what),
+                PageQuery,
             ),
             responses(
-                (status = 200, description = "The record's versions", body = RecordHistory),
-                (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
+                (status = 200, description = "The record's versions", body = Page<RecordVersion>),
             )
         )]
         #[get($path)]
@@ -61,8 +63,9 @@ macro_rules! history_route {
             user: Require<ReadCases>,
             state: web::Data<AppState>,
             path: web::Path<(String, String)>,
+            ApiQuery(query): ApiQuery<PageQuery>,
         ) -> ApiResult<HttpResponse> {
-            history(&user, &state, &path, ($param, $kind)).await
+            history(&user, &state, &path, ($param, $kind), query).await
         }
     };
 }

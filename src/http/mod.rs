@@ -1,9 +1,11 @@
 //! The HTTP layer: routes, extractors, and the app that ties them together.
 
+pub mod allegations;
 pub mod audit;
 pub mod auth;
-pub mod case_records;
+pub mod case_request;
 pub mod cases;
+pub mod decisions;
 pub mod documents;
 pub mod extract;
 pub mod health;
@@ -12,8 +14,10 @@ pub mod intake;
 pub mod me;
 pub mod methods;
 pub mod middleware;
+pub mod notes;
 pub mod openapi;
 pub mod pagination;
+pub mod parties;
 pub mod proceedings;
 pub mod public;
 pub mod routes;

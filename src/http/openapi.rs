@@ -77,8 +77,8 @@ fn problem(description: &str) -> RefOr<Response> {
 }
 
 /// Adds the error responses every endpoint of a kind can give, by rule, so none is forgotten:
-/// secured → 401; with a body → 400, 413, 415, 422; with path parameters → 400 and 404;
-/// every endpoint → 500 and 503. Responses an endpoint declares itself are kept.
+/// secured → 401 and 403; with a body → 400, 413, 415, 422; with path parameters → 400 and
+/// 404; with `If-Match` → 412 and 428; every endpoint → 500 and 503. Responses an endpoint declares itself are kept.
 pub fn add_standard_errors(api: &mut OpenApiDoc) {
     for (path, item) in api.paths.paths.iter_mut() {
         for op in [
@@ -98,8 +98,8 @@ pub fn add_standard_errors(api: &mut OpenApiDoc) {
     }
 }
 
-/// The headers the server sends, by rule: `X-Request-Id` on every response, `WWW-Authenticate`
-/// on a secured operation's 401, `Retry-After` on a 429 or 503.
+/// The headers the server sends, by rule: `X-Request-Id` on every response, `Location` on a
+/// 201, `WWW-Authenticate` on a secured operation's 401, `Retry-After` on a 429 or 503.
 fn add_standard_headers(op: &mut Operation, secured: bool) {
     let header = |description: &str| {
         RefOr::T(
@@ -124,6 +124,12 @@ fn add_standard_headers(op: &mut Operation, secured: bool) {
                 )
             });
         match status.as_str() {
+            "201" => {
+                response
+                    .headers
+                    .entry("Location".to_owned())
+                    .or_insert_with(|| header("Where the new resource is read"));
+            }
             "401" if secured => {
                 response
                     .headers
@@ -148,6 +154,12 @@ fn add_to_operation(op: &mut Operation, api: bool) {
         .parameters
         .as_ref()
         .is_some_and(|ps| ps.iter().any(|p| is_in(p, ParameterIn::Path)));
+    let has_if_match = op.parameters.as_ref().is_some_and(|ps| {
+        ps.iter().any(|p| {
+            matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Header
+                && p.name.eq_ignore_ascii_case("If-Match"))
+        })
+    });
     let has_query_params = op
         .parameters
         .as_ref()
@@ -174,6 +186,16 @@ fn add_to_operation(op: &mut Operation, api: bool) {
         add(
             "404",
             "`not_found`: no such resource, or not visible to the caller",
+        );
+    }
+    if has_if_match {
+        add(
+            "412",
+            "`precondition_failed`: `If-Match` is not the current ETag (read it again)",
+        );
+        add(
+            "428",
+            "`precondition_required`: send `If-Match` with the ETag you read",
         );
     }
     if has_body {

@@ -15,9 +15,11 @@ use crate::casework::proceedings::{
 use crate::domain::proceedings::{Finding, OutcomeAction, ProceedingsKind};
 use crate::domain::text;
 use crate::error::ApiResult;
-use crate::http::case_records::Items;
+use crate::http::case_request::{CaseRequest, PageQuery, page};
 use crate::http::cases::caller;
 use crate::http::extract::{ApiJson, IfMatch, RequestMeta, Require, parse_uuid, versioned};
+use crate::http::extract::{ApiQuery, created};
+use crate::http::pagination::Page;
 use crate::state::AppState;
 
 const PROBLEM: &str = "application/problem+json";
@@ -106,7 +108,8 @@ pub async fn schedule(
             service::schedule(c, &caller, &settings, case_id, input)
         })
         .await?;
-    Ok(versioned(HttpResponse::Created(), view.version, &view))
+    let location = format!("/api/v1/cases/{case_id}/proceedings/{}", view.id);
+    Ok(created(location, Some(view.version), &view))
 }
 
 /// The case's proceedings.
@@ -114,26 +117,22 @@ pub async fn schedule(
     operation_id = "proceedings_list",
     tag = "proceedings",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The case")),
+    params(("id" = Uuid, Path, description = "The case"), PageQuery),
     responses(
-        (status = 200, description = "The proceedings", body = Items<ProceedingView>),
+        (status = 200, description = "The proceedings", body = Page<ProceedingView>),
         (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[get("/cases/{id}/proceedings")]
 pub async fn list(
-    user: Require<ReadCases>,
-    meta: RequestMeta,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
+    req: CaseRequest<ReadCases>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let case_id = parse_uuid("id", &path)?;
-    let caller = caller(&user, &meta);
-    let items = state
-        .db
-        .run_as(caller.viewer, move |c| service::list(c, &caller, case_id))
+    let paging = q.paging()?;
+    let listed = req
+        .read(move |c, _, case| service::list(c, case, paging))
         .await?;
-    Ok(HttpResponse::Ok().json(Items { items }))
+    Ok(page(listed))
 }
 
 /// Move proceedings to a new date (and venue), with a reason. Needs `If-Match`.
@@ -298,7 +297,8 @@ pub async fn record_outcome(
             service::record_outcome(c, &caller, &settings, case_id, input)
         })
         .await?;
-    Ok(HttpResponse::Created().json(view))
+    let location = format!("/api/v1/cases/{case_id}/outcomes/{}", view.id);
+    Ok(created(location, None, &view))
 }
 
 /// The case's outcomes.
@@ -306,29 +306,23 @@ pub async fn record_outcome(
     operation_id = "outcomes_list",
     tag = "proceedings",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The case")),
+    params(("id" = Uuid, Path, description = "The case"), PageQuery),
     responses(
-        (status = 200, description = "The outcomes", body = Items<OutcomeView>),
+        (status = 200, description = "The outcomes", body = Page<OutcomeView>),
         (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[get("/cases/{id}/outcomes")]
 pub async fn list_outcomes(
-    user: Require<ReadCases>,
-    meta: RequestMeta,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
+    req: CaseRequest<ReadCases>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let case_id = parse_uuid("id", &path)?;
-    let caller = caller(&user, &meta);
-    let settings = state.settings.casework.clone();
-    let items = state
-        .db
-        .run_as(caller.viewer, move |c| {
-            service::list_outcomes(c, &caller, &settings, case_id)
-        })
+    let paging = q.paging()?;
+    let settings = req.state().settings.casework.clone();
+    let listed = req
+        .read(move |c, _, case| service::list_outcomes(c, &settings, case, paging))
         .await?;
-    Ok(HttpResponse::Ok().json(Items { items }))
+    Ok(page(listed))
 }
 
 #[derive(Clone, Copy, Deserialize, ToSchema)]
@@ -390,7 +384,8 @@ pub async fn record_list_report(
             )
         })
         .await?;
-    Ok(HttpResponse::Created().json(view))
+    let location = format!("/api/v1/cases/{case_id}/list-reports/{}", view.id);
+    Ok(created(location, None, &view))
 }
 
 #[derive(Clone, Copy, Deserialize, ToSchema)]
@@ -525,7 +520,8 @@ pub async fn draft(
             service::draft(c, &caller, &settings, case_id, input)
         })
         .await?;
-    Ok(versioned(HttpResponse::Created(), view.version, &view))
+    let location = format!("/api/v1/cases/{case_id}/publications/{}", view.id);
+    Ok(created(location, Some(view.version), &view))
 }
 
 /// The case's publications, drafts included.
@@ -533,28 +529,22 @@ pub async fn draft(
     operation_id = "publications_list",
     tag = "publications",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The case")),
+    params(("id" = Uuid, Path, description = "The case"), PageQuery),
     responses(
-        (status = 200, description = "The publications", body = Items<PublicationView>),
+        (status = 200, description = "The publications", body = Page<PublicationView>),
         (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[get("/cases/{id}/publications")]
 pub async fn list_publications(
-    user: Require<ReadCases>,
-    meta: RequestMeta,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
+    req: CaseRequest<ReadCases>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let case_id = parse_uuid("id", &path)?;
-    let caller = caller(&user, &meta);
-    let items = state
-        .db
-        .run_as(caller.viewer, move |c| {
-            service::list_publications(c, &caller, case_id)
-        })
+    let paging = q.paging()?;
+    let listed = req
+        .read(move |c, _, case| service::list_publications(c, case, paging))
         .await?;
-    Ok(HttpResponse::Ok().json(Items { items }))
+    Ok(page(listed))
 }
 
 /// Approve (and so publish) a draft: a different supervisor from its author. Needs `If-Match`.
@@ -627,6 +617,75 @@ pub async fn withdraw(
         .transaction_as(caller.viewer, move |c| {
             service::withdraw(c, &caller, case_id, id, &reason, |v| if_match.require(v))
         })
+        .await?;
+    Ok(versioned(HttpResponse::Ok(), view.version, &view))
+}
+
+/// One of the case's proceedings.
+#[utoipa::path(
+    operation_id = "proceedings_get",
+    tag = "proceedings",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case"), ("proceeding_id" = Uuid, Path, description = "The proceedings")),
+    responses((status = 200, description = "The proceedings", body = ProceedingView, headers(("ETag" = String, description = "The version"))))
+)]
+#[get("/cases/{id}/proceedings/{proceeding_id}")]
+pub async fn get(req: CaseRequest<ReadCases>) -> ApiResult<HttpResponse> {
+    let id = req.record_id()?;
+    let view = req
+        .read(move |c, _, case| service::get_proceeding(c, case, id))
+        .await?;
+    Ok(versioned(HttpResponse::Ok(), view.version, &view))
+}
+
+/// One outcome.
+#[utoipa::path(
+    operation_id = "outcomes_get",
+    tag = "proceedings",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case"), ("outcome_id" = Uuid, Path, description = "The outcome")),
+    responses((status = 200, description = "The outcome", body = OutcomeView))
+)]
+#[get("/cases/{id}/outcomes/{outcome_id}")]
+pub async fn get_outcome(req: CaseRequest<ReadCases>) -> ApiResult<HttpResponse> {
+    let id = req.record_id()?;
+    let settings = req.state().settings.casework.clone();
+    let view = req
+        .read(move |c, _, case| service::get_outcome(c, &settings, case, id))
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// One report to the barred or advisory list.
+#[utoipa::path(
+    operation_id = "list_reports_get",
+    tag = "proceedings",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case"), ("report_id" = Uuid, Path, description = "The list report")),
+    responses((status = 200, description = "The list report", body = ListReportView))
+)]
+#[get("/cases/{id}/list-reports/{report_id}")]
+pub async fn get_list_report(req: CaseRequest<ReadCases>) -> ApiResult<HttpResponse> {
+    let id = req.record_id()?;
+    let view = req
+        .read(move |c, _, case| service::get_list_report(c, case, id))
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// One publication, draft or published.
+#[utoipa::path(
+    operation_id = "publications_get",
+    tag = "publications",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case"), ("publication_id" = Uuid, Path, description = "The publication")),
+    responses((status = 200, description = "The publication", body = PublicationView, headers(("ETag" = String, description = "The version"))))
+)]
+#[get("/cases/{id}/publications/{publication_id}")]
+pub async fn get_publication(req: CaseRequest<ReadCases>) -> ApiResult<HttpResponse> {
+    let id = req.record_id()?;
+    let view = req
+        .read(move |c, _, case| service::get_publication(c, case, id))
         .await?;
     Ok(versioned(HttpResponse::Ok(), view.version, &view))
 }

@@ -414,9 +414,7 @@ pub async fn submit_report(
             .transaction_as_system(move |c| service::replay(c, &idem))
             .await?;
         if let Some((status, body)) = stored {
-            let status = actix_web::http::StatusCode::from_u16(status)
-                .unwrap_or(actix_web::http::StatusCode::CREATED);
-            return Ok(HttpResponse::build(status).json(body));
+            return Ok(receipt_response(status, body));
         }
     }
     let settings = state.settings.casework.clone();
@@ -443,9 +441,23 @@ pub async fn submit_report(
         .db
         .transaction_as_system(move |c| service::submit(c, &ctx, submission, key))
         .await?;
+    Ok(receipt_response(status, body))
+}
+
+/// The answer to a report (first or replayed): a 201 says where the report's status is read.
+fn receipt_response(status: u16, body: serde_json::Value) -> HttpResponse {
     let status = actix_web::http::StatusCode::from_u16(status)
         .unwrap_or(actix_web::http::StatusCode::CREATED);
-    Ok(HttpResponse::build(status).json(body))
+    let mut builder = HttpResponse::build(status);
+    if status == actix_web::http::StatusCode::CREATED
+        && let Some(reference) = body["reference"].as_str()
+    {
+        builder.insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/public/reports/{reference}"),
+        ));
+    }
+    builder.json(body)
 }
 
 #[derive(serde::Serialize, ToSchema)]

@@ -5,8 +5,8 @@ use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::http::{
-    audit, auth, case_records, cases, documents, health, history, intake, me, proceedings, public,
-    stats, subjects, tasks, users, workload,
+    allegations, audit, auth, cases, decisions, documents, health, history, intake, me, notes,
+    parties, proceedings, public, stats, subjects, tasks, users, workload,
 };
 
 pub fn routes(cfg: &mut ServiceConfig<'_>) {
@@ -36,22 +36,30 @@ pub fn routes(cfg: &mut ServiceConfig<'_>) {
                 .service(cases::assign)
                 .service(cases::set_members)
                 .service(cases::case_audit)
-                .service(case_records::list_parties)
-                .service(case_records::add_party)
-                .service(case_records::update_party)
-                .service(case_records::list_allegations)
-                .service(case_records::add_allegation)
-                .service(case_records::update_allegation)
-                .service(case_records::list_notes)
-                .service(case_records::add_note)
-                .service(case_records::list_decisions)
-                .service(case_records::add_decision)
+                .service(parties::list)
+                .service(parties::add)
+                .service(parties::get)
+                .service(parties::update)
+                .service(allegations::list)
+                .service(allegations::add)
+                .service(allegations::get)
+                .service(allegations::update)
+                .service(notes::list)
+                .service(notes::add)
+                .service(notes::get)
+                .service(decisions::list)
+                .service(decisions::add)
+                .service(decisions::get)
                 .service(subjects::list_subjects)
                 .service(subjects::create_subject)
                 .service(subjects::get_subject)
                 .service(subjects::subject_history)
                 .service(workload::workload)
                 .service(proceedings::list)
+                .service(proceedings::get)
+                .service(proceedings::get_outcome)
+                .service(proceedings::get_list_report)
+                .service(proceedings::get_publication)
                 .service(proceedings::schedule)
                 .service(proceedings::reschedule)
                 .service(proceedings::cancel)
@@ -72,6 +80,7 @@ pub fn routes(cfg: &mut ServiceConfig<'_>) {
                 .service(stats::statistics)
                 .service(tasks::list)
                 .service(tasks::create)
+                .service(tasks::get)
                 .service(tasks::update)
                 .service(tasks::mine)
                 .service(documents::list)

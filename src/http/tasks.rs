@@ -8,42 +8,24 @@ use uuid::Uuid;
 
 use crate::auth::permissions::marker::{EditCases, ReadCases};
 use crate::casework::Checks;
+use crate::casework::sub_record;
 use crate::casework::tasks::{self as service, TaskFields, TaskView};
-use crate::domain::Viewer;
+use crate::db::models::TaskRow;
+use crate::domain::task::TaskStatus;
 use crate::domain::text;
 use crate::error::ApiResult;
-use crate::http::case_records::Items;
-use crate::http::cases::caller;
-use crate::http::extract::{
-    ApiJson, ApiQuery, IfMatch, RequestMeta, Require, nullable, parse_uuid, versioned,
-};
-use crate::http::pagination;
+use crate::http::case_request::{CaseRequest, PageQuery, page, record_response};
+use crate::http::extract::{ApiJson, ApiQuery, Require, nullable};
+use crate::http::pagination::{self, Page};
 use crate::state::AppState;
-
-const PROBLEM: &str = "application/problem+json";
-
-#[derive(Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum TaskStatus {
-    Open,
-    Done,
-    Cancelled,
-}
-
-impl TaskStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::Done => "done",
-            Self::Cancelled => "cancelled",
-        }
-    }
-}
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Obtain the officer's duty rosters for September", "due_on": "2026-12-15"}))]
 pub struct NewTaskBody {
+    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
     pub title: String,
+    #[schema(max_length = 10000)]
     pub detail: Option<String>,
     /// Someone who can see the case.
     pub assignee_id: Option<Uuid>,
@@ -53,9 +35,12 @@ pub struct NewTaskBody {
 /// Changes to a task; `null` clears a field.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "done", "outcome_note": "Rosters obtained and exhibited."}))]
 pub struct TaskChangeBody {
+    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(max_length = 10000)]
     pub detail: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     pub assignee_id: Option<Option<Uuid>>,
@@ -63,6 +48,7 @@ pub struct TaskChangeBody {
     pub due_on: Option<Option<NaiveDate>>,
     pub status: Option<TaskStatus>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(max_length = 10000)]
     pub outcome_note: Option<Option<String>>,
 }
 
@@ -79,20 +65,15 @@ fn long(checks: &mut Checks, field: &str, v: Option<String>) -> Option<String> {
     params(("id" = Uuid, Path, description = "The case")),
     request_body = NewTaskBody,
     responses(
-        (status = 201, description = "Added", body = TaskView, headers(("ETag" = String, description = "The version"))),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 409, description = "`case_closed`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 201, description = "Added", body = TaskView, headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new task"))),
+        (status = 409, description = "`case_closed`", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/cases/{id}/tasks")]
 pub async fn create(
-    user: Require<EditCases>,
-    meta: RequestMeta,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
+    req: CaseRequest<EditCases>,
     ApiJson(body): ApiJson<NewTaskBody>,
 ) -> ApiResult<HttpResponse> {
-    let case_id = parse_uuid("id", &path)?;
     let mut checks = Checks::default();
     let title = checks.take("title", text::line(&body.title, 300));
     let detail = long(&mut checks, "detail", body.detail);
@@ -104,41 +85,47 @@ pub async fn create(
         due_on: Some(body.due_on),
         ..Default::default()
     };
-    let caller = caller(&user, &meta);
-    let view = state
-        .db
-        .transaction_as(caller.viewer, move |c| {
-            service::create(c, &caller, case_id, fields)
-        })
+    let row = req
+        .write(move |c, caller, case| sub_record::add::<TaskRow>(c, caller, case, fields))
         .await?;
-    Ok(versioned(HttpResponse::Created(), view.version, &view))
+    req.created(row)
 }
 
-/// The case's tasks.
+/// The case's tasks, oldest first.
 #[utoipa::path(
     operation_id = "tasks_list",
     tag = "tasks",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The case")),
-    responses(
-        (status = 200, description = "The tasks", body = Items<TaskView>),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
-    )
+    params(("id" = Uuid, Path, description = "The case"), PageQuery),
+    responses((status = 200, description = "The tasks", body = Page<TaskView>))
 )]
 #[get("/cases/{id}/tasks")]
 pub async fn list(
-    user: Require<ReadCases>,
-    meta: RequestMeta,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
+    req: CaseRequest<ReadCases>,
+    ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let case_id = parse_uuid("id", &path)?;
-    let caller = caller(&user, &meta);
-    let items = state
-        .db
-        .run_as(caller.viewer, move |c| service::list(c, &caller, case_id))
+    let paging = q.paging()?;
+    let listed = req
+        .read(move |c, caller, case| sub_record::list::<TaskRow>(c, caller, case, paging))
         .await?;
-    Ok(HttpResponse::Ok().json(Items { items }))
+    Ok(page(listed))
+}
+
+/// One task.
+#[utoipa::path(
+    operation_id = "tasks_get",
+    tag = "tasks",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case"), ("task_id" = Uuid, Path, description = "The task")),
+    responses((status = 200, description = "The task", body = TaskView, headers(("ETag" = String, description = "The version"))))
+)]
+#[get("/cases/{id}/tasks/{task_id}")]
+pub async fn get(req: CaseRequest<ReadCases>) -> ApiResult<HttpResponse> {
+    let id = req.record_id()?;
+    let row = req
+        .read(move |c, caller, case| sub_record::get::<TaskRow>(c, caller, case, id))
+        .await?;
+    record_response(HttpResponse::Ok(), row)
 }
 
 /// Change a task. Needs `If-Match` with the task's ETag.
@@ -150,22 +137,15 @@ pub async fn list(
     request_body = TaskChangeBody,
     responses(
         (status = 200, description = "Changed", body = TaskView, headers(("ETag" = String, description = "The new version"))),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 412, description = "`precondition_failed`", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 428, description = "`precondition_required`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 409, description = "`case_closed`", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[patch("/cases/{id}/tasks/{task_id}")]
 pub async fn update(
-    user: Require<EditCases>,
-    meta: RequestMeta,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    if_match: IfMatch,
+    req: CaseRequest<EditCases>,
     ApiJson(body): ApiJson<TaskChangeBody>,
 ) -> ApiResult<HttpResponse> {
-    let case_id = parse_uuid("id", &path.0)?;
-    let id = parse_uuid("task_id", &path.1)?;
+    let id = req.record_id()?;
     let mut checks = Checks::default();
     let title = body
         .title
@@ -181,19 +161,17 @@ pub async fn update(
         detail,
         assignee_id: body.assignee_id,
         due_on: body.due_on,
-        status: body.status.map(|s| s.as_str().to_owned()),
+        status: body.status,
         outcome_note,
     };
-    let caller = caller(&user, &meta);
-    let view = state
-        .db
-        .transaction_as(caller.viewer, move |c| {
-            service::update(c, &caller, case_id, id, fields, |v| if_match.require(v))
+    let if_match = req.if_match.clone();
+    let row = req
+        .write(move |c, caller, case| {
+            sub_record::update::<TaskRow>(c, caller, case, id, fields, |v| if_match.require(v))
         })
         .await?;
-    Ok(versioned(HttpResponse::Ok(), view.version, &view))
+    record_response(HttpResponse::Ok(), row)
 }
-
 /// Whose tasks: only the caller's own (`me`) for now.
 #[derive(Clone, Copy, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -210,6 +188,8 @@ pub struct MyTasks {
     pub assignee: Assignee,
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }
 
 /// The caller's open tasks across the cases they can see, overdue first.
@@ -219,8 +199,7 @@ pub struct MyTasks {
     security(("bearer" = [])),
     params(MyTasks),
     responses(
-        (status = 200, description = "Open tasks", body = Items<TaskView>),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
+        (status = 200, description = "Open tasks", body = Page<TaskView>),
     )
 )]
 #[get("/tasks")]
@@ -231,13 +210,14 @@ pub async fn mine(
 ) -> ApiResult<HttpResponse> {
     let Assignee::Me = q.assignee;
     let limit = pagination::limit(q.limit)?;
-    let viewer = Viewer {
-        user_id: user.id,
-        role: user.role,
-    };
-    let items = state
+    let after = pagination::decode_cursor(q.cursor.as_deref())?;
+    let viewer = user.viewer();
+    let (items, next) = state
         .db
-        .run_as(viewer, move |c| service::mine(c, &viewer, limit))
+        .run_as(viewer, move |c| service::mine(c, &viewer, after, limit))
         .await?;
-    Ok(HttpResponse::Ok().json(Items { items }))
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: next.map(|k| pagination::encode_cursor(&k)),
+    }))
 }

@@ -4,8 +4,7 @@ use probity::domain::Role;
 use serde_json::{Value, json};
 
 use crate::support::{
-    Resp, Staff, TestApp, add_allegation, assign, create_case, create_restricted_case,
-    create_subject, decide, etag, staff, transition,
+    TestApp, add_allegation, create_case, create_subject, decide, etag, staff, transition,
 };
 
 #[actix_web::test]
@@ -993,12 +992,14 @@ async fn casework_bad_input_is_a_clear_4xx() {
         .send()
         .await
         .expect(400);
-    // A single party is only ever PATCHed: GET on its path is 405 (with `Allow: PATCH`).
-    app.get(&format!("/api/v1/cases/{id}/parties/not-a-uuid"))
+    // A party's path with no UUID in it: 400 naming `party_id`, on a read as on a change.
+    let resp = app
+        .get(&format!("/api/v1/cases/{id}/parties/not-a-uuid"))
         .token(&s.supervisor)
         .send()
         .await
-        .expect(405);
+        .expect(400);
+    assert_eq!(resp.json()["errors"][0]["field"], "party_id");
     let resp = app
         .patch(&format!("/api/v1/cases/{id}/parties/not-a-uuid"))
         .token(&s.supervisor)

@@ -14,6 +14,7 @@ mod cli;
 mod documents;
 mod health;
 mod http_methods;
+mod lists;
 mod logs;
 mod matrix;
 mod openapi;

@@ -93,7 +93,7 @@ fn every_operation_documents_its_errors_and_security() {
             }
         }
     }
-    assert_eq!(operations, 74);
+    assert_eq!(operations, 83);
 }
 
 /// Every enum of the document, a schema's or a parameter's inline one, is snake_case text (a
@@ -145,9 +145,9 @@ fn server_accepts(name: &str, value: &str) -> Option<bool> {
     use probity::domain::early_warning::FlagCode;
     use probity::domain::party::{PartyRole, VulnerabilityFactor};
     use probity::domain::proceedings::{Finding, OutcomeAction, ProceedingsKind};
+    use probity::domain::task::TaskStatus;
     use probity::error::ErrorCode;
     use probity::http::proceedings::{ListKind, PublicationKind};
-    use probity::http::tasks::TaskStatus;
     macro_rules! accepts {
         ($($t:ident),+ $(,)?) => {
             match name {

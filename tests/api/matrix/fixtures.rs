@@ -260,7 +260,7 @@ impl World {
         };
         match objects {
             Objects::Case | Objects::Trail => Built::Same(self.case_in_intake(kind, need).await),
-            Objects::CaseInProceedings => Built::Same(self.case_in_proceedings(kind).await),
+            Objects::CaseInProceedings => Built::Same(self.case_in_proceedings(kind, need).await),
             Objects::Subject => self.subject(kind).await,
             Objects::Flagged => Built::Same(self.flagged(kind).await),
             Objects::Report => self.report(kind).await,
@@ -472,7 +472,7 @@ impl World {
 
     /// A case taken to `proceedings` (gross misconduct, to a hearing), with two hearings
     /// scheduled, a dismissal recorded at the first and a draft outcome publication.
-    async fn case_in_proceedings(&self, kind: Kind) -> Vars {
+    async fn case_in_proceedings(&self, kind: Kind, need: &Need<'_>) -> Vars {
         let (recorder, restricted) = self.recorder(kind);
         let case = self
             .new_case(recorder, restricted, "2026-11-01T09:00:00Z")
@@ -519,6 +519,17 @@ impl World {
                        "publish_from": var(&self.common, "{now}")}),
             )
             .await;
+        // Only for the rows that read one: the rows that record one need none there yet.
+        let list_report = if need.has("{list_report}") {
+            self.made(
+                sup2,
+                &format!("{base}/list-reports"),
+                json!({"subject_id": subject, "list": "barred", "reported_on": var(&self.common, "{today}")}),
+            )
+            .await
+        } else {
+            String::new()
+        };
         if kind == Kind::Linked {
             self.about_everyone(&case).await;
         }
@@ -528,6 +539,7 @@ impl World {
             ("{proceeding}", proceeding),
             ("{outcome}", outcome),
             ("{publication}", publication),
+            ("{list_report}", list_report),
         ]
     }
 

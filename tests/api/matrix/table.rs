@@ -50,7 +50,7 @@ pub enum Objects {
     /// `{withdrawn_document}`, `{case_subject}`. The visible one is recorded by the intake
     /// officer and assigned to the investigator.
     Case,
-    /// A case in `proceedings`, past intake, with `{proceeding}` (scheduled), a hearing with
+    /// A case in `proceedings`, past intake, with `{proceeding}` (scheduled), `{list_report}`, a hearing with
     /// `{outcome}` (dismissal) and a draft `{publication}` by another supervisor.
     CaseInProceedings,
     /// A case in `intake` (as [`Objects::Case`]), read for its audit trail.
@@ -410,12 +410,16 @@ pub const TABLE: &[Row] = &[
     get("/api/v1/cases/{case}/parties", Case,                                         [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]).lists("items[].id", "{party}"),
     post("/api/v1/cases/{case}/parties", json(PARTY), Case,                           [403, 201, 201, 201, 403], [403, 404, 404, 404, 403]),
     patch("/api/v1/cases/{case}/parties/{party}", PARTY, Case,                        [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]),
+    get("/api/v1/cases/{case}/parties/{party}", Case,                                 [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]),
     get("/api/v1/cases/{case}/allegations", Case,                                     [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]).lists("items[].id", "{allegation}"),
     post("/api/v1/cases/{case}/allegations", json(NEW_ALLEGATION), Case,              [403, 201, 201, 201, 403], [403, 404, 404, 404, 403]),
     patch("/api/v1/cases/{case}/allegations/{allegation}", ALLEGATION, Case,          [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]),
+    get("/api/v1/cases/{case}/allegations/{allegation}", Case,                        [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]),
     get("/api/v1/cases/{case}/notes", Case,                                           [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]).lists("items[].id", "{note}"),
     post("/api/v1/cases/{case}/notes", json(NOTE), Case,                              [403, 201, 201, 201, 403], [403, 404, 404, 404, 403]),
+    get("/api/v1/cases/{case}/notes/{note}", Case,                                    [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]),
     get("/api/v1/cases/{case}/decisions", Case,                                       [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]).lists("items[].id", "{decision}"),
+    get("/api/v1/cases/{case}/decisions/{decision}", Case,                            [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]),
     // The assigned investigator or a supervisor.
     post("/api/v1/cases/{case}/decisions", json(TWELVE_MONTH_REPORT), Case,           [403, 201, 201, 403, 403], [403, 404, 404, 403, 403]),
     // The appropriate authority: a supervisor.
@@ -425,6 +429,7 @@ pub const TABLE: &[Row] = &[
     get("/api/v1/cases/{case}/tasks", Case,                                           [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]).lists("items[].id", "{task}"),
     post("/api/v1/cases/{case}/tasks", json(TASK), Case,                              [403, 201, 201, 201, 403], [403, 404, 404, 404, 403]),
     patch("/api/v1/cases/{case}/tasks/{task}", TASK_CHANGE, Case,                     [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]),
+    get("/api/v1/cases/{case}/tasks/{task}", Case,                                    [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]),
     get("/api/v1/cases/{case}/documents", Case,                                       [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]).lists("items[].id", "{document}"),
     post("/api/v1/cases/{case}/documents", Body::Upload, Case,                        [403, 201, 201, 201, 403], [403, 404, 404, 404, 403]),
     get("/api/v1/cases/{case}/documents/{document}", Case,                            [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]),
@@ -445,6 +450,7 @@ pub const TABLE: &[Row] = &[
     // Proceedings, outcomes, list reports and publications: past intake, so the intake
     // officer no longer sees the case.
     get("/api/v1/cases/{case}/proceedings", CaseInProceedings,                        [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]).lists("items[].id", "{proceeding}"),
+    get("/api/v1/cases/{case}/proceedings/{proceeding}", CaseInProceedings,           [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]),
     post("/api/v1/cases/{case}/proceedings", json(HEARING), CaseInProceedings,        [403, 201, 403, 403, 403], [403, 404, 403, 403, 403]),
     post("/api/v1/cases/{case}/proceedings/{proceeding}/reschedule", json(RESCHEDULE), CaseInProceedings,
                                                                                       [403, 200, 403, 403, 403], [403, 404, 403, 403, 403]),
@@ -453,9 +459,12 @@ pub const TABLE: &[Row] = &[
     get("/api/v1/cases/{case}/proceedings/{proceeding}/history", CaseInProceedings,   [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]),
     get("/api/v1/cases/{case}/publications/{publication}/history", CaseInProceedings, [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]),
     get("/api/v1/cases/{case}/outcomes", CaseInProceedings,                           [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]).lists("items[].id", "{outcome}"),
+    get("/api/v1/cases/{case}/outcomes/{outcome}", CaseInProceedings,                 [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]),
     post("/api/v1/cases/{case}/outcomes", json(OUTCOME), CaseInProceedings,           [403, 201, 403, 403, 403], [403, 404, 403, 403, 403]),
     post("/api/v1/cases/{case}/list-reports", json(BARRED_LIST), CaseInProceedings,   [403, 201, 403, 403, 403], [403, 404, 403, 403, 403]),
+    get("/api/v1/cases/{case}/list-reports/{list_report}", CaseInProceedings,         [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]),
     get("/api/v1/cases/{case}/publications", CaseInProceedings,                       [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]).lists("items[].id", "{publication}"),
+    get("/api/v1/cases/{case}/publications/{publication}", CaseInProceedings,         [403, 200, 200, 200, 403], [403, 404, 404, 404, 403]),
     post("/api/v1/cases/{case}/publications", json(PUBLICATION), CaseInProceedings,   [403, 201, 403, 403, 403], [403, 404, 403, 403, 403]),
     // Drafted by another supervisor: the caller may approve it.
     post("/api/v1/cases/{case}/publications/{publication}/approve", Body::Empty, CaseInProceedings,

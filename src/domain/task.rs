@@ -1,0 +1,12 @@
+//! Investigation tasks.
+
+use crate::text_enum;
+
+text_enum!(
+    /// Where a task stands.
+    TaskStatus {
+        Open = "open",
+        Done = "done",
+        Cancelled = "cancelled",
+    }
+);

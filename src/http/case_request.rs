@@ -1,0 +1,195 @@
+//! A request about one case: the caller (who must hold permission `P`: 403 first), the audit
+//! context, the case id from the path (and the record's, under it), and `If-Match`. Its
+//! [`read`](CaseRequest::read) and [`write`](CaseRequest::write) run a use case in one
+//! transaction for the caller, given the access module's proof that the caller may see (or
+//! change) the case; a case they may not see is 404 before the use case runs.
+
+use std::marker::PhantomData;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, HttpResponseBuilder, web};
+use diesel::PgConnection;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::audit::Actor;
+use crate::auth::access::{self, LockedCase, VisibleCase};
+use crate::auth::permissions::PermissionMarker;
+use crate::casework::Caller;
+use crate::casework::facts::CaseRecord;
+use crate::casework::sub_record::{Listed, Paging, SubRecord};
+use crate::domain::Viewer;
+use crate::error::{ApiError, ApiResult};
+use crate::http::extract::{AuthUser, IfMatch, RequestMeta, Require, etag, parse_uuid};
+use crate::http::pagination::{self, Page};
+use crate::state::AppState;
+
+type LocalFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, ApiError>>>>;
+
+pub struct CaseRequest<P: PermissionMarker> {
+    pub user: AuthUser,
+    pub caller: Caller,
+    pub case_id: Uuid,
+    /// The record under the case the path names (`/cases/{id}/parties/{party_id}`), if any.
+    record_id: Option<Uuid>,
+    pub if_match: IfMatch,
+    /// The path, for the `Location` of a record made here.
+    path: String,
+    state: web::Data<AppState>,
+    _permission: PhantomData<P>,
+}
+
+impl<P: PermissionMarker + 'static> FromRequest for CaseRequest<P> {
+    type Error = ApiError;
+    type Future = LocalFuture<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = Require::<P>::from_request(req, payload);
+        let meta = RequestMeta::from_request(req, payload);
+        let if_match = IfMatch::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let user = user.await?.user;
+            let meta = meta.await?;
+            let if_match = if_match.await?;
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| ApiError::internal("application state", "not registered"))?;
+            let info = req.match_info();
+            let case_id = parse_uuid("id", info.get("id").unwrap_or_default())?;
+            let record_id = match info.iter().find(|(name, _)| *name != "id") {
+                Some((name, raw)) => Some(parse_uuid(name, raw)?),
+                None => None,
+            };
+            let caller = Caller {
+                viewer: user.viewer(),
+                audit: meta.audit(Actor::User(user.id)),
+            };
+            Ok(CaseRequest {
+                user,
+                caller,
+                case_id,
+                record_id,
+                if_match,
+                path: req.path().to_owned(),
+                state,
+                _permission: PhantomData,
+            })
+        })
+    }
+}
+
+impl<P: PermissionMarker> CaseRequest<P> {
+    pub fn viewer(&self) -> Viewer {
+        self.caller.viewer
+    }
+
+    /// The record id the path names (routes without one never call this).
+    pub fn record_id(&self) -> ApiResult<Uuid> {
+        self.record_id.ok_or_else(ApiError::not_found)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Runs `f` with the case, if the caller may see it.
+    pub async fn read<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut PgConnection, &Caller, &VisibleCase) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (caller, id) = (self.caller.clone(), self.case_id);
+        self.state
+            .db
+            .transaction_as(caller.viewer, move |c| {
+                let case = access::find_visible(c, &caller.viewer, id)?;
+                f(c, &caller, &case)
+            })
+            .await
+    }
+
+    /// Runs `f` with the case locked, if the caller may see it.
+    pub async fn write<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut PgConnection, &Caller, &mut LockedCase) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (caller, id) = (self.caller.clone(), self.case_id);
+        self.state
+            .db
+            .transaction_as(caller.viewer, move |c| {
+                let mut case = access::lock(c, &caller.viewer, id)?;
+                f(c, &caller, &mut case)
+            })
+            .await
+    }
+
+    /// Runs `f` with the case locked and read with what it holds, if the caller may see it.
+    pub async fn write_record<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut PgConnection, &Caller, CaseRecord<LockedCase>) -> ApiResult<T>
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
+        let (caller, id) = (self.caller.clone(), self.case_id);
+        self.state
+            .db
+            .transaction_as(caller.viewer, move |c| {
+                let record = CaseRecord::lock_visible(c, &caller.viewer, id)?;
+                f(c, &caller, record)
+            })
+            .await
+    }
+
+    /// 201 with the record, its `Location` (under this request's path) and its `ETag`.
+    pub fn created<R: SubRecord>(&self, row: R) -> ApiResult<HttpResponse> {
+        let location = format!("{}/{}", self.path.trim_end_matches('/'), row.id());
+        let mut builder = HttpResponse::Created();
+        builder.insert_header((header::LOCATION, location));
+        record_response(builder, row)
+    }
+}
+
+/// The record with its `ETag` (for records that change).
+pub fn record_response<R: SubRecord>(
+    mut builder: HttpResponseBuilder,
+    row: R,
+) -> ApiResult<HttpResponse> {
+    if let Some(version) = row.version() {
+        builder.insert_header((header::ETAG, etag(version)));
+    }
+    Ok(builder.json(row.view()?))
+}
+
+/// A page of records as the API answers it: `{items, next_cursor}`.
+pub fn page<V: Serialize>(listed: Listed<V>) -> HttpResponse {
+    HttpResponse::Ok().json(Page {
+        items: listed.items,
+        next_cursor: listed.next.map(|k| pagination::encode_cursor(&k)),
+    })
+}
+
+/// `?limit=&cursor=` of a list of case records.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// At most this many records (1 to 500; 50 if absent).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    pub fn paging(&self) -> ApiResult<Paging> {
+        Ok(Paging {
+            limit: pagination::limit(self.limit)?,
+            after: pagination::decode_cursor(self.cursor.as_deref())?,
+        })
+    }
+}

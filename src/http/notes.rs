@@ -1,0 +1,94 @@
+//! The case log: notes, append-only.
+
+use actix_web::{HttpResponse, get, post};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::permissions::marker::{EditCases, ReadCases};
+use crate::casework::Checks;
+use crate::casework::notes::NoteFields;
+use crate::casework::sub_record;
+use crate::db::models::NoteRow;
+use crate::domain::text;
+use crate::error::ApiResult;
+use crate::http::case_request::{CaseRequest, PageQuery, page, record_response};
+use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::pagination::Page;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"body": "Called the victim's support worker; a statement is arranged for Friday."}))]
+pub struct NoteBody {
+    #[schema(min_length = 1, max_length = 50000, pattern = r"\S")]
+    pub body: String,
+    /// The note this one corrects (notes are never edited).
+    pub corrects_id: Option<Uuid>,
+}
+
+/// Append a note to the case log.
+#[utoipa::path(
+    operation_id = "notes_add",
+    tag = "notes",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case")),
+    request_body = NoteBody,
+    responses(
+        (status = 201, description = "Added", body = NoteRow, headers(("Location" = String, description = "The new note"))),
+        (status = 409, description = "`case_closed`", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/cases/{id}/notes")]
+pub async fn add(
+    req: CaseRequest<EditCases>,
+    ApiJson(body): ApiJson<NoteBody>,
+) -> ApiResult<HttpResponse> {
+    let mut checks = Checks::default();
+    let text = checks.take("body", text::paragraph(&body.body, 50_000));
+    checks.finish()?;
+    let fields = NoteFields {
+        body: text.unwrap_or_default(),
+        corrects_id: body.corrects_id,
+    };
+    let row = req
+        .write(move |c, caller, case| sub_record::add::<NoteRow>(c, caller, case, fields))
+        .await?;
+    req.created(row)
+}
+
+/// The case log, oldest first. The read is recorded (`notes.viewed`).
+#[utoipa::path(
+    operation_id = "notes_list",
+    tag = "notes",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case"), PageQuery),
+    responses((status = 200, description = "The notes, oldest first", body = Page<NoteRow>))
+)]
+#[get("/cases/{id}/notes")]
+pub async fn list(
+    req: CaseRequest<ReadCases>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let paging = q.paging()?;
+    let listed = req
+        .read(move |c, caller, case| sub_record::list::<NoteRow>(c, caller, case, paging))
+        .await?;
+    Ok(page(listed))
+}
+
+/// One note. The read is recorded (`notes.viewed`).
+#[utoipa::path(
+    operation_id = "notes_get",
+    tag = "notes",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case"), ("note_id" = Uuid, Path, description = "The note")),
+    responses((status = 200, description = "The note", body = NoteRow))
+)]
+#[get("/cases/{id}/notes/{note_id}")]
+pub async fn get(req: CaseRequest<ReadCases>) -> ApiResult<HttpResponse> {
+    let id = req.record_id()?;
+    let row = req
+        .read(move |c, caller, case| sub_record::get::<NoteRow>(c, caller, case, id))
+        .await?;
+    record_response(HttpResponse::Ok(), row)
+}

@@ -1,0 +1,181 @@
+//! Parties to a case. Contact details and vulnerability factors are the most sensitive data
+//! held: every read of them is recorded.
+
+use actix_web::{HttpResponse, get, patch, post};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::auth::permissions::marker::{EditCases, ReadCases};
+use crate::casework::Checks;
+use crate::casework::parties::PartyFields;
+use crate::casework::sub_record;
+use crate::db::models::PartyRow;
+use crate::domain::party::{PartyRole, VulnerabilityFactor};
+use crate::domain::text;
+use crate::error::ApiResult;
+use crate::http::case_request::{CaseRequest, PageQuery, page, record_response};
+use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::pagination::Page;
+
+/// A party. Contact details and vulnerability factors are the most sensitive data held:
+/// every read of them is recorded.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"role": "victim", "name": "Jane Roe", "phone": "07700 900123",
+    "email": "jane.roe@example.org", "vulnerability_factors": ["mental_health"]}))]
+pub struct PartyBody {
+    pub role: PartyRole,
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    pub name: String,
+    #[schema(max_length = 254)]
+    pub email: Option<String>,
+    #[schema(max_length = 40)]
+    pub phone: Option<String>,
+    #[schema(max_length = 1000)]
+    pub address: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    /// Each factor once (at most the seven there are).
+    #[serde(default)]
+    #[schema(max_items = 7)]
+    pub vulnerability_factors: Vec<VulnerabilityFactor>,
+    #[schema(max_length = 5000)]
+    pub notes: Option<String>,
+}
+
+fn optional(
+    checks: &mut Checks,
+    field: &str,
+    value: Option<String>,
+    check: impl Fn(&str) -> Result<String, (&'static str, String)>,
+) -> Option<String> {
+    value
+        .filter(|v| !v.trim().is_empty())
+        .and_then(|v| checks.take(field, check(&v)))
+}
+
+fn party_fields(body: PartyBody) -> ApiResult<PartyFields> {
+    let mut checks = Checks::default();
+    let name = checks.take("name", text::line(&body.name, 200));
+    let email = optional(&mut checks, "email", body.email, |v| text::line(v, 254));
+    if email.as_ref().is_some_and(|e| !e.contains('@')) {
+        checks.push("email", "invalid_value", "is not an email address");
+    }
+    let phone = optional(&mut checks, "phone", body.phone, |v| text::line(v, 40));
+    let address = optional(&mut checks, "address", body.address, |v| {
+        text::paragraph(v, 1000)
+    });
+    let notes = optional(&mut checks, "notes", body.notes, |v| {
+        text::paragraph(v, 5000)
+    });
+    if body.vulnerability_factors.len() > VulnerabilityFactor::ALL.len() {
+        checks.push(
+            "vulnerability_factors",
+            "too_long",
+            "lists a factor more than once",
+        );
+    }
+    checks.finish()?;
+    Ok(PartyFields {
+        role: body.role,
+        name: name.unwrap_or_default(),
+        email,
+        phone,
+        address,
+        date_of_birth: body.date_of_birth,
+        vulnerability_factors: body.vulnerability_factors,
+        notes,
+    })
+}
+
+/// Add a party to a case.
+#[utoipa::path(
+    operation_id = "parties_add",
+    tag = "parties",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case")),
+    request_body = PartyBody,
+    responses(
+        (status = 201, description = "Added", body = PartyRow, headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The new party"))),
+        (status = 409, description = "`case_closed`", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/cases/{id}/parties")]
+pub async fn add(
+    req: CaseRequest<EditCases>,
+    ApiJson(body): ApiJson<PartyBody>,
+) -> ApiResult<HttpResponse> {
+    let fields = party_fields(body)?;
+    let row = req
+        .write(move |c, caller, case| sub_record::add::<PartyRow>(c, caller, case, fields))
+        .await?;
+    req.created(row)
+}
+
+/// The parties of a case. The read is recorded (`parties.viewed`).
+#[utoipa::path(
+    operation_id = "parties_list",
+    tag = "parties",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case"), PageQuery),
+    responses((status = 200, description = "The parties, oldest first", body = Page<PartyRow>))
+)]
+#[get("/cases/{id}/parties")]
+pub async fn list(
+    req: CaseRequest<ReadCases>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let paging = q.paging()?;
+    let listed = req
+        .read(move |c, caller, case| sub_record::list::<PartyRow>(c, caller, case, paging))
+        .await?;
+    Ok(page(listed))
+}
+
+/// One party. The read is recorded (`parties.viewed`).
+#[utoipa::path(
+    operation_id = "parties_get",
+    tag = "parties",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The case"), ("party_id" = Uuid, Path, description = "The party")),
+    responses((status = 200, description = "The party", body = PartyRow, headers(("ETag" = String, description = "The version"))))
+)]
+#[get("/cases/{id}/parties/{party_id}")]
+pub async fn get(req: CaseRequest<ReadCases>) -> ApiResult<HttpResponse> {
+    let id = req.record_id()?;
+    let row = req
+        .read(move |c, caller, case| sub_record::get::<PartyRow>(c, caller, case, id))
+        .await?;
+    record_response(HttpResponse::Ok(), row)
+}
+
+/// Change a party (the whole record is replaced). Needs `If-Match` with the party's ETag.
+#[utoipa::path(
+    operation_id = "parties_update",
+    tag = "parties",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "The case"),
+        ("party_id" = Uuid, Path, description = "The party"),
+        ("If-Match" = String, Header, description = "The party's ETag"),
+    ),
+    request_body = PartyBody,
+    responses(
+        (status = 200, description = "Changed", body = PartyRow, headers(("ETag" = String, description = "The new version"))),
+        (status = 409, description = "`case_closed`", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/cases/{id}/parties/{party_id}")]
+pub async fn update(
+    req: CaseRequest<EditCases>,
+    ApiJson(body): ApiJson<PartyBody>,
+) -> ApiResult<HttpResponse> {
+    let (id, fields) = (req.record_id()?, party_fields(body)?);
+    let if_match = req.if_match.clone();
+    let row = req
+        .write(move |c, caller, case| {
+            sub_record::update::<PartyRow>(c, caller, case, id, fields, |v| if_match.require(v))
+        })
+        .await?;
+    record_response(HttpResponse::Ok(), row)
+}
