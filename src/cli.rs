@@ -14,6 +14,7 @@ use crate::audit::verify::{VerifyReport, verify_log};
 use crate::auth::PasswordHasher;
 use crate::auth::accounts::{self, NewAccount};
 use crate::config::{Purpose, Settings};
+use crate::db::private_cluster::{self, PrivateCluster};
 use crate::db::{self, Db};
 use crate::domain::{DisplayName, Password, Role, Username};
 use crate::state::AppState;
@@ -503,15 +504,54 @@ fn bootstrap_dev_admin(
     Ok(())
 }
 
+fn database_url_given() -> bool {
+    std::env::var("DATABASE_URL").is_ok_and(|v| !v.trim().is_empty())
+}
+
+/// For `serve --dev` with no `DATABASE_URL` and nothing answering at the default one: a
+/// private PostgreSQL cluster in `data/postgres`, which `settings` are pointed at.
+fn dev_cluster(settings: &mut Settings) -> Result<Option<PrivateCluster>, String> {
+    if database_url_given() || private_cluster::default_server_answers() {
+        return Ok(None);
+    }
+    tracing::info!(
+        default = %crate::config::DEFAULT_DATABASE_URL,
+        "DATABASE_URL is not set and nothing answers at the default: starting a private \
+         PostgreSQL cluster"
+    );
+    let cluster = PrivateCluster::start(&private_cluster::Options::dev())
+        .map_err(|e| format!("private PostgreSQL cluster: {e}"))?;
+    let name = db::split_database_url(crate::config::DEFAULT_DATABASE_URL)
+        .map_or_else(|| "probity".to_owned(), |(_, name)| name);
+    settings.database.url = cluster.url(&name);
+    Ok(Some(cluster))
+}
+
 fn serve(dev: bool) -> Result<i32, String> {
-    let settings = Settings::from_env(Purpose::Serve { dev }).map_err(|e| e.to_string())?;
+    let mut settings = Settings::from_env(Purpose::Serve { dev }).map_err(|e| e.to_string())?;
     crate::telemetry::init(settings.log_format, &settings.log_filter);
     if dev {
         tracing::warn!(
             "development mode: ephemeral JWT secret and audit signing key; do not use in production"
         );
     }
-    let mut conn = connect_and_migrate(&settings)?;
+    // Stopped when this returns (dropped on an error), unless another process still uses it.
+    let private = if dev {
+        dev_cluster(&mut settings)?
+    } else {
+        None
+    };
+    let mut conn = connect_and_migrate(&settings).map_err(|e| {
+        if dev && private.is_none() && !database_url_given() && e.starts_with("cannot connect") {
+            format!(
+                "{e} (DATABASE_URL is not set, and the server answering at the default \
+                 address must let `postgres` in over TCP without a password: set DATABASE_URL \
+                 to a URL it accepts, or stop it for a private cluster)"
+            )
+        } else {
+            e
+        }
+    })?;
     let db = Db::connect(&settings.database)?;
     let state = AppState::new(settings, db)?;
     if dev {
@@ -554,6 +594,15 @@ fn serve(dev: bool) -> Result<i32, String> {
             server.await
         })
         .map_err(|e| format!("server on {bind_for_error}: {e}"))?;
+    if let Some(cluster) = private {
+        let dir = cluster.dir().display().to_string();
+        let stopped = cluster
+            .release()
+            .map_err(|e| format!("private PostgreSQL cluster: {e}"))?;
+        if !stopped {
+            tracing::info!(%dir, "the private PostgreSQL cluster is in use by another process: left running");
+        }
+    }
     Ok(0)
 }
 

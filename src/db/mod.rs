@@ -15,6 +15,7 @@ pub mod cases;
 pub mod documents;
 pub mod early_warning;
 pub mod models;
+pub mod private_cluster;
 pub mod proceedings;
 pub mod schema;
 pub mod sessions;

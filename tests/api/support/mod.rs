@@ -20,6 +20,7 @@ use diesel::{Connection, PgConnection};
 use probity::audit::AuditContext;
 use probity::auth::accounts::{self, NewAccount};
 use probity::config::{Purpose, Settings};
+use probity::db::private_cluster::{self, PrivateCluster};
 use probity::db::{self, Db, quote_ident, quote_literal};
 use probity::domain::{DisplayName, Password, Role, StaffIdentity, Username};
 use probity::state::AppState;
@@ -32,13 +33,31 @@ pub const SIGNING_KEY_B64: &str = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="
 /// The master key of the tests (`PROBITY_DATA_KEY`).
 pub const DATA_KEY_B64: &str = "ERERERERERERERERERERERERERERERERERERERERERE=";
 
-/// The server that `DATABASE_URL` names, as a URL to its `postgres` database.
+/// The server that `DATABASE_URL` names, as a URL to its `postgres` database. Unset, the
+/// default one if anything answers there, or else a private cluster in `target/tmp/probity-pg`
+/// (`db::private_cluster`), stopped once no test process uses it any more.
 pub fn server_url() -> String {
-    let url = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| probity::config::DEFAULT_DATABASE_URL.to_owned());
-    db::split_database_url(&url)
-        .map(|(server, _)| server)
-        .unwrap_or(url)
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        let url = std::env::var("DATABASE_URL")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| {
+                if private_cluster::default_server_answers() {
+                    return probity::config::DEFAULT_DATABASE_URL.to_owned();
+                }
+                let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("probity-pg");
+                let cluster = PrivateCluster::start(&private_cluster::Options::for_tests(dir))
+                    .unwrap_or_else(|e| panic!("private PostgreSQL cluster for the tests: {e}"));
+                let url = cluster.url("postgres");
+                cluster.stop_after_exit();
+                url
+            });
+        db::split_database_url(&url)
+            .map(|(server, _)| server)
+            .unwrap_or(url)
+    })
+    .clone()
 }
 
 pub fn database_url(name: &str) -> String {
@@ -52,7 +71,15 @@ pub fn database_url(name: &str) -> String {
 }
 
 pub fn admin_connection() -> PgConnection {
-    PgConnection::establish(&server_url()).expect("PostgreSQL reachable at DATABASE_URL")
+    let url = server_url();
+    PgConnection::establish(&url).unwrap_or_else(|e| {
+        panic!(
+            "cannot connect to {}: {e} (the tests use DATABASE_URL's server, as a user that \
+             may create databases; unset, the one answering at 127.0.0.1:5432 if any, which \
+             must let `postgres` in without a password, or else a private cluster)",
+            db::redact_url(&url)
+        )
+    })
 }
 
 /// The template's name changes whenever a migration or the rendered access policy does, so a
