@@ -25,3 +25,4 @@ mod support;
 mod tasks;
 mod users;
 mod visibility;
+mod walkthrough;
