@@ -26,3 +26,4 @@ mod support;
 mod tasks;
 mod users;
 mod visibility;
+mod walkthrough;
