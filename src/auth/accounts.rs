@@ -121,7 +121,7 @@ pub fn update(
     let before = users::find_for_update(conn, id)?.ok_or_else(ApiError::not_found)?;
     check_version(before.version)?;
 
-    let was_active_admin = before.active && before.role == Role::Admin.as_str();
+    let was_active_admin = before.active && before.role == Role::Admin;
     let stays_admin =
         changes.role.is_none_or(|r| r == Role::Admin) && changes.active != Some(false);
     if was_active_admin && !stays_admin && active_admins <= 1 {

@@ -173,7 +173,7 @@ mod tests {
 
     #[test]
     fn only_admins_manage_users_and_only_auditors_read_the_audit_log() {
-        for role in Role::ALL {
+        for &role in Role::ALL {
             assert_eq!(
                 allows(role, Permission::ManageUsers),
                 role == Role::Admin,

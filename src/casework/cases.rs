@@ -12,9 +12,7 @@ use crate::auth::access::{self, CaseScope, LockedCase};
 use crate::auth::permissions::Permission;
 use crate::casework::facts::CaseRecord;
 use crate::casework::flags;
-use crate::casework::views::{
-    CaseSubject, CaseView, Deadlines, IopcReferralView, WorkloadEntry, stored,
-};
+use crate::casework::views::{CaseSubject, CaseView, Deadlines, IopcReferralView, WorkloadEntry};
 use crate::casework::{Caller, forbidden};
 use crate::config::CaseworkSettings;
 use crate::db::models::CaseRow;
@@ -67,11 +65,11 @@ pub fn create(conn: &mut PgConnection, caller: &Caller, input: NewCase) -> ApiRe
             reference: reference.as_str().to_owned(),
             title: input.title,
             summary: input.summary,
-            source: input.source.as_str().to_owned(),
-            category: input.category.as_str().to_owned(),
+            source: input.source,
+            category: input.category,
             received_at: input.received_at,
             came_to_attention_at: input.came_to_attention_at,
-            state: CaseState::Intake.as_str().to_owned(),
+            state: CaseState::Intake,
             suspended_from: None,
             closure_reason: None,
             restricted: input.restricted,
@@ -175,13 +173,13 @@ pub fn build_view<S: CaseScope>(
         reference: c.reference,
         title: c.title,
         summary: c.summary,
-        source: stored(&c.source)?,
-        category: stored(&c.category)?,
+        source: c.source,
+        category: c.category,
         received_at: c.received_at,
         came_to_attention_at: c.came_to_attention_at,
         state,
-        suspended_from: c.suspended_from.as_deref().map(stored).transpose()?,
-        closure_reason: c.closure_reason.as_deref().map(stored).transpose()?,
+        suspended_from: c.suspended_from,
+        closure_reason: c.closure_reason,
         restricted: c.restricted,
         assigned_investigator_id: c.assigned_investigator_id,
         members: record.members,
@@ -255,14 +253,14 @@ pub fn update(
     }
     let mut case = lock_for_change(conn, &caller.viewer, id, check_version)?;
     let before = case.row().clone();
-    if before.state == CaseState::Closed.as_str() {
+    if before.state == CaseState::Closed {
         return Err(case_closed());
     }
     let changes = cases::CaseChanges {
         title: edit.title,
         summary: edit.summary,
-        source: edit.source.map(|s| s.as_str().to_owned()),
-        category: edit.category.map(|c| c.as_str().to_owned()),
+        source: edit.source,
+        category: edit.category,
         received_at: edit.received_at,
         came_to_attention_at: edit.came_to_attention_at,
         restricted: edit.restricted,
@@ -312,12 +310,7 @@ pub fn transition(
     let mut record = lock_record(conn, caller, id)?;
     check_version(record.case.version)?;
     let from = record.state()?;
-    let suspended_from: Option<CaseState> = record
-        .case
-        .suspended_from
-        .as_deref()
-        .map(stored)
-        .transpose()?;
+    let suspended_from = record.case.suspended_from;
     let mut facts = record.facts()?;
     facts.closure_reason = request.closure_reason;
     let Plan::Move { mover, unmet } = workflow::plan(from, request.to, suspended_from, &facts)
@@ -343,12 +336,12 @@ pub fn transition(
         return Err(err);
     }
     let change = cases::StateChange {
-        state: request.to.as_str().to_owned(),
-        suspended_from: (request.to == CaseState::Suspended).then(|| from.as_str().to_owned()),
+        state: request.to,
+        suspended_from: (request.to == CaseState::Suspended).then_some(from),
         closure_reason: if request.to == CaseState::Closed {
-            request.closure_reason.map(|r| r.as_str().to_owned())
+            request.closure_reason
         } else {
-            record.case.closure_reason.clone()
+            record.case.closure_reason
         },
     };
     let after = cases::set_state(conn, &record.case, change, audit::now())?;
@@ -382,7 +375,7 @@ pub fn assign(
     check_version: impl FnOnce(i32) -> ApiResult<()>,
 ) -> ApiResult<LockedCase> {
     let mut case = lock_for_change(conn, &caller.viewer, id, check_version)?;
-    if case.state == CaseState::Closed.as_str() {
+    if case.state == CaseState::Closed {
         return Err(case_closed());
     }
     let user = users::find(conn, investigator_id)?;

@@ -71,7 +71,7 @@ pub fn add_decision(
         .decisions
         .iter()
         .rev()
-        .find(|x| x.kind == d.kind.as_str() && x.subject_id == d.subject_id)
+        .find(|x| x.kind == d.kind && x.subject_id == d.subject_id)
         .map(|x| x.id);
     let details =
         serde_json::to_value(&d.details).map_err(|e| ApiError::internal("decision details", e))?;
@@ -81,7 +81,7 @@ pub fn add_decision(
         &DecisionRow {
             id: Uuid::new_v4(),
             case_id,
-            kind: d.kind.as_str().to_owned(),
+            kind: d.kind,
             subject_id: d.subject_id,
             details: details.clone(),
             rationale: d.rationale,

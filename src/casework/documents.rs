@@ -18,30 +18,17 @@ use crate::db::audit::{EventFilter, EventScope};
 use crate::db::documents as queries;
 use crate::db::models::{AuditEventRow, DocumentRow};
 use crate::domain::Viewer;
+use crate::domain::case::CaseState;
+pub use crate::domain::document::DocumentKind;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::storage::Stored;
-use crate::text_enum;
-
-text_enum!(
-    DocumentKind {
-        Statement = "statement",
-        MessageCapture = "message_capture",
-        CallRecord = "call_record",
-        DutyRecord = "duty_record",
-        Notice = "notice",
-        Report = "report",
-        Correspondence = "correspondence",
-        Media = "media",
-        Other = "other",
-    }
-);
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DocumentView {
     pub id: Uuid,
     pub case_id: Uuid,
     pub title: String,
-    pub kind: String,
+    pub kind: DocumentKind,
     pub description: Option<String>,
     pub collected_at: Option<DateTime<Utc>>,
     pub collected_by: Option<String>,
@@ -125,7 +112,7 @@ pub fn readable_document(
 /// Checks before an upload is streamed, so nothing is stored for a caller who may not add it.
 pub fn check_can_add(conn: &mut PgConnection, viewer: &Viewer, case_id: Uuid) -> ApiResult<()> {
     let case = access::find_visible(conn, viewer, case_id)?;
-    if case.state == "closed" {
+    if case.state == CaseState::Closed {
         Err(case_closed())
     } else {
         Ok(())
@@ -153,7 +140,7 @@ pub fn record(
     stored: &Stored,
 ) -> ApiResult<DocumentView> {
     let case = lock_for_change(conn, &caller.viewer, case_id, |_| Ok(()))?;
-    if case.state == "closed" {
+    if case.state == CaseState::Closed {
         return Err(case_closed());
     }
     if let Some(old) = meta.supersedes_id {
@@ -175,7 +162,7 @@ pub fn record(
             id: Uuid::new_v4(),
             case_id,
             title: meta.title,
-            kind: meta.kind.as_str().to_owned(),
+            kind: meta.kind,
             description: meta.description,
             collected_at: meta.collected_at,
             collected_by: meta.collected_by,

@@ -5,7 +5,6 @@ use std::collections::{HashMap, HashSet};
 use diesel::PgConnection;
 use uuid::Uuid;
 
-use crate::casework::views::stored;
 use chrono::NaiveDate;
 
 use crate::auth::access::{self, CaseScope, LockedCase, VisibleCase};
@@ -16,8 +15,9 @@ use crate::db::models::{
 };
 use crate::db::proceedings;
 use crate::domain::Viewer;
-use crate::domain::case::{CaseState, Category};
+use crate::domain::case::CaseState;
 use crate::domain::decision::{DecisionDetails, DecisionKind};
+use crate::domain::proceedings::{ListKind, OutcomeAction, ProceedingStatus};
 use crate::domain::workflow::CaseFacts;
 use crate::error::{ApiError, ApiResult};
 
@@ -116,7 +116,7 @@ impl<S: CaseScope> CaseRecord<S> {
         self.current_decisions()
             .into_iter()
             .map(|d| {
-                let kind: DecisionKind = stored(&d.kind)?;
+                let kind = d.kind;
                 let details = DecisionDetails::from_value(kind, d.details.clone())
                     .map_err(|e| ApiError::internal("stored decision", e))?;
                 Ok(CurrentDecision {
@@ -131,7 +131,7 @@ impl<S: CaseScope> CaseRecord<S> {
     pub fn dismissals(&self) -> impl Iterator<Item = &OutcomeRow> {
         self.outcomes
             .iter()
-            .filter(|o| o.action == "dismissal_without_notice")
+            .filter(|o| o.action == OutcomeAction::DismissalWithoutNotice)
     }
 
     /// A dismissal not yet reported to the barred list whose working days have run out.
@@ -140,7 +140,7 @@ impl<S: CaseScope> CaseRecord<S> {
             let reported = self
                 .list_reports
                 .iter()
-                .any(|r| r.list == "barred" && r.subject_id == o.subject_id);
+                .any(|r| r.list == ListKind::Barred && r.subject_id == o.subject_id);
             let due = settings
                 .calendar
                 .add_working_days(o.decided_on, settings.barred_list_working_days);
@@ -152,19 +152,19 @@ impl<S: CaseScope> CaseRecord<S> {
         let n = self
             .decisions
             .iter()
-            .filter(|d| d.kind == DecisionKind::TwelveMonthReport.as_str())
+            .filter(|d| d.kind == DecisionKind::TwelveMonthReport)
             .count();
         u32::try_from(n).unwrap_or(u32::MAX)
     }
 
     pub fn state(&self) -> ApiResult<CaseState> {
-        stored(&self.case.row().state)
+        Ok(self.case.row().state)
     }
 
     /// The facts the workflow rules check.
     pub fn facts(&self) -> ApiResult<CaseFacts> {
         let mut f = CaseFacts {
-            category: Some(stored::<Category>(&self.case.row().category)?),
+            category: Some(self.case.row().category),
             subjects: self.subject_ids(),
             investigator_assigned: self.case.row().assigned_investigator_id.is_some(),
             ..Default::default()
@@ -172,7 +172,7 @@ impl<S: CaseScope> CaseRecord<S> {
         let mut in_proceedings: Vec<Uuid> = self
             .proceedings
             .iter()
-            .filter(|p| p.status != "cancelled")
+            .filter(|p| p.status != ProceedingStatus::Cancelled)
             .flat_map(|p| p.subject_ids.iter().copied())
             .collect();
         in_proceedings.sort_unstable();
@@ -183,7 +183,7 @@ impl<S: CaseScope> CaseRecord<S> {
         f.barred_reported = self
             .list_reports
             .iter()
-            .filter(|r| r.list == "barred")
+            .filter(|r| r.list == ListKind::Barred)
             .map(|r| r.subject_id)
             .collect();
         for current in self.current_details()? {

@@ -12,7 +12,6 @@ use crate::auth::access::{CaseScope, VisibleCase};
 use crate::casework::Caller;
 use crate::casework::cases::{lock_for_change, lock_record};
 use crate::casework::sub_record::{Listed, Paging, page_rows};
-use crate::casework::views::stored;
 use crate::config::CaseworkSettings;
 use crate::db::case_table::CaseTable;
 use crate::db::models::{CaseRow, ListReportRow, OutcomeRow, ProceedingRow, PublicationRow};
@@ -20,7 +19,8 @@ use crate::db::{proceedings as queries, unique_violation_as};
 use crate::domain::case::CaseState;
 use crate::domain::decision::{CaseToAnswerFinding, DecisionDetails};
 use crate::domain::proceedings::{
-    Breach, Finding, OutcomeAction, ProceedingsKind, check_kind, check_outcome,
+    Breach, Finding, ListKind, OutcomeAction, ProceedingStatus, ProceedingsKind, PublicationKind,
+    PublicationStatus, check_kind, check_outcome,
 };
 use crate::domain::workflow::Unmet;
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -39,8 +39,7 @@ pub struct ProceedingView {
     pub chair: String,
     pub panel: Vec<String>,
     pub public: bool,
-    /// `scheduled` or `cancelled`.
-    pub status: String,
+    pub status: ProceedingStatus,
     pub cancelled_reason: Option<String>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -52,7 +51,7 @@ impl ProceedingView {
         Ok(Self {
             id: r.id,
             case_id: r.case_id,
-            kind: stored(&r.kind)?,
+            kind: r.kind,
             subject_ids: r.subject_ids,
             scheduled_for: r.scheduled_for,
             venue: r.venue,
@@ -89,8 +88,7 @@ pub struct ListReportView {
     pub id: Uuid,
     pub case_id: Uuid,
     pub subject_id: Uuid,
-    /// `barred` or `advisory`.
-    pub list: String,
+    pub list: ListKind,
     pub reported_on: NaiveDate,
     pub due_by: Option<NaiveDate>,
     /// Reported after its due date.
@@ -121,8 +119,7 @@ pub struct PublicationView {
     pub id: Uuid,
     pub case_id: Uuid,
     pub proceeding_id: Option<Uuid>,
-    /// `hearing_notice` or `outcome`.
-    pub kind: String,
+    pub kind: PublicationKind,
     pub officer_name: String,
     pub officer_rank: Option<String>,
     pub force: String,
@@ -132,8 +129,7 @@ pub struct PublicationView {
     pub outcome: Option<String>,
     pub publish_from: DateTime<Utc>,
     pub publish_until: DateTime<Utc>,
-    /// `draft`, `published` or `withdrawn`.
-    pub status: String,
+    pub status: PublicationStatus,
     pub drafted_by: Uuid,
     pub approved_by: Option<Uuid>,
     pub approved_at: Option<DateTime<Utc>>,
@@ -175,8 +171,7 @@ impl From<PublicationRow> for PublicationView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicNotice {
     pub id: Uuid,
-    /// `hearing_notice` or `outcome`.
-    pub kind: String,
+    pub kind: PublicationKind,
     pub officer_name: String,
     pub officer_rank: Option<String>,
     pub force: String,
@@ -223,7 +218,7 @@ fn rules_broken(breaches: Vec<(Breach, Option<Uuid>)>) -> ApiError {
 }
 
 fn require_state(case: &CaseRow, state: CaseState) -> ApiResult<()> {
-    if case.state == state.as_str() {
+    if case.state == state {
         Ok(())
     } else {
         Err(ApiError::new(
@@ -323,14 +318,14 @@ pub fn schedule(
         &ProceedingRow {
             id: Uuid::new_v4(),
             case_id,
-            kind: input.kind.as_str().to_owned(),
+            kind: input.kind,
             subject_ids: input.subject_ids,
             scheduled_for: input.scheduled_for,
             venue: input.venue,
             chair: input.chair,
             panel: input.panel,
             public,
-            status: "scheduled".into(),
+            status: ProceedingStatus::Scheduled,
             cancelled_reason: None,
             version: 1,
             created_at: now,
@@ -380,7 +375,7 @@ pub fn change(
     let case = lock_for_change(conn, &caller.viewer, case_id, |_| Ok(()))?;
     let before = queries::find_for_update(conn, &case, id)?.ok_or_else(ApiError::not_found)?;
     check_version(before.version)?;
-    if before.status == "cancelled" {
+    if before.status == ProceedingStatus::Cancelled {
         return Err(ApiError::new(
             ErrorCode::WrongState,
             "These proceedings are cancelled.",
@@ -437,7 +432,7 @@ pub struct NewOutcome {
 }
 
 fn outcome_view(o: OutcomeRow, settings: &CaseworkSettings) -> ApiResult<OutcomeView> {
-    let action: OutcomeAction = stored(&o.action)?;
+    let action = o.action;
     Ok(OutcomeView {
         barred_list_due_by: (action == OutcomeAction::DismissalWithoutNotice).then(|| {
             settings
@@ -448,7 +443,7 @@ fn outcome_view(o: OutcomeRow, settings: &CaseworkSettings) -> ApiResult<Outcome
         case_id: o.case_id,
         proceeding_id: o.proceeding_id,
         subject_id: o.subject_id,
-        finding: stored(&o.finding)?,
+        finding: o.finding,
         action,
         rationale: o.rationale,
         recorded_by: o.recorded_by,
@@ -475,7 +470,7 @@ pub fn record_outcome(
                 "is not proceedings of this case",
             )
         })?;
-    if proceeding.status == "cancelled" {
+    if proceeding.status == ProceedingStatus::Cancelled {
         return Err(ApiError::new(
             ErrorCode::WrongState,
             "These proceedings are cancelled.",
@@ -489,7 +484,7 @@ pub fn record_outcome(
             "is not a subject of these proceedings",
         ));
     }
-    let kind: ProceedingsKind = stored(&proceeding.kind)?;
+    let kind = proceeding.kind;
     let live = live_final_warning(conn, settings, input.subject_id, input.decided_on)?;
     let breaches = check_outcome(kind, input.finding, input.action, live);
     if !breaches.is_empty() {
@@ -508,8 +503,8 @@ pub fn record_outcome(
             case_id,
             proceeding_id: proceeding.id,
             subject_id: input.subject_id,
-            finding: input.finding.as_str().to_owned(),
-            action: input.action.as_str().to_owned(),
+            finding: input.finding,
+            action: input.action,
             rationale: input.rationale,
             recorded_by: caller.viewer.user_id,
             decided_on: input.decided_on,
@@ -560,7 +555,7 @@ pub fn record_list_report(
     settings: &CaseworkSettings,
     case_id: Uuid,
     subject_id: Uuid,
-    list: &str,
+    list: ListKind,
     reported_on: NaiveDate,
 ) -> ApiResult<ListReportView> {
     let record = lock_record(conn, caller, case_id)?;
@@ -577,12 +572,12 @@ pub fn record_list_report(
         .find(|o| o.subject_id == subject_id)
         .map(|o| o.decided_on);
     let due_by = match (list, dismissal) {
-        ("barred", Some(decided)) => Some(
+        (ListKind::Barred, Some(decided)) => Some(
             settings
                 .calendar
                 .add_working_days(decided, settings.barred_list_working_days),
         ),
-        ("barred", None) => {
+        (ListKind::Barred, None) => {
             return Err(ApiError::field(
                 ErrorCode::ValidationFailed,
                 "list",
@@ -607,7 +602,7 @@ pub fn record_list_report(
             id: Uuid::new_v4(),
             case_id,
             subject_id,
-            list: list.to_owned(),
+            list,
             reported_on,
             due_by,
             recorded_by: caller.viewer.user_id,
@@ -637,7 +632,7 @@ pub fn record_list_report(
 // Publications
 
 pub struct NewPublication {
-    pub kind: String,
+    pub kind: PublicationKind,
     pub proceeding_id: Option<Uuid>,
     pub officer_name: String,
     pub officer_rank: Option<String>,
@@ -696,7 +691,7 @@ pub fn draft(
                 "is not proceedings of this case",
             )
         })?;
-        if p.kind == "hearing_notice" && !proceeding.public {
+        if p.kind == PublicationKind::HearingNotice && !proceeding.public {
             return Err(ApiError::field(
                 ErrorCode::ValidationFailed,
                 "proceeding_id",
@@ -723,7 +718,7 @@ pub fn draft(
             outcome: p.outcome,
             publish_from: p.publish_from,
             publish_until,
-            status: "draft".into(),
+            status: PublicationStatus::Draft,
             drafted_by: caller.viewer.user_id,
             approved_by: None,
             approved_at: None,
@@ -757,7 +752,7 @@ pub fn approve(
     let before =
         queries::publication_for_update(conn, &case, id)?.ok_or_else(ApiError::not_found)?;
     check_version(before.version)?;
-    if before.status != "draft" {
+    if before.status != PublicationStatus::Draft {
         return Err(ApiError::new(
             ErrorCode::WrongState,
             format!("The publication is {}, not a draft.", before.status),
@@ -770,7 +765,7 @@ pub fn approve(
         ));
     }
     let now = audit::now();
-    if before.kind == "hearing_notice" {
+    if before.kind == PublicationKind::HearingNotice {
         // The notice counts from when it is actually visible.
         let visible_from = before.publish_from.max(now).date_naive();
         let hearing = before
@@ -814,7 +809,7 @@ pub fn withdraw(
     let before =
         queries::publication_for_update(conn, &case, id)?.ok_or_else(ApiError::not_found)?;
     check_version(before.version)?;
-    if before.status == "withdrawn" {
+    if before.status == PublicationStatus::Withdrawn {
         return Err(ApiError::new(
             ErrorCode::WrongState,
             "The publication is already withdrawn.",

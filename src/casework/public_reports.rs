@@ -17,13 +17,13 @@ use crate::casework::cases::{self as case_service, NewCase};
 use crate::casework::parties::PartyFields;
 use crate::casework::sub_record;
 use crate::casework::subjects as subject_service;
-use crate::casework::views::stored;
 use crate::config::CaseworkSettings;
 use crate::db::models::PartyRow;
 use crate::db::models::PublicReportRow;
 use crate::db::schema::{idempotency_keys, public_reports};
 use crate::domain::allegation::{Standard, WarningSign};
-use crate::domain::case::{Category, Source};
+use crate::domain::case::{CaseState, Category, Source};
+use crate::domain::intake::{IntakeStatus, ReporterStatus};
 use crate::domain::party::PartyRole;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 
@@ -150,12 +150,8 @@ pub fn submit(
         &base64::engine::general_purpose::URL_SAFE_NO_PAD,
         random_token(32)?,
     );
-    let mut signs: Vec<String> = submission
-        .warning_signs
-        .iter()
-        .map(|w| w.as_str().to_owned())
-        .collect();
-    signs.sort_unstable();
+    let mut signs = submission.warning_signs.clone();
+    signs.sort_unstable_by_key(|w| w.as_str());
     signs.dedup();
     let row = PublicReportRow {
         id: Uuid::new_v4(),
@@ -173,7 +169,7 @@ pub fn submit(
         contact_email: submission.contact_email,
         contact_phone: submission.contact_phone,
         consent_to_contact: submission.consent_to_contact,
-        status: "received".into(),
+        status: IntakeStatus::Received,
         case_id: None,
         rejected_reason: None,
         version: 1,
@@ -225,9 +221,9 @@ pub fn submit(
     Ok((201, body))
 }
 
-/// The status shown to the reporter: `received`, `under_assessment` or `closed`.
-pub fn status(conn: &mut PgConnection, reference: &str, token: &str) -> ApiResult<&'static str> {
-    let found: Option<(Vec<u8>, String, Option<String>)> = public_reports::table
+/// The status shown to the reporter.
+pub fn status(conn: &mut PgConnection, reference: &str, token: &str) -> ApiResult<ReporterStatus> {
+    let found: Option<(Vec<u8>, IntakeStatus, Option<CaseState>)> = public_reports::table
         .left_join(crate::db::schema::cases::table)
         .filter(public_reports::reference.eq(reference))
         .select((
@@ -251,11 +247,11 @@ pub fn status(conn: &mut PgConnection, reference: &str, token: &str) -> ApiResul
     if !same {
         return Err(ApiError::not_found());
     }
-    Ok(match (status.as_str(), case_state.as_deref()) {
-        ("received", _) => "received",
-        ("accepted", Some("closed")) => "closed",
-        ("accepted", _) => "under_assessment",
-        _ => "closed",
+    Ok(match (status, case_state) {
+        (IntakeStatus::Received, _) => ReporterStatus::Received,
+        (IntakeStatus::Accepted, Some(CaseState::Closed)) => ReporterStatus::Closed,
+        (IntakeStatus::Accepted, _) => ReporterStatus::UnderAssessment,
+        (IntakeStatus::Rejected, _) => ReporterStatus::Closed,
     })
 }
 
@@ -277,7 +273,7 @@ pub struct QueuedReport {
     pub contact_phone: Option<String>,
     pub consent_to_contact: bool,
     /// `received`, `accepted` or `rejected`.
-    pub status: String,
+    pub status: IntakeStatus,
     pub case_id: Option<Uuid>,
     pub rejected_reason: Option<String>,
     pub version: i32,
@@ -287,11 +283,7 @@ pub struct QueuedReport {
 impl QueuedReport {
     pub fn from_row(r: PublicReportRow) -> ApiResult<Self> {
         Ok(Self {
-            warning_signs: r
-                .warning_signs
-                .iter()
-                .map(|w| stored(w))
-                .collect::<ApiResult<_>>()?,
+            warning_signs: r.warning_signs,
             id: r.id,
             reference: r.reference,
             what_happened: r.what_happened,
@@ -319,7 +311,7 @@ impl QueuedReport {
 pub fn queue(
     conn: &mut PgConnection,
     caller: &Caller,
-    status: &str,
+    status: IntakeStatus,
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> ApiResult<Vec<PublicReportRow>> {
@@ -369,7 +361,7 @@ fn lock_received(conn: &mut PgConnection, caller: &Caller, id: Uuid) -> ApiResul
         .first(conn)
         .optional()?
         .ok_or_else(ApiError::not_found)?;
-    if row.status != "received" {
+    if row.status != IntakeStatus::Received {
         return Err(ApiError::new(
             ErrorCode::WrongState,
             format!("The report was already {}.", row.status),
@@ -460,11 +452,7 @@ pub fn accept(
                     description: report.what_happened.clone(),
                     conduct_from: None,
                     conduct_to: None,
-                    warning_signs: report
-                        .warning_signs
-                        .iter()
-                        .filter_map(|w| w.parse().ok())
-                        .collect(),
+                    warning_signs: report.warning_signs.clone(),
                 },
             },
         )?;
@@ -496,7 +484,7 @@ pub fn accept(
     let now = audit::now();
     diesel::update(public_reports::table.find(id))
         .set((
-            public_reports::status.eq("accepted"),
+            public_reports::status.eq(IntakeStatus::Accepted),
             public_reports::case_id.eq(Some(case.id)),
             public_reports::version.eq(public_reports::version + 1),
             public_reports::updated_at.eq(now),
@@ -519,7 +507,7 @@ pub fn reject(conn: &mut PgConnection, caller: &Caller, id: Uuid, reason: &str) 
     let report = lock_received(conn, caller, id)?;
     diesel::update(public_reports::table.find(id))
         .set((
-            public_reports::status.eq("rejected"),
+            public_reports::status.eq(IntakeStatus::Rejected),
             public_reports::rejected_reason.eq(Some(reason)),
             public_reports::version.eq(public_reports::version + 1),
             public_reports::updated_at.eq(audit::now()),

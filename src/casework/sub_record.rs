@@ -71,7 +71,7 @@ pub struct Paging {
 
 /// Refuses a change to a closed case.
 pub fn require_open(case: &LockedCase) -> ApiResult<()> {
-    if case.state == CaseState::Closed.as_str() {
+    if case.state == CaseState::Closed {
         return Err(case_closed());
     }
     Ok(())

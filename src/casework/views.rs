@@ -13,13 +13,6 @@ use crate::domain::decision::{
 use crate::domain::early_warning::FlagCode;
 use crate::error::{ApiError, ApiResult};
 
-/// Parses a value the database stores as text; the CHECK constraints admit only known
-/// values, so a failure means the schema and the code disagree.
-pub fn stored<T: std::str::FromStr<Err = String>>(raw: &str) -> ApiResult<T> {
-    raw.parse()
-        .map_err(|e| ApiError::internal("stored value", e))
-}
-
 /// Why a case or subject is flagged by the early warning, as the reader may be told: counted
 /// only over the cases they can see. Allegations in cases they cannot see are mentioned by one
 /// reason, `further_allegations_not_visible`, with no number or category.
@@ -125,9 +118,9 @@ impl CaseSummary {
             id: r.id,
             reference: r.reference,
             title: r.title,
-            source: stored(&r.source)?,
-            category: stored(&r.category)?,
-            state: stored(&r.state)?,
+            source: r.source,
+            category: r.category,
+            state: r.state,
             received_at: r.received_at,
             restricted: r.restricted,
             assigned_investigator_id: r.assigned_investigator_id,
@@ -157,7 +150,7 @@ pub struct DecisionView {
 
 impl DecisionView {
     pub fn from_row(r: DecisionRow, current: bool) -> ApiResult<Self> {
-        let kind: DecisionKind = stored(&r.kind)?;
+        let kind = r.kind;
         let details = DecisionDetails::from_value(kind, r.details)
             .map_err(|e| ApiError::internal("stored decision", e))?;
         Ok(Self {

@@ -15,6 +15,8 @@ use crate::auth::access::{CaseScope, LockedCase, Purpose};
 use crate::db::models::CaseRow;
 use crate::db::schema::{case_members, case_reference_counters, cases, users};
 use crate::domain::case::CaseReference;
+use crate::domain::case::{CaseState, Category, ClosureReason, Source};
+use crate::domain::decision::Severity;
 use crate::domain::{Role, Viewer};
 
 /// The next reference of `year`: PSD-YYYY-NNNNNN, numbered from 1 each year. The counter
@@ -94,8 +96,8 @@ pub fn any_user_sees(
 pub struct CaseChanges {
     pub title: Option<String>,
     pub summary: Option<String>,
-    pub source: Option<String>,
-    pub category: Option<String>,
+    pub source: Option<Source>,
+    pub category: Option<Category>,
     pub received_at: Option<DateTime<Utc>>,
     pub came_to_attention_at: Option<DateTime<Utc>>,
     pub restricted: Option<bool>,
@@ -135,9 +137,9 @@ pub fn set_state(
 ) -> QueryResult<CaseRow> {
     let locked = locked.row();
     let mut after = locked.clone();
-    after.state.clone_from(&change.state);
-    after.suspended_from.clone_from(&change.suspended_from);
-    after.closure_reason.clone_from(&change.closure_reason);
+    after.state = change.state;
+    after.suspended_from = change.suspended_from;
+    after.closure_reason = change.closure_reason;
     after.version = locked.version + 1;
     after.updated_at = now;
     let update = SetState {
@@ -154,9 +156,9 @@ pub fn set_state(
 }
 
 pub struct StateChange {
-    pub state: String,
-    pub suspended_from: Option<String>,
-    pub closure_reason: Option<String>,
+    pub state: CaseState,
+    pub suspended_from: Option<CaseState>,
+    pub closure_reason: Option<ClosureReason>,
 }
 
 struct SetState {
@@ -323,9 +325,9 @@ impl SortKey {
 }
 
 pub struct CaseFilter {
-    pub state: Option<String>,
-    pub category: Option<String>,
-    pub severity: Option<String>,
+    pub state: Option<CaseState>,
+    pub category: Option<Category>,
+    pub severity: Option<Severity>,
     pub assigned_to: Option<Uuid>,
     pub subject_id: Option<Uuid>,
     pub received_from: Option<DateTime<Utc>>,
@@ -437,20 +439,20 @@ pub fn list(conn: &mut PgConnection, viewer: &Viewer, f: &CaseFilter) -> QueryRe
         .filter(cases_visible_to(viewer, Purpose::Content))
         .select(CaseRow::as_select())
         .into_boxed();
-    if let Some(state) = &f.state {
-        q = q.filter(cases::state.eq(state.clone()));
+    if let Some(state) = f.state {
+        q = q.filter(cases::state.eq(state));
     }
-    if let Some(category) = &f.category {
-        q = q.filter(cases::category.eq(category.clone()));
+    if let Some(category) = f.category {
+        q = q.filter(cases::category.eq(category));
     }
-    if let Some(severity) = &f.severity {
+    if let Some(severity) = f.severity {
         // A current (not superseded) severity assessment of that severity, for any subject.
         q = q.filter(
             sql::<Bool>(
                 "EXISTS (SELECT 1 FROM decisions d WHERE d.case_id = cases.id AND d.kind = 'severity_assessment' \
                  AND d.details->>'severity' = ",
             )
-            .bind::<Text, _>(severity.clone())
+            .bind::<Text, _>(severity)
             .sql(" AND NOT EXISTS (SELECT 1 FROM decisions d2 WHERE d2.supersedes_id = d.id))"),
         );
     }

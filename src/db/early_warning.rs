@@ -14,7 +14,7 @@ use crate::domain::case::Category;
 use crate::domain::early_warning::AllegationFact;
 
 /// Subject, case, category, when added, and whether visible.
-type AllegationRow = (Uuid, Uuid, String, DateTime<Utc>, bool);
+type AllegationRow = (Uuid, Uuid, Category, DateTime<Utc>, bool);
 
 /// Every allegation against these subjects, with its subject; `visible` says whether
 /// `viewer` may see its case's content. The early warning counts all of them when it decides
@@ -49,7 +49,7 @@ pub fn allegations_about(
                 subject_id,
                 AllegationFact {
                     case_id,
-                    apsp: category == Category::Apsp.as_str(),
+                    apsp: category == Category::Apsp,
                     created_at,
                     visible,
                 },

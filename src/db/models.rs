@@ -7,8 +7,15 @@ use uuid::Uuid;
 use crate::db::schema::{audit_events, refresh_tokens, sessions, users};
 use crate::domain::Role;
 use crate::domain::allegation::{Standard, WarningSign};
-use crate::domain::case::Category;
+use crate::domain::case::{CaseState, Category, ClosureReason, Source};
+use crate::domain::decision::DecisionKind;
+use crate::domain::document::DocumentKind;
+use crate::domain::intake::IntakeStatus;
 use crate::domain::party::{PartyRole, VulnerabilityFactor};
+use crate::domain::proceedings::{
+    Finding, ListKind, OutcomeAction, ProceedingStatus, ProceedingsKind, PublicationKind,
+    PublicationStatus,
+};
 use crate::domain::task::TaskStatus;
 
 #[derive(Clone, Debug, Queryable, Selectable, Identifiable)]
@@ -17,7 +24,7 @@ pub struct UserRow {
     pub id: Uuid,
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub password_hash: String,
     pub active: bool,
     pub failed_logins: i32,
@@ -32,12 +39,6 @@ pub struct UserRow {
 }
 
 impl UserRow {
-    /// The role, parsed. The column's CHECK constraint admits only known roles, so a failure
-    /// here means the database and the code disagree.
-    pub fn role(&self) -> Result<Role, String> {
-        self.role.parse()
-    }
-
     pub fn is_locked(&self, now: DateTime<Utc>) -> bool {
         self.locked_until.is_some_and(|until| until > now)
     }
@@ -139,13 +140,13 @@ pub struct CaseRow {
     pub reference: String,
     pub title: String,
     pub summary: String,
-    pub source: String,
-    pub category: String,
+    pub source: Source,
+    pub category: Category,
     pub received_at: DateTime<Utc>,
     pub came_to_attention_at: DateTime<Utc>,
-    pub state: String,
-    pub suspended_from: Option<String>,
-    pub closure_reason: Option<String>,
+    pub state: CaseState,
+    pub suspended_from: Option<CaseState>,
+    pub closure_reason: Option<ClosureReason>,
     pub restricted: bool,
     pub assigned_investigator_id: Option<Uuid>,
     pub created_by: Uuid,
@@ -229,7 +230,7 @@ pub struct NoteRow {
 pub struct DecisionRow {
     pub id: Uuid,
     pub case_id: Uuid,
-    pub kind: String,
+    pub kind: DecisionKind,
     pub subject_id: Option<Uuid>,
     pub details: serde_json::Value,
     pub rationale: String,
@@ -243,14 +244,14 @@ pub struct DecisionRow {
 pub struct ProceedingRow {
     pub id: Uuid,
     pub case_id: Uuid,
-    pub kind: String,
+    pub kind: ProceedingsKind,
     pub subject_ids: Vec<Uuid>,
     pub scheduled_for: DateTime<Utc>,
     pub venue: String,
     pub chair: String,
     pub panel: Vec<String>,
     pub public: bool,
-    pub status: String,
+    pub status: ProceedingStatus,
     pub cancelled_reason: Option<String>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -264,8 +265,8 @@ pub struct OutcomeRow {
     pub case_id: Uuid,
     pub proceeding_id: Uuid,
     pub subject_id: Uuid,
-    pub finding: String,
-    pub action: String,
+    pub finding: Finding,
+    pub action: OutcomeAction,
     pub rationale: String,
     pub recorded_by: Uuid,
     pub decided_on: chrono::NaiveDate,
@@ -278,7 +279,7 @@ pub struct ListReportRow {
     pub id: Uuid,
     pub case_id: Uuid,
     pub subject_id: Uuid,
-    pub list: String,
+    pub list: ListKind,
     pub reported_on: chrono::NaiveDate,
     pub due_by: Option<chrono::NaiveDate>,
     pub recorded_by: Uuid,
@@ -291,7 +292,7 @@ pub struct PublicationRow {
     pub id: Uuid,
     pub case_id: Uuid,
     pub proceeding_id: Option<Uuid>,
-    pub kind: String,
+    pub kind: PublicationKind,
     pub officer_name: String,
     pub officer_rank: Option<String>,
     pub force: String,
@@ -301,7 +302,7 @@ pub struct PublicationRow {
     pub outcome: Option<String>,
     pub publish_from: DateTime<Utc>,
     pub publish_until: DateTime<Utc>,
-    pub status: String,
+    pub status: PublicationStatus,
     pub drafted_by: Uuid,
     pub approved_by: Option<Uuid>,
     pub approved_at: Option<DateTime<Utc>>,
@@ -324,12 +325,12 @@ pub struct PublicReportRow {
     pub officer_collar_number: Option<String>,
     pub officer_force: Option<String>,
     pub reporter_is_affected: bool,
-    pub warning_signs: Vec<String>,
+    pub warning_signs: Vec<WarningSign>,
     pub contact_name: Option<String>,
     pub contact_email: Option<String>,
     pub contact_phone: Option<String>,
     pub consent_to_contact: bool,
-    pub status: String,
+    pub status: IntakeStatus,
     pub case_id: Option<Uuid>,
     pub rejected_reason: Option<String>,
     pub version: i32,
@@ -363,7 +364,7 @@ pub struct DocumentRow {
     pub id: Uuid,
     pub case_id: Uuid,
     pub title: String,
-    pub kind: String,
+    pub kind: DocumentKind,
     pub description: Option<String>,
     pub collected_at: Option<DateTime<Utc>>,
     pub collected_by: Option<String>,

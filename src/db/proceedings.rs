@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
+
+use crate::domain::proceedings::{PublicationKind, PublicationStatus};
 use uuid::Uuid;
 
 use crate::auth::access::{CaseScope, LockedCase};
@@ -226,19 +228,19 @@ pub fn set_publication_status(
 /// still to come. Newest first, keyset on (publish_from, id).
 pub fn public(
     conn: &mut PgConnection,
-    kind: &str,
+    kind: PublicationKind,
     now: DateTime<Utc>,
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> QueryResult<Vec<PublicationRow>> {
     let mut q = publications::table
-        .filter(publications::status.eq("published"))
+        .filter(publications::status.eq(PublicationStatus::Published))
         .filter(publications::kind.eq(kind))
         .filter(publications::publish_from.le(now))
         .filter(publications::publish_until.gt(now))
         .select(PublicationRow::as_select())
         .into_boxed();
-    if kind == "hearing_notice" {
+    if kind == PublicationKind::HearingNotice {
         q = q.filter(publications::hearing_date.ge(now));
     }
     if let Some((at, id)) = after {

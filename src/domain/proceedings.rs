@@ -241,3 +241,39 @@ mod tests {
         );
     }
 }
+
+text_enum!(
+    /// Where scheduled proceedings stand.
+    ProceedingStatus {
+        Scheduled = "scheduled",
+        Cancelled = "cancelled",
+    }
+);
+
+text_enum!(
+    /// The list a former officer is reported to (Police Barred List and Police Advisory List
+    /// Regulations 2017).
+    ListKind {
+        /// The College of Policing barred list: dismissed officers.
+        Barred = "barred",
+        /// The advisory list: those who resigned or retired under investigation.
+        Advisory = "advisory",
+    }
+);
+
+text_enum!(
+    /// What a publication tells the public.
+    PublicationKind {
+        HearingNotice = "hearing_notice",
+        Outcome = "outcome",
+    }
+);
+
+text_enum!(
+    /// A publication's life: a draft, published once a second supervisor approves, withdrawn.
+    PublicationStatus {
+        Draft = "draft",
+        Published = "published",
+        Withdrawn = "withdrawn",
+    }
+);

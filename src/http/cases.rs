@@ -361,9 +361,9 @@ pub async fn list_cases(
         ));
     }
     let filter = CaseFilter {
-        state: q.state.map(|s| s.as_str().to_owned()),
-        category: q.category.map(|c| c.as_str().to_owned()),
-        severity: q.severity.map(|s| s.as_str().to_owned()),
+        state: q.state,
+        category: q.category,
+        severity: q.severity,
         assigned_to: q.assigned_to,
         subject_id: q.subject_id,
         received_from: q.received_from,

@@ -10,6 +10,7 @@ use crate::auth::permissions::marker::TriageReports;
 use crate::casework::Checks;
 use crate::casework::public_reports::{self as service, QueuedReport};
 use crate::domain::case::Category;
+use crate::domain::intake::IntakeStatus;
 use crate::domain::text;
 use crate::error::ApiResult;
 use crate::http::cases::caller;
@@ -19,21 +20,13 @@ use crate::state::AppState;
 
 const PROBLEM: &str = "application/problem+json";
 
-#[derive(Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum QueueStatus {
-    Received,
-    Accepted,
-    Rejected,
-}
-
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct QueueQuery {
     /// Default `received`.
     #[param(inline)]
-    pub status: Option<QueueStatus>,
+    pub status: Option<IntakeStatus>,
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
@@ -61,11 +54,7 @@ pub async fn queue(
 ) -> ApiResult<HttpResponse> {
     let limit = pagination::limit(q.limit)?;
     let after = pagination::decode_cursor::<(DateTime<Utc>, Uuid)>(q.cursor.as_deref())?;
-    let status = match q.status.unwrap_or(QueueStatus::Received) {
-        QueueStatus::Received => "received",
-        QueueStatus::Accepted => "accepted",
-        QueueStatus::Rejected => "rejected",
-    };
+    let status = q.status.unwrap_or(IntakeStatus::Received);
     let caller = caller(&user, &meta);
     let rows = state
         .db

@@ -12,7 +12,9 @@ use crate::casework::proceedings::{
     self as service, ListReportView, NewOutcome, NewProceedings, NewPublication, OutcomeView,
     ProceedingView, PublicationView,
 };
-use crate::domain::proceedings::{Finding, OutcomeAction, ProceedingsKind};
+use crate::domain::proceedings::{
+    Finding, ListKind, OutcomeAction, ProceedingsKind, PublicationKind,
+};
 use crate::domain::text;
 use crate::error::ApiResult;
 use crate::http::case_request::{CaseRequest, PageQuery, page};
@@ -325,15 +327,6 @@ pub async fn list_outcomes(
     Ok(page(listed))
 }
 
-#[derive(Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ListKind {
-    /// The College of Policing barred list: dismissed officers.
-    Barred,
-    /// The advisory list: those who resigned or retired under investigation.
-    Advisory,
-}
-
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListReportBody {
@@ -364,10 +357,7 @@ pub async fn record_list_report(
     ApiJson(body): ApiJson<ListReportBody>,
 ) -> ApiResult<HttpResponse> {
     let case_id = parse_uuid("id", &path)?;
-    let which = match body.list {
-        ListKind::Barred => "barred",
-        ListKind::Advisory => "advisory",
-    };
+    let which = body.list;
     let caller = caller(&user, &meta);
     let settings = state.settings.casework.clone();
     let view = state
@@ -386,13 +376,6 @@ pub async fn record_list_report(
         .await?;
     let location = format!("/api/v1/cases/{case_id}/list-reports/{}", view.id);
     Ok(created(location, None, &view))
-}
-
-#[derive(Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PublicationKind {
-    HearingNotice,
-    Outcome,
 }
 
 /// A public text, written for the public: never assembled from case fields.
@@ -454,7 +437,7 @@ fn publication_from(body: PublicationBody) -> ApiResult<NewPublication> {
             if venue.is_none() {
                 checks.push("venue", "required", "a hearing notice gives the venue");
             }
-            "hearing_notice"
+            PublicationKind::HearingNotice
         }
         PublicationKind::Outcome => {
             if outcome.is_none() {
@@ -464,7 +447,7 @@ fn publication_from(body: PublicationBody) -> ApiResult<NewPublication> {
                     "an outcome publication states the outcome",
                 );
             }
-            "outcome"
+            PublicationKind::Outcome
         }
     };
     if body.publish_until.is_some_and(|u| u <= body.publish_from) {

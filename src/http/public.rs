@@ -15,6 +15,8 @@ use crate::casework::proceedings::PublicNotice;
 use crate::casework::public_reports::{self as service, Receipt, Submission};
 use crate::db::proceedings as queries;
 use crate::domain::allegation::WarningSign;
+use crate::domain::intake::ReporterStatus;
+use crate::domain::proceedings::PublicationKind;
 use crate::domain::text;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::extract::{ApiJsonBytes, ApiQuery, RequestMeta};
@@ -34,7 +36,7 @@ pub struct PublicList {
 
 async fn published(
     state: &AppState,
-    kind: &'static str,
+    kind: PublicationKind,
     q: PublicList,
 ) -> ApiResult<Page<PublicNotice>> {
     let limit = pagination::limit(q.limit)?;
@@ -71,7 +73,7 @@ pub async fn hearings(
     state: web::Data<AppState>,
     ApiQuery(q): ApiQuery<PublicList>,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(published(&state, "hearing_notice", q).await?))
+    Ok(HttpResponse::Ok().json(published(&state, PublicationKind::HearingNotice, q).await?))
 }
 
 /// Outcomes of misconduct hearings, while inside their publication window.
@@ -86,7 +88,7 @@ pub async fn outcomes(
     state: web::Data<AppState>,
     ApiQuery(q): ApiQuery<PublicList>,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(published(&state, "outcome", q).await?))
+    Ok(HttpResponse::Ok().json(published(&state, PublicationKind::Outcome, q).await?))
 }
 
 fn escape(s: &str) -> String {
@@ -227,7 +229,7 @@ pub async fn hearings_page(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let found = published(&state, "hearing_notice", page_cursor(&req)).await?;
+    let found = published(&state, PublicationKind::HearingNotice, page_cursor(&req)).await?;
     Ok(html(page(
         "Misconduct hearings",
         "Misconduct hearings are held in public. These are the hearings to come; times are UK time.",
@@ -246,7 +248,7 @@ pub async fn outcomes_page(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let found = published(&state, "outcome", page_cursor(&req)).await?;
+    let found = published(&state, PublicationKind::Outcome, page_cursor(&req)).await?;
     Ok(html(page(
         "Misconduct hearing outcomes",
         "The outcomes of misconduct hearings, newest first.",
@@ -286,7 +288,7 @@ mod page_tests {
     fn pages_escape_what_authors_wrote() {
         let n = PublicNotice {
             id: Uuid::nil(),
-            kind: "outcome".into(),
+            kind: crate::domain::proceedings::PublicationKind::Outcome,
             officer_name: "<script>x</script>".into(),
             officer_rank: None,
             force: "F".into(),
@@ -463,8 +465,7 @@ fn receipt_response(status: u16, body: serde_json::Value) -> HttpResponse {
 #[derive(serde::Serialize, ToSchema)]
 pub struct ReportStatus {
     pub reference: String,
-    /// `received`, `under_assessment` or `closed`.
-    pub status: &'static str,
+    pub status: ReporterStatus,
 }
 
 /// A report's status, with its receipt token in `X-Receipt-Token`. Any wrong reference or

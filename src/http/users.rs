@@ -42,9 +42,7 @@ pub struct User {
 
 impl User {
     fn from_row(row: UserRow) -> ApiResult<Self> {
-        let role = row
-            .role()
-            .map_err(|e| ApiError::internal("stored role", e))?;
+        let role = row.role;
         let locked_until = row
             .locked_until
             .filter(|until| *until > crate::audit::now());

@@ -135,19 +135,22 @@ fn every_enum_in_the_document_is_snake_case_text() {
 /// Whether the server reads `value` as a `name` (an enum schema of the document), or `None`
 /// for a schema this test does not know yet.
 fn server_accepts(name: &str, value: &str) -> Option<bool> {
-    use probity::casework::documents::DocumentKind;
     use probity::domain::Role;
     use probity::domain::allegation::{Standard, WarningSign};
     use probity::domain::case::{CaseState, Category, ClosureReason, Source};
     use probity::domain::decision::{
         CaseToAnswerFinding, DecisionKind, IopcMode, ProceedingsForm, Severity,
     };
+    use probity::domain::document::DocumentKind;
     use probity::domain::early_warning::FlagCode;
+    use probity::domain::intake::{IntakeStatus, ReporterStatus};
     use probity::domain::party::{PartyRole, VulnerabilityFactor};
-    use probity::domain::proceedings::{Finding, OutcomeAction, ProceedingsKind};
+    use probity::domain::proceedings::{
+        Finding, ListKind, OutcomeAction, ProceedingStatus, ProceedingsKind, PublicationKind,
+        PublicationStatus,
+    };
     use probity::domain::task::TaskStatus;
     use probity::error::ErrorCode;
-    use probity::http::proceedings::{ListKind, PublicationKind};
     macro_rules! accepts {
         ($($t:ident),+ $(,)?) => {
             match name {
@@ -166,13 +169,17 @@ fn server_accepts(name: &str, value: &str) -> Option<bool> {
         ErrorCode,
         Finding,
         FlagCode,
+        IntakeStatus,
         IopcMode,
         ListKind,
         OutcomeAction,
         PartyRole,
+        ProceedingStatus,
         ProceedingsForm,
         ProceedingsKind,
         PublicationKind,
+        PublicationStatus,
+        ReporterStatus,
         Role,
         Severity,
         Source,

@@ -15,13 +15,13 @@ struct Case {
     ok_status: u16,
 }
 
-const EVERYONE: &[Role] = &Role::ALL;
+const EVERYONE: &[Role] = Role::ALL;
 
 #[actix_web::test]
 async fn authorization_matrix() {
     let app = TestApp::new().await;
     let mut tokens = Vec::new();
-    for role in Role::ALL {
+    for &role in Role::ALL {
         let (_, token) = app.user_token(&format!("matrix.{role}"), role).await;
         tokens.push((role, token));
     }

@@ -32,6 +32,7 @@ pub use proof::{
 };
 
 use crate::db::models::{CaseRow, UserRow};
+use crate::domain::case::CaseState;
 use crate::domain::decision::Recorder;
 use crate::domain::workflow::Mover;
 use crate::domain::{Role, Viewer};
@@ -106,7 +107,7 @@ pub fn evaluate(
             Clause::Assigned => case.assigned_investigator_id == Some(me),
             Clause::Member => facts.is_member(me)?,
             Clause::OwnIntake => {
-                case.state == "intake" && !case.restricted && case.created_by == me
+                case.state == CaseState::Intake && !case.restricted && case.created_by == me
             }
         };
         if allowed {
@@ -147,9 +148,7 @@ pub fn could_see(
     user: &UserRow,
     case: &impl CaseScope,
 ) -> ApiResult<bool> {
-    let Ok(role) = user.role() else {
-        return Ok(false);
-    };
+    let role = user.role;
     if !user.active {
         return Ok(false);
     }
@@ -243,12 +242,12 @@ pub fn may_read_document_content(viewer: &Viewer, doc: DocumentAccess) -> bool {
 
 /// Who may be assigned a case as its investigator: an active investigator.
 pub fn assignable(user: &UserRow) -> bool {
-    user.active && user.role() == Ok(Role::Investigator)
+    user.active && user.role == Role::Investigator
 }
 
 /// Who may be named a member of a case: an active investigator or supervisor.
 pub fn may_be_member(user: &UserRow) -> bool {
-    user.active && matches!(user.role(), Ok(Role::Investigator | Role::Supervisor))
+    user.active && matches!(user.role, Role::Investigator | Role::Supervisor)
 }
 
 #[cfg(test)]
@@ -269,18 +268,23 @@ mod tests {
         }
     }
 
-    fn case(restricted: bool, assigned: Option<Uuid>, created_by: Uuid, state: &str) -> CaseRow {
+    fn case(
+        restricted: bool,
+        assigned: Option<Uuid>,
+        created_by: Uuid,
+        state: CaseState,
+    ) -> CaseRow {
         let now = chrono::Utc::now();
         CaseRow {
             id: Uuid::new_v4(),
             reference: "PSD-2026-000001".into(),
             title: String::new(),
             summary: String::new(),
-            source: "internal_referral".into(),
-            category: "other".into(),
+            source: crate::domain::case::Source::InternalReferral,
+            category: crate::domain::case::Category::Other,
             received_at: now,
             came_to_attention_at: now,
-            state: state.into(),
+            state,
             suspended_from: None,
             closure_reason: None,
             restricted,
@@ -305,8 +309,8 @@ mod tests {
     #[test]
     fn nobody_sees_a_case_about_themselves_whatever_else_holds() {
         let me = Uuid::new_v4();
-        let c = case(false, Some(me), me, "intake");
-        for role in Role::ALL {
+        let c = case(false, Some(me), me, CaseState::Intake);
+        for &role in Role::ALL {
             for purpose in [Purpose::Content, Purpose::AuditTrail] {
                 let mut facts = Facts {
                     members: vec![me],
@@ -328,10 +332,10 @@ mod tests {
             members: vec![],
             linked: vec![],
         };
-        let open = case(false, None, other, "investigation");
-        let restricted = case(true, None, other, "investigation");
-        let mine = case(false, Some(me), other, "investigation");
-        let my_intake = case(false, None, me, "intake");
+        let open = case(false, None, other, CaseState::Investigation);
+        let restricted = case(true, None, other, CaseState::Investigation);
+        let mine = case(false, Some(me), other, CaseState::Investigation);
+        let my_intake = case(false, None, me, CaseState::Intake);
         let content = Purpose::Content;
         assert!(sees(Role::Supervisor, content, me, &open, &mut none()));
         assert!(!sees(

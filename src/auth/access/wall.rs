@@ -142,7 +142,7 @@ pub fn trail_visible(conn: &mut PgConnection, viewer: &Viewer, id: Uuid) -> Quer
 
 fn functions() -> Result<String, String> {
     let mut trail = String::from("CASE p_role");
-    for role in Role::ALL {
+    for &role in Role::ALL {
         let rule = cases_visible_to_session(role, Purpose::AuditTrail)
             .to_policy_sql()
             .map_err(|e| e.to_string())?;
@@ -150,7 +150,7 @@ fn functions() -> Result<String, String> {
     }
     trail.push_str(" ELSE false END");
     let mut search = String::from("CASE caller_role");
-    for role in Role::ALL {
+    for &role in Role::ALL {
         let rule = cases_visible_to_session(role, Purpose::Content)
             .to_policy_sql()
             .map_err(|e| e.to_string())?;
@@ -265,7 +265,7 @@ fn policies() -> Result<String, String> {
     // the transaction holds stays visible to it.
     let users: Vec<&str> = Role::ALL.iter().map(|r| user_role(*r)).collect();
     let users = users.join(", ");
-    for role in Role::ALL {
+    for &role in Role::ALL {
         let cases = cases_visible_to_session(role, Purpose::Content)
             .to_policy_sql()
             .map_err(|e| e.to_string())?;
@@ -404,7 +404,7 @@ mod tests {
         // The audit-event policy of a role whose trail clauses read the case row finds that
         // row through `cases`, under the role's content policy: it must show every case
         // whose trail the role may read, or trails would vanish.
-        for role in Role::ALL {
+        for &role in Role::ALL {
             let trail = clauses(role, Purpose::AuditTrail);
             let content = clauses(role, Purpose::Content);
             if trail.iter().any(|c| *c != Clause::Every) {
@@ -424,7 +424,7 @@ mod tests {
             !policies().unwrap().contains("$1"),
             "a policy binds nothing"
         );
-        for role in Role::ALL {
+        for &role in Role::ALL {
             assert!(sql.contains(&format!(
                 "CREATE POLICY {0} ON cases TO {0}",
                 user_role(role)

@@ -135,7 +135,7 @@ impl World {
         .await;
         let mut ids = Vec::new();
         let mut tokens = Vec::new();
-        for role in Role::ALL {
+        for &role in Role::ALL {
             let (id, token) = app.user_token(&format!("matrix.{role}"), role).await;
             ids.push(id);
             tokens.push(token);

@@ -459,7 +459,7 @@ async fn run(which: Group) {
         if matches!(row.check, Check::FirstBroken { .. }) {
             world.break_linked_chain().await;
         }
-        let callers = std::iter::once(None).chain(Role::ALL.into_iter().map(Some));
+        let callers = std::iter::once(None).chain(Role::ALL.iter().copied().map(Some));
         for caller in callers {
             for kind in row.columns() {
                 cells += 1;
