@@ -2,7 +2,6 @@
 
 use actix_web::{HttpResponse, get, post};
 use serde::Deserialize;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::permissions::marker::{ReadCases, RecordDecisions};
@@ -24,18 +23,19 @@ use crate::http::pagination::Page;
 /// - `final_report` {summary, submitted_at} (assigned investigator);
 /// - `case_to_answer` {subject_id, answer, proceedings} (supervisor);
 /// - `twelve_month_report` {reported_at} (assigned investigator or supervisor).
-#[derive(Deserialize, ToSchema)]
+///
+/// Its schema, one per kind with `kind` as the discriminator, is `http::decision_schema`.
+#[derive(Deserialize)]
 pub struct DecisionBody {
     pub kind: DecisionKind,
     pub subject_id: Option<Uuid>,
     pub rationale: String,
     /// The kind's own fields, at the top level of the body.
     #[serde(flatten)]
-    #[schema(value_type = Object)]
     pub fields: serde_json::Map<String, serde_json::Value>,
 }
 
-fn decision_from(body: DecisionBody) -> ApiResult<NewDecision> {
+pub(crate) fn decision_from(body: DecisionBody) -> ApiResult<NewDecision> {
     let mut checks = Checks::default();
     let rationale = checks.take("rationale", text::paragraph(&body.rationale, 20_000));
     checks.finish()?;

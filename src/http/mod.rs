@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod case_request;
 pub mod cases;
+pub mod decision_schema;
 pub mod decisions;
 pub mod documents;
 pub mod extract;

@@ -325,3 +325,24 @@ async fn the_headers_the_document_promises_are_sent() {
     let resp = app.get("/healthz").send().await.expect(200);
     assert!(resp.header("x-request-id").is_some());
 }
+
+/// A client generator makes one typed body per kind of decision: the document says which
+/// schema each `kind` takes, and lists every kind.
+#[test]
+fn decision_bodies_are_one_of_with_kind_as_discriminator() {
+    let doc: serde_json::Value = serde_json::from_str(&probity::http::openapi_json()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    let body = &schemas["DecisionBody"];
+    assert_eq!(body["discriminator"]["propertyName"], "kind");
+    let mapping = body["discriminator"]["mapping"].as_object().unwrap();
+    let kinds = schemas["DecisionKind"]["enum"].as_array().unwrap();
+    assert_eq!(mapping.len(), kinds.len());
+    assert_eq!(body["oneOf"].as_array().unwrap().len(), kinds.len());
+    for kind in kinds {
+        let target = mapping[kind.as_str().unwrap()].as_str().unwrap();
+        let variant = &schemas[target.trim_start_matches("#/components/schemas/")];
+        assert_eq!(variant["properties"]["kind"]["enum"][0], *kind);
+        assert_eq!(variant["additionalProperties"], false, "{kind}");
+        assert!(variant["examples"][0]["kind"] == *kind, "{kind}");
+    }
+}
