@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::auth::permissions::marker::{EditCases, ReadCases};
+use crate::auth::permissions::marker::EditCases;
 use crate::casework::Checks;
 use crate::casework::allegations::{self, AllegationFields, NewAllegation};
 use crate::casework::sub_record;
@@ -15,9 +15,8 @@ use crate::domain::allegation::{Standard, WarningSign};
 use crate::domain::case::Category;
 use crate::domain::text;
 use crate::error::ApiResult;
-use crate::http::case_request::{CaseRequest, PageQuery, page, record_response};
-use crate::http::extract::{ApiJson, ApiQuery};
-use crate::http::pagination::Page;
+use crate::http::case_request::{CaseRequest, record_response};
+use crate::http::extract::ApiJson;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -115,42 +114,12 @@ pub async fn add(
     req.created(row)
 }
 
-/// The allegations on a case, oldest first.
-#[utoipa::path(
-    operation_id = "allegations_list",
-    tag = "allegations",
-    security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The case"), PageQuery),
-    responses((status = 200, description = "The allegations", body = Page<AllegationRow>))
-)]
-#[get("/cases/{id}/allegations")]
-pub async fn list(
-    req: CaseRequest<ReadCases>,
-    ApiQuery(q): ApiQuery<PageQuery>,
-) -> ApiResult<HttpResponse> {
-    let paging = q.paging()?;
-    let listed = req
-        .read(move |c, caller, case| sub_record::list::<AllegationRow>(c, caller, case, paging))
-        .await?;
-    Ok(page(listed))
-}
-
-/// One allegation.
-#[utoipa::path(
-    operation_id = "allegations_get",
-    tag = "allegations",
-    security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The case"), ("allegation_id" = Uuid, Path, description = "The allegation")),
-    responses((status = 200, description = "The allegation", body = AllegationRow, headers(("ETag" = String, description = "The version"))))
-)]
-#[get("/cases/{id}/allegations/{allegation_id}")]
-pub async fn get(req: CaseRequest<ReadCases>) -> ApiResult<HttpResponse> {
-    let id = req.record_id()?;
-    let row = req
-        .read(move |c, caller, case| sub_record::get::<AllegationRow>(c, caller, case, id))
-        .await?;
-    record_response(HttpResponse::Ok(), row)
-}
+crate::sub_record_reads!(
+    AllegationRow => AllegationRow, tag: "allegations",
+    list: ("allegations_list", "/cases/{id}/allegations", "The allegations on a case, oldest first."),
+    get: ("allegations_get", "/cases/{id}/allegations/{allegation_id}", "allegation_id", "One allegation."),
+    etag: "The version, for `If-Match`",
+);
 
 /// Change an allegation. Needs `If-Match` with the allegation's ETag.
 #[utoipa::path(

@@ -193,3 +193,58 @@ impl PageQuery {
         })
     }
 }
+
+/// The two reads every case record has, as routes: `list` (a page, oldest first) and `get`
+/// (one, with its `ETag` when `etag:` says it is versioned). Invoked in the record's HTTP
+/// module, beside its own `add` (and `update`); the module imports `actix_web::get` (utoipa
+/// finds the route by that attribute's name).
+#[macro_export]
+macro_rules! sub_record_reads {
+    (
+        $row:ident => $view:ident, tag: $tag:literal,
+        list: ($list_op:literal, $list_path:literal, $list_doc:literal),
+        get: ($get_op:literal, $get_path:literal, $param:literal, $get_doc:literal)
+        $(, etag: $etag:literal)? $(,)?
+    ) => {
+        #[doc = $list_doc]
+        #[utoipa::path(
+            operation_id = $list_op,
+            tag = $tag,
+            security(("bearer" = [])),
+            params(("id" = Uuid, Path, description = "The case"), $crate::http::case_request::PageQuery),
+            responses((status = 200, description = $list_doc, body = $crate::http::pagination::Page<$view>))
+        )]
+        #[get($list_path)]
+        pub async fn list(
+            req: $crate::http::case_request::CaseRequest<$crate::auth::permissions::marker::ReadCases>,
+            $crate::http::extract::ApiQuery(q): $crate::http::extract::ApiQuery<$crate::http::case_request::PageQuery>,
+        ) -> $crate::error::ApiResult<actix_web::HttpResponse> {
+            let paging = q.paging()?;
+            let listed = req
+                .read(move |c, caller, case| {
+                    $crate::casework::sub_record::list::<$row>(c, caller, case, paging)
+                })
+                .await?;
+            Ok($crate::http::case_request::page(listed))
+        }
+
+        #[doc = $get_doc]
+        #[utoipa::path(
+            operation_id = $get_op,
+            tag = $tag,
+            security(("bearer" = [])),
+            params(("id" = Uuid, Path, description = "The case"), ($param = Uuid, Path, description = "The record")),
+            responses((status = 200, description = $get_doc, body = $view $(, headers(("ETag" = String, description = $etag)))?))
+        )]
+        #[get($get_path)]
+        pub async fn get(
+            req: $crate::http::case_request::CaseRequest<$crate::auth::permissions::marker::ReadCases>,
+        ) -> $crate::error::ApiResult<actix_web::HttpResponse> {
+            let id = req.record_id()?;
+            let row = req
+                .read(move |c, caller, case| $crate::casework::sub_record::get::<$row>(c, caller, case, id))
+                .await?;
+            $crate::http::case_request::record_response(actix_web::HttpResponse::Ok(), row)
+        }
+    };
+}

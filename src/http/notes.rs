@@ -5,16 +5,15 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::auth::permissions::marker::{EditCases, ReadCases};
+use crate::auth::permissions::marker::EditCases;
 use crate::casework::Checks;
 use crate::casework::notes::NoteFields;
 use crate::casework::sub_record;
 use crate::db::models::NoteRow;
 use crate::domain::text;
 use crate::error::ApiResult;
-use crate::http::case_request::{CaseRequest, PageQuery, page, record_response};
-use crate::http::extract::{ApiJson, ApiQuery};
-use crate::http::pagination::Page;
+use crate::http::case_request::CaseRequest;
+use crate::http::extract::ApiJson;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -56,39 +55,8 @@ pub async fn add(
     req.created(row)
 }
 
-/// The case log, oldest first. The read is recorded (`notes.viewed`).
-#[utoipa::path(
-    operation_id = "notes_list",
-    tag = "notes",
-    security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The case"), PageQuery),
-    responses((status = 200, description = "The notes, oldest first", body = Page<NoteRow>))
-)]
-#[get("/cases/{id}/notes")]
-pub async fn list(
-    req: CaseRequest<ReadCases>,
-    ApiQuery(q): ApiQuery<PageQuery>,
-) -> ApiResult<HttpResponse> {
-    let paging = q.paging()?;
-    let listed = req
-        .read(move |c, caller, case| sub_record::list::<NoteRow>(c, caller, case, paging))
-        .await?;
-    Ok(page(listed))
-}
-
-/// One note. The read is recorded (`notes.viewed`).
-#[utoipa::path(
-    operation_id = "notes_get",
-    tag = "notes",
-    security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The case"), ("note_id" = Uuid, Path, description = "The note")),
-    responses((status = 200, description = "The note", body = NoteRow))
-)]
-#[get("/cases/{id}/notes/{note_id}")]
-pub async fn get(req: CaseRequest<ReadCases>) -> ApiResult<HttpResponse> {
-    let id = req.record_id()?;
-    let row = req
-        .read(move |c, caller, case| sub_record::get::<NoteRow>(c, caller, case, id))
-        .await?;
-    record_response(HttpResponse::Ok(), row)
-}
+crate::sub_record_reads!(
+    NoteRow => NoteRow, tag: "notes",
+    list: ("notes_list", "/cases/{id}/notes", "The case log, oldest first. The read is recorded (`notes.viewed`)."),
+    get: ("notes_get", "/cases/{id}/notes/{note_id}", "note_id", "One note. The read is recorded (`notes.viewed`)."),
+);

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::auth::permissions::marker::{EditCases, ReadCases};
+use crate::auth::permissions::marker::EditCases;
 use crate::casework::Checks;
 use crate::casework::parties::PartyFields;
 use crate::casework::sub_record;
@@ -14,9 +14,8 @@ use crate::db::models::PartyRow;
 use crate::domain::party::{PartyRole, VulnerabilityFactor};
 use crate::domain::text;
 use crate::error::ApiResult;
-use crate::http::case_request::{CaseRequest, PageQuery, page, record_response};
-use crate::http::extract::{ApiJson, ApiQuery};
-use crate::http::pagination::Page;
+use crate::http::case_request::{CaseRequest, record_response};
+use crate::http::extract::ApiJson;
 
 /// A party. Contact details and vulnerability factors are the most sensitive data held:
 /// every read of them is recorded.
@@ -112,42 +111,12 @@ pub async fn add(
     req.created(row)
 }
 
-/// The parties of a case. The read is recorded (`parties.viewed`).
-#[utoipa::path(
-    operation_id = "parties_list",
-    tag = "parties",
-    security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The case"), PageQuery),
-    responses((status = 200, description = "The parties, oldest first", body = Page<PartyRow>))
-)]
-#[get("/cases/{id}/parties")]
-pub async fn list(
-    req: CaseRequest<ReadCases>,
-    ApiQuery(q): ApiQuery<PageQuery>,
-) -> ApiResult<HttpResponse> {
-    let paging = q.paging()?;
-    let listed = req
-        .read(move |c, caller, case| sub_record::list::<PartyRow>(c, caller, case, paging))
-        .await?;
-    Ok(page(listed))
-}
-
-/// One party. The read is recorded (`parties.viewed`).
-#[utoipa::path(
-    operation_id = "parties_get",
-    tag = "parties",
-    security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The case"), ("party_id" = Uuid, Path, description = "The party")),
-    responses((status = 200, description = "The party", body = PartyRow, headers(("ETag" = String, description = "The version"))))
-)]
-#[get("/cases/{id}/parties/{party_id}")]
-pub async fn get(req: CaseRequest<ReadCases>) -> ApiResult<HttpResponse> {
-    let id = req.record_id()?;
-    let row = req
-        .read(move |c, caller, case| sub_record::get::<PartyRow>(c, caller, case, id))
-        .await?;
-    record_response(HttpResponse::Ok(), row)
-}
+crate::sub_record_reads!(
+    PartyRow => PartyRow, tag: "parties",
+    list: ("parties_list", "/cases/{id}/parties", "The parties of a case, oldest first. The read is recorded (`parties.viewed`)."),
+    get: ("parties_get", "/cases/{id}/parties/{party_id}", "party_id", "One party. The read is recorded (`parties.viewed`)."),
+    etag: "The version, for `If-Match`",
+);
 
 /// Change a party (the whole record is replaced). Needs `If-Match` with the party's ETag.
 #[utoipa::path(

@@ -14,7 +14,7 @@ use crate::db::models::TaskRow;
 use crate::domain::task::TaskStatus;
 use crate::domain::text;
 use crate::error::ApiResult;
-use crate::http::case_request::{CaseRequest, PageQuery, page, record_response};
+use crate::http::case_request::{CaseRequest, record_response};
 use crate::http::extract::{ApiJson, ApiQuery, Require, nullable};
 use crate::http::pagination::{self, Page};
 use crate::state::AppState;
@@ -91,42 +91,12 @@ pub async fn create(
     req.created(row)
 }
 
-/// The case's tasks, oldest first.
-#[utoipa::path(
-    operation_id = "tasks_list",
-    tag = "tasks",
-    security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The case"), PageQuery),
-    responses((status = 200, description = "The tasks", body = Page<TaskView>))
-)]
-#[get("/cases/{id}/tasks")]
-pub async fn list(
-    req: CaseRequest<ReadCases>,
-    ApiQuery(q): ApiQuery<PageQuery>,
-) -> ApiResult<HttpResponse> {
-    let paging = q.paging()?;
-    let listed = req
-        .read(move |c, caller, case| sub_record::list::<TaskRow>(c, caller, case, paging))
-        .await?;
-    Ok(page(listed))
-}
-
-/// One task.
-#[utoipa::path(
-    operation_id = "tasks_get",
-    tag = "tasks",
-    security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "The case"), ("task_id" = Uuid, Path, description = "The task")),
-    responses((status = 200, description = "The task", body = TaskView, headers(("ETag" = String, description = "The version"))))
-)]
-#[get("/cases/{id}/tasks/{task_id}")]
-pub async fn get(req: CaseRequest<ReadCases>) -> ApiResult<HttpResponse> {
-    let id = req.record_id()?;
-    let row = req
-        .read(move |c, caller, case| sub_record::get::<TaskRow>(c, caller, case, id))
-        .await?;
-    record_response(HttpResponse::Ok(), row)
-}
+crate::sub_record_reads!(
+    TaskRow => TaskView, tag: "tasks",
+    list: ("tasks_list", "/cases/{id}/tasks", "The case's tasks, oldest first."),
+    get: ("tasks_get", "/cases/{id}/tasks/{task_id}", "task_id", "One task."),
+    etag: "The version, for `If-Match`",
+);
 
 /// Change a task. Needs `If-Match` with the task's ETag.
 #[utoipa::path(
