@@ -421,8 +421,15 @@ fn parse_range(header: Option<&str>, size: u64) -> Result<Option<(u64, u64)>, ()
     params(("id" = Uuid, Path, description = "The case"), ("doc_id" = Uuid, Path, description = "The document"),
            ("Range" = Option<String>, Header, description = "`bytes=start-end`")),
     responses(
-        (status = 200, description = "The bytes", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 206, description = "The requested range", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The bytes (always `application/octet-stream`, as an attachment: the type recorded at upload is the document's `content_type`)", content_type = "application/octet-stream", body = Binary,
+            headers(("Content-Disposition" = String, description = "`attachment` with the stored filename"),
+                    ("Accept-Ranges" = String, description = "`bytes`"),
+                    ("ETag" = String, description = "The content's SHA-256"))),
+        (status = 206, description = "The requested range", content_type = "application/octet-stream", body = Binary,
+            headers(("Content-Range" = String, description = "`bytes start-end/size`"),
+                    ("Content-Disposition" = String, description = "`attachment` with the stored filename"),
+                    ("Accept-Ranges" = String, description = "`bytes`"),
+                    ("ETag" = String, description = "The content's SHA-256"))),
         (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
         (status = 416, description = "`range_not_satisfiable`", body = crate::error::Problem, content_type = PROBLEM),
     )
@@ -496,7 +503,10 @@ pub async fn content(
         None => HttpResponse::Ok(),
     };
     let len = range.map_or(size, |(a, b)| b - a + 1);
-    resp.insert_header((header::CONTENT_TYPE, doc.content_type.clone()))
+    // Always bytes to save, never a page to render: an uploaded file is evidence, and one
+    // served with its own type (HTML, SVG) could run in the reader's browser on this origin.
+    // Its recorded type is in the document's metadata.
+    resp.insert_header((header::CONTENT_TYPE, "application/octet-stream"))
         .insert_header((
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"{filename}\""),
@@ -506,6 +516,21 @@ pub async fn content(
         .no_chunking(len);
     Ok(resp.streaming(stream))
 }
+
+/// A document's bytes, as stored.
+pub struct Binary;
+
+impl utoipa::PartialSchema for Binary {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
+    }
+}
+
+impl ToSchema for Binary {}
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -93,14 +93,16 @@ pub fn add_standard_errors(api: &mut OpenApiDoc) {
         {
             add_to_operation(op, path.starts_with("/api/"));
             let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
-            add_standard_headers(op, secured);
+            let versioned = takes_if_match(op);
+            add_standard_headers(op, secured, versioned);
         }
     }
 }
 
 /// The headers the server sends, by rule: `X-Request-Id` on every response, `Location` on a
-/// 201, `WWW-Authenticate` on a secured operation's 401, `Retry-After` on a 429 or 503.
-fn add_standard_headers(op: &mut Operation, secured: bool) {
+/// 201, the new `ETag` on the success of a change under `If-Match`, `WWW-Authenticate` on a
+/// secured operation's 401, `Retry-After` on a 429 or 503.
+fn add_standard_headers(op: &mut Operation, secured: bool, versioned: bool) {
     let header = |description: &str| {
         RefOr::T(
             HeaderBuilder::new()
@@ -123,6 +125,12 @@ fn add_standard_headers(op: &mut Operation, secured: bool) {
                  answers after its shutdown grace has run out.",
                 )
             });
+        if versioned && status.starts_with('2') {
+            response
+                .headers
+                .entry("ETag".to_owned())
+                .or_insert_with(|| header("The new version, for the next `If-Match`"));
+        }
         match status.as_str() {
             "201" => {
                 response
@@ -154,12 +162,7 @@ fn add_to_operation(op: &mut Operation, api: bool) {
         .parameters
         .as_ref()
         .is_some_and(|ps| ps.iter().any(|p| is_in(p, ParameterIn::Path)));
-    let has_if_match = op.parameters.as_ref().is_some_and(|ps| {
-        ps.iter().any(|p| {
-            matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Header
-                && p.name.eq_ignore_ascii_case("If-Match"))
-        })
-    });
+    let has_if_match = takes_if_match(op);
     let has_query_params = op
         .parameters
         .as_ref()
@@ -211,6 +214,16 @@ fn add_to_operation(op: &mut Operation, api: bool) {
         "503",
         "`service_unavailable`: the database is unavailable or busy",
     );
+}
+
+/// Whether the operation declares `If-Match` (a change to a versioned resource).
+fn takes_if_match(op: &Operation) -> bool {
+    op.parameters.as_ref().is_some_and(|ps| {
+        ps.iter().any(|p| {
+            matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Header
+                && p.name.eq_ignore_ascii_case("If-Match"))
+        })
+    })
 }
 
 fn is_in(p: &RefOr<Parameter>, location: ParameterIn) -> bool {

@@ -79,6 +79,12 @@ async fn upload_download_range_custody_and_verify() {
             .unwrap()
             .starts_with("attachment")
     );
+    // Bytes to save, never a page to render (the PNG's own type is in its metadata).
+    assert_eq!(
+        full.header("content-type").as_deref(),
+        Some("application/octet-stream")
+    );
+    assert_eq!(full.header("accept-ranges").as_deref(), Some("bytes"));
     let part = app
         .get(&format!("/api/v1/cases/{id}/documents/{doc_id}/content"))
         .token(&s.supervisor)
