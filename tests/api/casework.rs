@@ -4,8 +4,7 @@ use probity::domain::Role;
 use serde_json::{Value, json};
 
 use crate::support::{
-    Resp, Staff, TestApp, add_allegation, assign, create_case, create_restricted_case,
-    create_subject, decide, etag, staff, transition,
+    TestApp, add_allegation, create_case, create_subject, decide, etag, staff, transition,
 };
 
 #[actix_web::test]

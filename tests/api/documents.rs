@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
+use crate::support::TestApp;
 use crate::support::{BOUNDARY, assign, create_case, etag, form, staff, upload};
-use crate::support::{Resp, TestApp};
 
 fn stored_files(app: &TestApp) -> usize {
     fn walk(dir: &std::path::Path) -> usize {

@@ -5,8 +5,8 @@ use serde_json::{Value, json};
 
 use crate::support::{Resp, TestApp};
 use crate::support::{
-    Staff, add_allegation, apsp_case_in_proceedings, create_case, create_subject, decide, etag,
-    staff, transition,
+    add_allegation, apsp_case_in_proceedings, create_case, create_subject, decide, etag, staff,
+    transition,
 };
 
 async fn schedule(

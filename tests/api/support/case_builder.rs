@@ -49,12 +49,14 @@ impl<'a> CaseBuilder<'a> {
         }
     }
 
+    #[allow(dead_code)] // No test asks for another category yet.
     pub fn category(mut self, category: &'a str) -> Self {
         self.category = category;
         self
     }
 
     /// The subject's collar number (subjects are unique by force and collar number).
+    #[allow(dead_code)] // No test asks for another collar number yet.
     pub fn collar(mut self, collar: &'a str) -> Self {
         self.collar = collar;
         self

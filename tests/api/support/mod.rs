@@ -6,7 +6,7 @@ mod fixtures;
 
 use std::sync::{Mutex, OnceLock};
 
-pub use case_builder::{BuiltCase, CaseBuilder, Stage};
+pub use case_builder::{CaseBuilder, Stage};
 pub use fixtures::*;
 
 use actix_service::boxed::BoxService;
