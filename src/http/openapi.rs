@@ -87,6 +87,7 @@ fn add_rules<T: BodyRules>(api: &mut OpenApiDoc) {
 /// Adds every body's [`BodyRules`] to the document.
 pub fn add_body_rules(api: &mut OpenApiDoc) {
     add_rules::<crate::http::cases::TransitionBody>(api);
+    add_rules::<crate::http::proceedings::PublicationBody>(api);
     add_rules::<crate::http::users::CreateUser>(api);
     add_rules::<crate::http::users::UpdateUser>(api);
 }
