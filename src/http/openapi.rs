@@ -20,7 +20,7 @@ use crate::error::{ErrorCode, FieldError, PROBLEM_CONTENT_TYPE, Problem};
         license(name = "AGPL-3.0-or-later"),
     ),
     servers((url = "/", description = "The server that serves this document")),
-    components(schemas(Problem, FieldError, ErrorCode)),
+    components(schemas(Problem, FieldError, ErrorCode, crate::http::public::IdempotencyKey)),
     modifiers(&BearerSecurity),
     tags(
         (name = "health", description = "Liveness and readiness"),
