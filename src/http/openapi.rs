@@ -20,7 +20,14 @@ use crate::error::{ErrorCode, FieldError, PROBLEM_CONTENT_TYPE, Problem};
         license(name = "AGPL-3.0-or-later"),
     ),
     servers((url = "/", description = "The server that serves this document")),
-    components(schemas(Problem, FieldError, ErrorCode, crate::http::public::IdempotencyKey)),
+    components(schemas(
+        Problem,
+        FieldError,
+        ErrorCode,
+        crate::http::public::IdempotencyKey,
+        crate::http::documents::ByteRange,
+        crate::http::documents::DocumentBytes,
+    )),
     modifiers(&BearerSecurity),
     tags(
         (name = "health", description = "Liveness and readiness"),
