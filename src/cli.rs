@@ -214,9 +214,8 @@ fn password_from_env_or_stdin() -> Result<String, String> {
 fn create_user(username: &str, display_name: &str, role: &str) -> Result<(), String> {
     let settings = cli_settings()?;
     let role: Role = role.parse()?;
-    let username = Username::parse(username).map_err(|(_, m)| format!("username {m}"))?;
-    let display_name =
-        DisplayName::parse(display_name).map_err(|(_, m)| format!("display name {m}"))?;
+    let username = Username::parse(username).map_err(|r| format!("username {r}"))?;
+    let display_name = DisplayName::parse(display_name).map_err(|r| format!("display name {r}"))?;
     let password = Password::new(password_from_env_or_stdin()?, Some(username.as_str()))
         .map_err(|e| format!("password {}", e.message()))?;
     let hasher = PasswordHasher::new(&settings.auth.argon2)?;
@@ -486,8 +485,8 @@ fn bootstrap_dev_admin(
     let password = Password::new(raw.clone(), Some("admin"))
         .map_err(|e| format!("PROBITY_ADMIN_PASSWORD {}", e.message()))?;
     let account = NewAccount {
-        username: Username::parse("admin").map_err(|(_, m)| m.to_owned())?,
-        display_name: DisplayName::parse("Administrator").map_err(|(_, m)| m.to_owned())?,
+        username: Username::parse("admin").map_err(|r| r.message)?,
+        display_name: DisplayName::parse("Administrator").map_err(|r| r.message)?,
         role: Role::Admin,
         password_hash: hasher.hash_blocking(&password)?,
         staff: None,

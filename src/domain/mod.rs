@@ -20,6 +20,6 @@ pub mod text_enum;
 pub mod user_fields;
 pub mod workflow;
 
-pub use password::{Password, PasswordError};
+pub use password::{NewPassword, Password, PasswordError};
 pub use role::{Role, Viewer};
 pub use user_fields::{DisplayName, StaffIdentity, Username};

@@ -81,6 +81,35 @@ impl Password {
     }
 }
 
+/// A new password as sent, before the policy is applied ([`Password::new`], whose refusal
+/// is `weak_password`): its schema carries the policy's length bounds; the block list and the
+/// username rule are checked on its way to a [`Password`]. Its `Debug` never shows it.
+#[derive(Clone, serde::Deserialize)]
+#[serde(transparent)]
+pub struct NewPassword(pub String);
+
+impl utoipa::PartialSchema for NewPassword {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .min_length(Some(MIN_CHARS))
+            .max_length(Some(MAX_CHARS))
+            .description(Some(format!(
+                "{MIN_CHARS} to {MAX_CHARS} characters, not a commonly used password, not the \
+                 username (else `weak_password`). Used exactly as sent."
+            )))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for NewPassword {}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(<redacted>)")
+    }
+}
+
 impl std::fmt::Debug for Password {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Password(<redacted>)")

@@ -13,7 +13,7 @@ use crate::casework::sub_record;
 use crate::db::models::AllegationRow;
 use crate::domain::allegation::{Standard, WarningSign};
 use crate::domain::case::Category;
-use crate::domain::text;
+use crate::domain::text::Paragraph;
 use crate::error::ApiResult;
 use crate::http::case_request::{CaseRequest, record_response};
 use crate::http::extract::ApiJson;
@@ -28,8 +28,7 @@ pub struct NewAllegationBody {
     pub subject_id: Uuid,
     pub standard: Standard,
     pub category: Category,
-    #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
-    pub description: String,
+    pub description: Paragraph<20_000>,
     pub conduct_from: Option<NaiveDate>,
     /// Not before `conduct_from`.
     pub conduct_to: Option<NaiveDate>,
@@ -46,8 +45,7 @@ pub struct NewAllegationBody {
 pub struct AllegationBody {
     pub standard: Standard,
     pub category: Category,
-    #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
-    pub description: String,
+    pub description: Paragraph<20_000>,
     pub conduct_from: Option<NaiveDate>,
     /// Not before `conduct_from`.
     pub conduct_to: Option<NaiveDate>,
@@ -57,7 +55,6 @@ pub struct AllegationBody {
 
 fn allegation_fields(body: AllegationBody) -> ApiResult<AllegationFields> {
     let mut checks = Checks::default();
-    let description = checks.take("description", text::paragraph(&body.description, 20_000));
     if let (Some(from), Some(to)) = (body.conduct_from, body.conduct_to)
         && to < from
     {
@@ -71,7 +68,7 @@ fn allegation_fields(body: AllegationBody) -> ApiResult<AllegationFields> {
     Ok(AllegationFields {
         standard: body.standard,
         category: body.category,
-        description: description.unwrap_or_default(),
+        description: body.description.into_string(),
         conduct_from: body.conduct_from,
         conduct_to: body.conduct_to,
         warning_signs: body.warning_signs,

@@ -107,6 +107,7 @@ pub struct AuditQuery {
     /// 1 to 500, default 50.
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// The previous page's `next_cursor`; one this list did not issue is 400 `invalid_cursor`.
     pub cursor: Option<String>,
 }
 

@@ -12,6 +12,7 @@ use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"username": "j.smith", "password": "correct horse battery staple"}))]
 pub struct LoginRequest {
     pub username: String,
     /// Verified exactly as sent.
@@ -20,6 +21,7 @@ pub struct LoginRequest {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"refresh_token": "k3X9yqv2Tq6cR1mZC0bH8wQ5uJ7nL4pD2sF6gA1eY0o"}))]
 pub struct RefreshRequest {
     pub refresh_token: String,
 }

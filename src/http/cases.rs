@@ -21,18 +21,26 @@ use crate::db::cases::{self as queries, CaseFilter, SortKey};
 use crate::domain::Viewer;
 use crate::domain::case::{CaseState, Category, ClosureReason, Source};
 use crate::domain::decision::Severity;
-use crate::domain::text;
+use crate::domain::text::{Line, Paragraph};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::audit::AuditEvent;
 use crate::http::extract::{
-    ApiJson, ApiQuery, AuthUser, IfMatch, RequestMeta, Require, etag, parse_uuid,
+    ApiJson, ApiQuery, AuthUser, IfMatch, RequestMeta, Require, etag, parse_uuid, present,
 };
+use crate::http::openapi::BodyRules;
 use crate::http::pagination::{self, Page};
 use crate::state::AppState;
 
 pub const TITLE_MAX: usize = 200;
 pub const SUMMARY_MAX: usize = 20_000;
 pub const REASON_MAX: usize = 5_000;
+
+/// A case's title.
+pub type Title = Line<TITLE_MAX>;
+/// A case's summary.
+pub type Summary = Paragraph<SUMMARY_MAX>;
+/// Why a change is made: kept on the audit trail.
+pub type Reason = Paragraph<REASON_MAX>;
 
 pub fn caller(user: &AuthUser, meta: &RequestMeta) -> Caller {
     Caller {
@@ -81,9 +89,16 @@ where
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": "Officer contacting a domestic abuse victim",
+    "summary": "A victim reports that the officer who took her statement keeps messaging her.",
+    "source": "public_report",
+    "category": "apsp",
+    "received_at": "2026-11-20T09:00:00Z"
+}))]
 pub struct CreateCase {
-    pub title: String,
-    pub summary: String,
+    pub title: Title,
+    pub summary: Summary,
     pub source: Source,
     pub category: Category,
     pub received_at: DateTime<Utc>,
@@ -96,39 +111,76 @@ pub struct CreateCase {
     pub restricted: bool,
 }
 
+/// The fields to change (at least one); a field left out is left as it is.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(min_properties = 1, example = json!({"title": "Officer contacting a victim of crime", "restricted": true}))]
 pub struct UpdateCase {
-    pub title: Option<String>,
-    pub summary: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
+    pub title: Option<Title>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
+    pub summary: Option<Summary>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub source: Option<Source>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub category: Option<Category>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub received_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub came_to_attention_at: Option<DateTime<Utc>>,
+    /// Supervisors only.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub restricted: Option<bool>,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"to": "assessment", "reason": "An allegation is recorded against the officer."}))]
 pub struct TransitionBody {
     pub to: CaseState,
     /// Why: kept on the case's audit trail.
-    pub reason: String,
+    pub reason: Reason,
     /// Required when `to` is `closed`.
     pub closure_reason: Option<ClosureReason>,
 }
 
+/// `closure_reason` only with `to: closed` (checked in [`transition`]).
+impl BodyRules for TransitionBody {
+    fn rules() -> serde_json::Map<String, serde_json::Value> {
+        let rules = serde_json::json!({"anyOf": [
+            {"properties": {"to": {"const": CaseState::Closed.as_str()}}},
+            {"properties": {"closure_reason": {"type": "null"}}},
+        ]});
+        rules.as_object().cloned().unwrap_or_default()
+    }
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"investigator_id": "0b6a8c4e-5a53-4a4f-9d2e-3f4f7f8a1c2d"}))]
 pub struct AssignmentBody {
     pub investigator_id: Uuid,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"user_ids": ["0b6a8c4e-5a53-4a4f-9d2e-3f4f7f8a1c2d"]}))]
 pub struct MembersBody {
+    /// At most 100 people.
+    #[schema(max_items = 100)]
     pub user_ids: Vec<Uuid>,
 }
+
+/// How many members a case may name (the schema's `max_items` above says it too).
+pub const MEMBERS_MAX: usize = 100;
+const _: () = assert!(MEMBERS_MAX == 100);
 
 #[derive(Clone, Copy, Deserialize, ToSchema)]
 pub enum CaseSort {
@@ -170,6 +222,7 @@ pub struct ListCases {
     pub sort: Option<CaseSort>,
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// The previous page's `next_cursor`; one this list did not issue is 400 `invalid_cursor`.
     pub cursor: Option<String>,
 }
 
@@ -179,6 +232,7 @@ pub struct ListCases {
 pub struct CaseAuditQuery {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// The previous page's `next_cursor`; one this list did not issue is 400 `invalid_cursor`.
     pub cursor: Option<String>,
 }
 
@@ -202,16 +256,11 @@ pub async fn create_case(
     state: web::Data<AppState>,
     ApiJson(body): ApiJson<CreateCase>,
 ) -> ApiResult<HttpResponse> {
-    let mut checks = Checks::default();
-    let title = checks.take("title", text::line(&body.title, TITLE_MAX));
-    let summary = checks.take("summary", text::paragraph(&body.summary, SUMMARY_MAX));
     let came = body.came_to_attention_at.unwrap_or(body.received_at);
-    checks.finish()?;
-    let (title, summary) = (title.unwrap_or_default(), summary.unwrap_or_default());
     let caller = caller(&user, &meta);
     let input = NewCase {
-        title,
-        summary,
+        title: body.title.into_string(),
+        summary: body.summary.into_string(),
         source: body.source,
         category: body.category,
         received_at: body.received_at,
@@ -287,14 +336,6 @@ pub async fn update_case(
 ) -> ApiResult<HttpResponse> {
     let id = parse_uuid("id", &path)?;
     let mut checks = Checks::default();
-    let title = body
-        .title
-        .as_deref()
-        .and_then(|t| checks.take("title", text::line(t, TITLE_MAX)));
-    let summary = body
-        .summary
-        .as_deref()
-        .and_then(|s| checks.take("summary", text::paragraph(s, SUMMARY_MAX)));
     let nothing = body.title.is_none()
         && body.summary.is_none()
         && body.source.is_none()
@@ -307,8 +348,8 @@ pub async fn update_case(
     }
     checks.finish()?;
     let edit = CaseEdit {
-        title,
-        summary,
+        title: body.title.map(Title::into_string),
+        summary: body.summary.map(Summary::into_string),
         source: body.source,
         category: body.category,
         received_at: body.received_at,
@@ -351,8 +392,7 @@ pub async fn list_cases(
         CaseSort::UpdatedAtDesc => (SortKey::UpdatedAt, true),
     };
     let schedule = state.settings.casework.report_schedule;
-    let text = q.q.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
-    if text.as_ref().is_some_and(|t| t.chars().count() > 200) {
+    if q.q.as_ref().is_some_and(|t| t.chars().count() > 200) {
         return Err(ApiError::field(
             ErrorCode::InvalidParameter,
             "q",
@@ -360,6 +400,7 @@ pub async fn list_cases(
             "must be at most 200 characters",
         ));
     }
+    let text = q.q.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
     let filter = CaseFilter {
         state: q.state,
         category: q.category,
@@ -435,7 +476,6 @@ pub async fn transition(
 ) -> ApiResult<HttpResponse> {
     let id = parse_uuid("id", &path)?;
     let mut checks = Checks::default();
-    let reason = checks.take("reason", text::paragraph(&body.reason, REASON_MAX));
     if body.closure_reason.is_some() && body.to != CaseState::Closed {
         checks.push(
             "closure_reason",
@@ -446,7 +486,7 @@ pub async fn transition(
     checks.finish()?;
     let request = TransitionRequest {
         to: body.to,
-        reason: reason.unwrap_or_default(),
+        reason: body.reason.into_string(),
         closure_reason: body.closure_reason,
     };
     let caller = caller(&user, &meta);
@@ -520,7 +560,7 @@ pub async fn set_members(
     ApiJson(body): ApiJson<MembersBody>,
 ) -> ApiResult<HttpResponse> {
     let id = parse_uuid("id", &path)?;
-    if body.user_ids.len() > 100 {
+    if body.user_ids.len() > MEMBERS_MAX {
         return Err(ApiError::field(
             ErrorCode::ValidationFailed,
             "user_ids",

@@ -9,7 +9,7 @@ use crate::casework::Checks;
 use crate::casework::decisions::{self as service, NewDecision};
 use crate::casework::views::DecisionView;
 use crate::domain::decision::{DecisionDetails, DecisionKind};
-use crate::domain::text;
+use crate::domain::text::{self, Paragraph};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::case_request::{CaseRequest, PageQuery, page};
 use crate::http::extract::{ApiJson, ApiQuery};
@@ -29,16 +29,13 @@ use crate::http::pagination::Page;
 pub struct DecisionBody {
     pub kind: DecisionKind,
     pub subject_id: Option<Uuid>,
-    pub rationale: String,
+    pub rationale: Paragraph<20_000>,
     /// The kind's own fields, at the top level of the body.
     #[serde(flatten)]
     pub fields: serde_json::Map<String, serde_json::Value>,
 }
 
 pub(crate) fn decision_from(body: DecisionBody) -> ApiResult<NewDecision> {
-    let mut checks = Checks::default();
-    let rationale = checks.take("rationale", text::paragraph(&body.rationale, 20_000));
-    checks.finish()?;
     let details =
         DecisionDetails::from_value(body.kind, serde_json::Value::Object(body.fields.clone()))
             .map_err(|e| {
@@ -77,7 +74,7 @@ pub(crate) fn decision_from(body: DecisionBody) -> ApiResult<NewDecision> {
         kind: body.kind,
         subject_id: body.subject_id,
         details,
-        rationale: rationale.unwrap_or_default(),
+        rationale: body.rationale.into_string(),
     })
 }
 

@@ -14,11 +14,11 @@ use uuid::Uuid;
 use crate::auth::permissions::marker::{EditCases, ReadCases};
 use crate::casework::Checks;
 use crate::casework::documents::{self as service, DocumentKind, DocumentMeta, DocumentView};
-use crate::domain::text;
+use crate::domain::text::{Line, LineOrBlank, ParagraphOrBlank, Refusal};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::audit::AuditEvent;
 use crate::http::case_request::{CaseRequest, PageQuery, page};
-use crate::http::cases::caller;
+use crate::http::cases::{Reason, caller};
 use crate::http::extract::{ApiJson, ApiQuery, RequestMeta, Require, parse_uuid};
 use crate::http::pagination::Page;
 use crate::state::AppState;
@@ -28,24 +28,49 @@ const PROBLEM: &str = "application/problem+json";
 const FORM_OVERHEAD: u64 = 256 * 1024;
 const FIELD_MAX: usize = 16 * 1024;
 
-/// The upload form (multipart/form-data): the file in `file`, the rest as text fields.
-#[derive(ToSchema)]
+/// The upload form's text fields, as their rules: what `meta_from` checks is what the
+/// document says.
+type Title = Line<300>;
+type Description = ParagraphOrBlank<5000>;
+type CollectedBy = LineOrBlank<200>;
+type Source = LineOrBlank<300>;
+
+/// The upload form (multipart/form-data): the file in `file`, the rest as text fields. A
+/// text field left blank is the same as absent; any other field is refused. (`Deserialize`
+/// is derived only for `deny_unknown_fields`, which the document shows as
+/// `additionalProperties: false`: `meta_from` reads the form.)
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "file": "Statement of the complainant, signed 20 November 2026.",
+    "title": "Complainant's statement",
+    "kind": "statement",
+    "collected_at": "2026-11-20T15:30:00Z",
+    "collected_by": "DS Jane Smith",
+    "sensitive": false
+}))]
 #[allow(dead_code)]
 pub struct UploadForm {
     /// The document's bytes (up to the configured maximum, 100 MiB by default).
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
-    title: String,
+    title: Title,
     kind: DocumentKind,
-    description: Option<String>,
+    #[schema(nullable = false)]
+    description: Option<Description>,
     /// RFC 3339.
+    #[schema(format = DateTime, nullable = false)]
     collected_at: Option<String>,
-    collected_by: Option<String>,
-    source: Option<String>,
+    #[schema(nullable = false)]
+    collected_by: Option<CollectedBy>,
+    #[schema(nullable = false)]
+    source: Option<Source>,
     /// `true` for a victim's images, medical records: seen only by the assigned investigator
     /// and supervisors.
+    #[schema(nullable = false)]
     sensitive: Option<bool>,
     /// The document this one is a new version of.
+    #[schema(nullable = false)]
     supersedes_id: Option<Uuid>,
 }
 
@@ -66,7 +91,7 @@ fn meta_from(
     };
     let title = checks.take(
         "title",
-        text::line(fields.get("title").map_or("", String::as_str), 300),
+        Title::parse(fields.get("title").map_or("", String::as_str)).map_err(Into::into),
     );
     let kind = match get("kind").map(|k| k.parse::<DocumentKind>()) {
         Some(Ok(k)) => Some(k),
@@ -103,11 +128,22 @@ fn meta_from(
         }
         None => None,
     };
-    let description =
-        get("description").and_then(|d| checks.take("description", text::paragraph(&d, 5000)));
-    let collected_by =
-        get("collected_by").and_then(|d| checks.take("collected_by", text::line(&d, 200)));
-    let source = get("source").and_then(|d| checks.take("source", text::line(&d, 300)));
+    let text =
+        |checks: &mut Checks, name: &str, parse: fn(&str) -> Result<Option<String>, Refusal>| {
+            fields
+                .get(name)
+                .and_then(|v| checks.take(name, parse(v).map_err(Into::into)))
+                .flatten()
+        };
+    let description = text(&mut checks, "description", |v| {
+        Description::parse(v).map(Description::into_option)
+    });
+    let collected_by = text(&mut checks, "collected_by", |v| {
+        CollectedBy::parse(v).map(CollectedBy::into_option)
+    });
+    let source = text(&mut checks, "source", |v| {
+        Source::parse(v).map(Source::into_option)
+    });
     for name in fields.keys() {
         let known = [
             "title",
@@ -125,7 +161,7 @@ fn meta_from(
     }
     checks.finish()?;
     Ok(DocumentMeta {
-        title: title.unwrap_or_default(),
+        title: title.map(Title::into_string).unwrap_or_default(),
         kind: kind.unwrap_or(DocumentKind::Other),
         description,
         collected_at,
@@ -383,16 +419,56 @@ pub async fn get_one(
     Ok(HttpResponse::Ok().json(DocumentView::from(doc)))
 }
 
+/// A document's bytes, as downloaded.
+pub struct DocumentBytes;
+
+impl utoipa::PartialSchema for DocumentBytes {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
+    }
+}
+
+impl ToSchema for DocumentBytes {}
+
+/// The `Range` header of a download: one range of bytes, `bytes=first-last`, `bytes=first-`
+/// or `bytes=-suffix_length` (RFC 9110).
+pub struct ByteRange;
+
+impl ByteRange {
+    /// What a range may be (the document's `pattern`).
+    pub const PATTERN: &'static str = "^bytes=(?:[0-9]+-[0-9]*|-[0-9]+)$";
+}
+
+impl utoipa::PartialSchema for ByteRange {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(Self::PATTERN))
+            .description(Some(
+                "One range of bytes: `bytes=first-last`, `bytes=first-` or `bytes=-suffix_length`. \
+                 Another form, or a range outside the document, is 416.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for ByteRange {}
+
 /// Parses a single `bytes=` range against `size`: `Ok(None)` for no range, `Err` for one
 /// that cannot be served.
 fn parse_range(header: Option<&str>, size: u64) -> Result<Option<(u64, u64)>, ()> {
     let Some(raw) = header else { return Ok(None) };
-    let spec = raw.trim().strip_prefix("bytes=").ok_or(())?;
-    if spec.contains(',') || size == 0 {
+    let spec = raw.strip_prefix("bytes=").ok_or(())?;
+    let (a, b) = spec.split_once('-').ok_or(())?;
+    let digits = |s: &str| s.bytes().all(|c| c.is_ascii_digit());
+    if !digits(a) || !digits(b) || size == 0 {
         return Err(());
     }
-    let (a, b) = spec.split_once('-').ok_or(())?;
-    let (start, end) = match (a.trim(), b.trim()) {
+    let (start, end) = match (a, b) {
         ("", suffix) => {
             let n: u64 = suffix.parse().map_err(|_| ())?;
             if n == 0 {
@@ -419,13 +495,13 @@ fn parse_range(header: Option<&str>, size: u64) -> Result<Option<(u64, u64)>, ()
     tag = "documents",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "The case"), ("doc_id" = Uuid, Path, description = "The document"),
-           ("Range" = Option<String>, Header, description = "`bytes=start-end`")),
+           ("Range" = Option<ByteRange>, Header, description = "One range of bytes")),
     responses(
-        (status = 200, description = "The bytes (always `application/octet-stream`, as an attachment: the type recorded at upload is the document's `content_type`)", content_type = "application/octet-stream", body = Binary,
+        (status = 200, description = "The bytes (always `application/octet-stream`, as an attachment: the type recorded at upload is the document's `content_type`)", content_type = "application/octet-stream", body = DocumentBytes,
             headers(("Content-Disposition" = String, description = "`attachment` with the stored filename"),
                     ("Accept-Ranges" = String, description = "`bytes`"),
                     ("ETag" = String, description = "The content's SHA-256"))),
-        (status = 206, description = "The requested range", content_type = "application/octet-stream", body = Binary,
+        (status = 206, description = "The requested range", content_type = "application/octet-stream", body = DocumentBytes,
             headers(("Content-Range" = String, description = "`bytes start-end/size`"),
                     ("Content-Disposition" = String, description = "`attachment` with the stored filename"),
                     ("Accept-Ranges" = String, description = "`bytes`"),
@@ -517,25 +593,11 @@ pub async fn content(
     Ok(resp.streaming(stream))
 }
 
-/// A document's bytes, as stored.
-pub struct Binary;
-
-impl utoipa::PartialSchema for Binary {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
-            .into()
-    }
-}
-
-impl ToSchema for Binary {}
-
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Uploaded to the wrong case."}))]
 pub struct WithdrawBody {
-    pub reason: String,
+    pub reason: Reason,
 }
 
 /// Withdraw a document: hidden from lists, kept in storage and in the custody record.
@@ -560,11 +622,7 @@ pub async fn withdraw(
     ApiJson(body): ApiJson<WithdrawBody>,
 ) -> ApiResult<HttpResponse> {
     let (case_id, id) = ids(&path)?;
-    let mut checks = Checks::default();
-    let reason = checks
-        .take("reason", text::paragraph(&body.reason, 5000))
-        .unwrap_or_default();
-    checks.finish()?;
+    let reason = body.reason.into_string();
     let caller = caller(&user, &meta);
     let view = state
         .db
@@ -628,5 +686,28 @@ mod tests {
         assert!(parse_range(Some("bytes=10-12"), 10).is_err());
         assert!(parse_range(Some("bytes=0-1,4-5"), 10).is_err());
         assert!(parse_range(Some("items=0-1"), 10).is_err());
+        assert!(parse_range(Some("bytes=+1-2"), 10).is_err());
+        assert!(parse_range(Some("bytes= 1-2"), 10).is_err());
+        assert!(parse_range(Some("bytes=-"), 10).is_err());
+        let pattern = regex::Regex::new(super::ByteRange::PATTERN).unwrap();
+        for range in [
+            "bytes=0-3",
+            "bytes=5-",
+            "bytes=-4",
+            "bytes=8-100",
+            "bytes=+1-2",
+            "bytes=0-1,4-5",
+            "bytes=-",
+            "bytes=1",
+            "null",
+        ] {
+            // In a document of 100 bytes, the ranges of the pattern are read (those outside a
+            // document, such as `bytes=200-`, are 416 too).
+            assert_eq!(
+                pattern.is_match(range),
+                parse_range(Some(range), 100).is_ok(),
+                "{range}"
+            );
+        }
     }
 }

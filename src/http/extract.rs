@@ -22,6 +22,7 @@ use crate::audit::{Actor, AuditContext};
 use crate::auth::permissions::{PermissionMarker, allows};
 use crate::db::sessions;
 use crate::domain::Role;
+use crate::domain::text::Refusal;
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::http::methods::{PendingQueryError, unknown_parameter_error};
 use crate::http::middleware::RequestId;
@@ -138,7 +139,24 @@ mod mime_type {
     pub use actix_web::mime::{APPLICATION, JSON};
 }
 
+/// A JSON body decoded into `T`. Every field that a validated type refuses (text too long,
+/// blank, with control characters, ...: `domain::text::Refusal`) is named at once, each with
+/// its own code; any other problem is named alone.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    match parse_once::<T>(bytes) {
+        Ok(value) => Ok(value),
+        Err(Failure::Refused(first)) => Err(every_refusal::<T>(bytes, first)),
+        Err(Failure::Other(err)) => Err(err),
+    }
+}
+
+enum Failure {
+    /// A validated type refused the value at this field.
+    Refused(FieldError),
+    Other(ApiError),
+}
+
+fn parse_once<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Failure> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
@@ -150,25 +168,97 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
                     .and_then(|v| value_at(&v, &path).map(str::to_owned));
                 let message = time_message(&inner.to_string(), given.as_deref())
                     .unwrap_or_else(|| inner.to_string());
-                ApiError::validation(vec![serde_field_error(&path, &message)])
+                let field = serde_field_error(&path, &message);
+                if refused(&message) {
+                    Failure::Refused(field)
+                } else {
+                    Failure::Other(ApiError::validation(vec![field]))
+                }
             }
             // serde_json reports some wrong types (a number where an enum's string belongs)
             // as syntax errors; if the document itself parses, it is a shape problem.
             Category::Syntax if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() => {
-                ApiError::validation(vec![FieldError::new(
+                Failure::Other(ApiError::validation(vec![FieldError::new(
                     if path == "." { "body".to_owned() } else { path },
                     "invalid_type",
                     "has the wrong type",
-                )])
+                )]))
             }
-            Category::Syntax | Category::Eof | Category::Io => {
-                ApiError::new(ErrorCode::InvalidJson, format!("Malformed JSON: {inner}"))
-            }
+            Category::Syntax | Category::Eof | Category::Io => Failure::Other(ApiError::new(
+                ErrorCode::InvalidJson,
+                format!("Malformed JSON: {inner}"),
+            )),
         }
     })?;
-    de.end()
-        .map_err(|e| ApiError::new(ErrorCode::InvalidJson, format!("Malformed JSON: {e}")))?;
+    de.end().map_err(|e| {
+        Failure::Other(ApiError::new(
+            ErrorCode::InvalidJson,
+            format!("Malformed JSON: {e}"),
+        ))
+    })?;
     Ok(value)
+}
+
+fn refused(message: &str) -> bool {
+    let message = message.rsplit_once(" at line ").map_or(message, |(m, _)| m);
+    Refusal::from_serde_message(message).is_some()
+}
+
+/// After `first`: the body again with each refused value replaced by one every rule accepts,
+/// until no field is refused; the error names every refused field (and the first other
+/// problem met on the way, if any).
+fn every_refusal<T: DeserializeOwned>(bytes: &[u8], first: FieldError) -> ApiError {
+    let mut errors = vec![first];
+    let Ok(mut body) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return ApiError::validation(errors);
+    };
+    // Each round replaces a refused value, so there are at most as many as the body's values.
+    for _ in 0..1000 {
+        let Some(at) = errors
+            .last()
+            .and_then(|e| value_at_mut(&mut body, &e.field))
+        else {
+            break;
+        };
+        *at = serde_json::Value::String(crate::domain::text::ACCEPTED_BY_EVERY_RULE.to_owned());
+        let Ok(patched) = serde_json::to_vec(&body) else {
+            break;
+        };
+        match parse_once::<T>(&patched) {
+            Ok(_) => break,
+            Err(Failure::Refused(next)) => {
+                if errors.iter().any(|e| e.field == next.field) {
+                    break;
+                }
+                errors.push(next);
+            }
+            Err(Failure::Other(other)) => {
+                errors.extend(other.errors);
+                break;
+            }
+        }
+    }
+    ApiError::validation(errors)
+}
+
+/// The value at `path` (as serde_path_to_error writes it: `a.b[0].c`) in `value`.
+fn value_at_mut<'v>(
+    value: &'v mut serde_json::Value,
+    path: &str,
+) -> Option<&'v mut serde_json::Value> {
+    let mut at = value;
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        let (key, indexes) = part
+            .split_once('[')
+            .map_or((part, ""), |(k, rest)| (k, rest));
+        if !key.is_empty() {
+            at = at.get_mut(key)?;
+        }
+        for index in indexes.split('[').filter(|i| !i.is_empty()) {
+            at = at.get_mut(index.trim_end_matches(']').parse::<usize>().ok()?)?;
+        }
+    }
+    Some(at)
 }
 
 /// The string at `path` (as serde_path_to_error writes it: `a.b[0].c`) in `value`.
@@ -248,6 +338,9 @@ fn serde_field_error(path: &str, message: &str) -> FieldError {
     } else {
         path.to_owned()
     };
+    if let Some((code, message)) = Refusal::from_serde_message(message) {
+        return FieldError::new(base, code, message);
+    }
     if let Some(name) = named("missing field ") {
         return FieldError::new(join(name), "required", "is required");
     }
@@ -315,6 +408,17 @@ where
     T: serde::Deserialize<'de>,
 {
     serde::Deserialize::deserialize(d).map(Some)
+}
+
+/// For `PATCH` fields that cannot be cleared: absent is `None` (leave as is), a value is
+/// `Some(v)`, and `null` is refused (it would say "clear", which the field does not take).
+/// Use with `#[serde(default)]` and `#[schema(nullable = false)]`.
+pub fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
 }
 
 /// A path segment that must be a UUID; anything else is 400 `invalid_parameter`.
@@ -692,6 +796,54 @@ mod tests {
         assert_eq!(err.code, ErrorCode::InvalidJson);
         let err = parse_json::<Body>(br#"{"name": "x", "count": 1} trailing"#).unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidJson);
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Texts {
+        title: crate::domain::text::Line<5>,
+        lines: Vec<crate::domain::text::Line<3>>,
+        note: Option<crate::domain::text::Paragraph<9>>,
+        count: u32,
+    }
+
+    fn fields_of(err: &ApiError) -> Vec<(String, String)> {
+        err.errors
+            .iter()
+            .map(|e| (e.field.clone(), e.code.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn every_refused_text_is_named_at_once_with_its_own_code() {
+        let err = parse_json::<Texts>(
+            br#"{"title": " ", "lines": ["ok", "long"], "note": "a\u0000b", "count": 1}"#,
+        )
+        .unwrap_err();
+        assert_eq!(err.code, ErrorCode::ValidationFailed);
+        let expected = [
+            ("title", "required"),
+            ("lines[1]", "too_long"),
+            ("note", "invalid_value"),
+        ];
+        assert_eq!(
+            fields_of(&err),
+            expected.map(|(f, c)| (f.to_owned(), c.to_owned()))
+        );
+        assert_eq!(err.errors[1].message, "must be at most 3 characters");
+        assert_eq!(err.errors[0].message, "must not be empty");
+        // A refusal, then a problem of shape: both are named.
+        let err = parse_json::<Texts>(br#"{"title": "", "lines": [], "count": "x"}"#).unwrap_err();
+        assert_eq!(
+            fields_of(&err),
+            [
+                ("title".to_owned(), "required".to_owned()),
+                ("count".to_owned(), "invalid_type".to_owned())
+            ]
+        );
+        let ok = parse_json::<Texts>(br#"{"title": " a ", "lines": ["b"], "count": 1}"#).unwrap();
+        assert_eq!(ok.title.as_str(), "a");
     }
 
     #[derive(Debug, Deserialize)]

@@ -7,13 +7,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::permissions::marker::TriageReports;
-use crate::casework::Checks;
 use crate::casework::public_reports::{self as service, QueuedReport};
 use crate::domain::case::Category;
 use crate::domain::intake::IntakeStatus;
-use crate::domain::text;
 use crate::error::ApiResult;
-use crate::http::cases::caller;
+use crate::http::cases::{Reason, Title, caller};
 use crate::http::extract::{ApiJson, ApiQuery, RequestMeta, Require, parse_uuid};
 use crate::http::pagination::{self, Page};
 use crate::state::AppState;
@@ -29,6 +27,7 @@ pub struct QueueQuery {
     pub status: Option<IntakeStatus>,
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// The previous page's `next_cursor`; one this list did not issue is 400 `invalid_cursor`.
     pub cursor: Option<String>,
 }
 
@@ -77,11 +76,12 @@ pub async fn queue(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"category": "apsp", "title": "Officer pursuing a relationship with a witness"}))]
 pub struct AcceptBody {
     /// The case's category (default `apsp`).
     pub category: Option<Category>,
     /// The case's title (default: "Public report <reference>").
-    pub title: Option<String>,
+    pub title: Option<Title>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -112,11 +112,7 @@ pub async fn accept(
     ApiJson(body): ApiJson<AcceptBody>,
 ) -> ApiResult<HttpResponse> {
     let id = parse_uuid("id", &path)?;
-    let mut checks = Checks::default();
-    let title = body
-        .title
-        .and_then(|t| checks.take("title", text::line(&t, 200)));
-    checks.finish()?;
+    let title = body.title.map(Title::into_string);
     let caller = caller(&user, &meta);
     let settings = state.settings.casework.clone();
     let category = body.category.unwrap_or(Category::Apsp);
@@ -136,8 +132,9 @@ pub async fn accept(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "A duplicate of a report already accepted."}))]
 pub struct RejectBody {
-    pub reason: String,
+    pub reason: Reason,
 }
 
 /// Reject a report, with a reason.
@@ -163,11 +160,7 @@ pub async fn reject(
     ApiJson(body): ApiJson<RejectBody>,
 ) -> ApiResult<HttpResponse> {
     let id = parse_uuid("id", &path)?;
-    let mut checks = Checks::default();
-    let reason = checks
-        .take("reason", text::paragraph(&body.reason, 5000))
-        .unwrap_or_default();
-    checks.finish()?;
+    let reason = body.reason.into_string();
     let caller = caller(&user, &meta);
     state
         .db

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::audit::Actor;
 use crate::auth::permissions::permissions;
 use crate::auth::sessions;
-use crate::domain::{Password, Role};
+use crate::domain::{NewPassword, Password, Role};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::extract::{ApiJson, AuthUser, RequestMeta};
 use crate::state::AppState;
@@ -25,10 +25,14 @@ pub struct Me {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "current_password": "correct horse battery staple",
+    "new_password": "a completely different passphrase"
+}))]
 pub struct ChangePassword {
+    /// Verified exactly as sent.
     pub current_password: String,
-    /// 12 to 128 characters, not a commonly used password, not the username.
-    pub new_password: String,
+    pub new_password: NewPassword,
 }
 
 /// Who am I?
@@ -69,7 +73,7 @@ pub async fn change_password(
     state: web::Data<AppState>,
     ApiJson(body): ApiJson<ChangePassword>,
 ) -> ApiResult<HttpResponse> {
-    let new = Password::new(body.new_password, Some(&user.username)).map_err(|e| {
+    let new = Password::new(body.new_password.0, Some(&user.username)).map_err(|e| {
         ApiError::field(
             ErrorCode::WeakPassword,
             "new_password",

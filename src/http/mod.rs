@@ -51,6 +51,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 fn finish_openapi(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     openapi::add_standard_errors(&mut api);
+    openapi::add_body_rules(&mut api);
     api.info.version = env!("CARGO_PKG_VERSION").to_owned();
     api
 }

@@ -6,11 +6,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::permissions::marker::EditCases;
-use crate::casework::Checks;
 use crate::casework::notes::NoteFields;
 use crate::casework::sub_record;
 use crate::db::models::NoteRow;
-use crate::domain::text;
+use crate::domain::text::Paragraph;
 use crate::error::ApiResult;
 use crate::http::case_request::CaseRequest;
 use crate::http::extract::ApiJson;
@@ -19,8 +18,7 @@ use crate::http::extract::ApiJson;
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"body": "Called the victim's support worker; a statement is arranged for Friday."}))]
 pub struct NoteBody {
-    #[schema(min_length = 1, max_length = 50000, pattern = r"\S")]
-    pub body: String,
+    pub body: Paragraph<50_000>,
     /// The note this one corrects (notes are never edited).
     pub corrects_id: Option<Uuid>,
 }
@@ -42,11 +40,8 @@ pub async fn add(
     req: CaseRequest<EditCases>,
     ApiJson(body): ApiJson<NoteBody>,
 ) -> ApiResult<HttpResponse> {
-    let mut checks = Checks::default();
-    let text = checks.take("body", text::paragraph(&body.body, 50_000));
-    checks.finish()?;
     let fields = NoteFields {
-        body: text.unwrap_or_default(),
+        body: body.body.into_string(),
         corrects_id: body.corrects_id,
     };
     let row = req

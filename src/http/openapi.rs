@@ -4,7 +4,7 @@
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, Parameter, ParameterIn};
 use utoipa::openapi::response::ResponseBuilder;
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi as OpenApiDoc, Ref, RefOr, Response};
 use utoipa::{Modify, OpenApi};
@@ -20,7 +20,14 @@ use crate::error::{ErrorCode, FieldError, PROBLEM_CONTENT_TYPE, Problem};
         license(name = "AGPL-3.0-or-later"),
     ),
     servers((url = "/", description = "The server that serves this document")),
-    components(schemas(Problem, FieldError, ErrorCode)),
+    components(schemas(
+        Problem,
+        FieldError,
+        ErrorCode,
+        crate::http::public::IdempotencyKey,
+        crate::http::documents::ByteRange,
+        crate::http::documents::DocumentBytes,
+    )),
     modifiers(&BearerSecurity),
     tags(
         (name = "health", description = "Liveness and readiness"),
@@ -60,6 +67,36 @@ impl Modify for BearerSecurity {
             ),
         );
     }
+}
+
+/// Rules between a request body's fields, which its derived schema cannot say and its
+/// handler checks (422 naming the field): JSON Schema keywords (`anyOf`, ...) added to the
+/// body's schema by [`add_body_rules`]. Each is written next to the check it describes.
+pub trait BodyRules: utoipa::ToSchema {
+    fn rules() -> serde_json::Map<String, serde_json::Value>;
+}
+
+fn add_rules<T: BodyRules>(api: &mut OpenApiDoc) {
+    let schema = api
+        .components
+        .as_mut()
+        .and_then(|c| c.schemas.get_mut(T::name().as_ref()));
+    if let Some(RefOr::T(Schema::Object(object))) = schema {
+        // utoipa's schema has no field for these keywords; its extensions are written
+        // into the schema object as they are.
+        object
+            .extensions
+            .get_or_insert_with(Default::default)
+            .extend(T::rules());
+    }
+}
+
+/// Adds every body's [`BodyRules`] to the document.
+pub fn add_body_rules(api: &mut OpenApiDoc) {
+    add_rules::<crate::http::cases::TransitionBody>(api);
+    add_rules::<crate::http::proceedings::PublicationBody>(api);
+    add_rules::<crate::http::users::CreateUser>(api);
+    add_rules::<crate::http::users::UpdateUser>(api);
 }
 
 fn problem(description: &str) -> RefOr<Response> {

@@ -12,7 +12,7 @@ use crate::casework::parties::PartyFields;
 use crate::casework::sub_record;
 use crate::db::models::PartyRow;
 use crate::domain::party::{PartyRole, VulnerabilityFactor};
-use crate::domain::text;
+use crate::domain::text::{EmailOrBlank, Line, LineOrBlank, ParagraphOrBlank};
 use crate::error::ApiResult;
 use crate::http::case_request::{CaseRequest, record_response};
 use crate::http::extract::ApiJson;
@@ -25,65 +25,40 @@ use crate::http::extract::ApiJson;
     "email": "jane.roe@example.org", "vulnerability_factors": ["mental_health"]}))]
 pub struct PartyBody {
     pub role: PartyRole,
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
-    pub name: String,
-    #[schema(max_length = 254)]
-    pub email: Option<String>,
-    #[schema(max_length = 40)]
-    pub phone: Option<String>,
-    #[schema(max_length = 1000)]
-    pub address: Option<String>,
+    pub name: Line<200>,
+    pub email: Option<EmailOrBlank<254>>,
+    pub phone: Option<LineOrBlank<40>>,
+    pub address: Option<ParagraphOrBlank<1000>>,
     pub date_of_birth: Option<NaiveDate>,
-    /// Each factor once (at most the seven there are).
+    /// Each factor once (at most all of them).
     #[serde(default)]
     #[schema(max_items = 7)]
     pub vulnerability_factors: Vec<VulnerabilityFactor>,
-    #[schema(max_length = 5000)]
-    pub notes: Option<String>,
+    pub notes: Option<ParagraphOrBlank<5000>>,
 }
 
-fn optional(
-    checks: &mut Checks,
-    field: &str,
-    value: Option<String>,
-    check: impl Fn(&str) -> Result<String, (&'static str, String)>,
-) -> Option<String> {
-    value
-        .filter(|v| !v.trim().is_empty())
-        .and_then(|v| checks.take(field, check(&v)))
-}
+// The schema's `maxItems` is the number of factors there are.
+const _: () = assert!(VulnerabilityFactor::ALL.len() == 7);
 
 fn party_fields(body: PartyBody) -> ApiResult<PartyFields> {
-    let mut checks = Checks::default();
-    let name = checks.take("name", text::line(&body.name, 200));
-    let email = optional(&mut checks, "email", body.email, |v| text::line(v, 254));
-    if email.as_ref().is_some_and(|e| !e.contains('@')) {
-        checks.push("email", "invalid_value", "is not an email address");
-    }
-    let phone = optional(&mut checks, "phone", body.phone, |v| text::line(v, 40));
-    let address = optional(&mut checks, "address", body.address, |v| {
-        text::paragraph(v, 1000)
-    });
-    let notes = optional(&mut checks, "notes", body.notes, |v| {
-        text::paragraph(v, 5000)
-    });
     if body.vulnerability_factors.len() > VulnerabilityFactor::ALL.len() {
+        let mut checks = Checks::default();
         checks.push(
             "vulnerability_factors",
             "too_long",
             "lists a factor more than once",
         );
+        checks.finish()?;
     }
-    checks.finish()?;
     Ok(PartyFields {
         role: body.role,
-        name: name.unwrap_or_default(),
-        email,
-        phone,
-        address,
+        name: body.name.into_string(),
+        email: body.email.and_then(EmailOrBlank::into_option),
+        phone: body.phone.and_then(LineOrBlank::into_option),
+        address: body.address.and_then(ParagraphOrBlank::into_option),
         date_of_birth: body.date_of_birth,
         vulnerability_factors: body.vulnerability_factors,
-        notes,
+        notes: body.notes.and_then(ParagraphOrBlank::into_option),
     })
 }
 

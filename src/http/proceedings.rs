@@ -15,12 +15,13 @@ use crate::casework::proceedings::{
 use crate::domain::proceedings::{
     Finding, ListKind, OutcomeAction, ProceedingsKind, PublicationKind,
 };
-use crate::domain::text;
+use crate::domain::text::{Line, Paragraph, PublicLine, PublicParagraph};
 use crate::error::ApiResult;
 use crate::http::case_request::{CaseRequest, PageQuery, page};
-use crate::http::cases::caller;
+use crate::http::cases::{Reason, caller};
 use crate::http::extract::{ApiJson, IfMatch, RequestMeta, Require, parse_uuid, versioned};
 use crate::http::extract::{ApiQuery, created};
+use crate::http::openapi::BodyRules;
 use crate::http::pagination::Page;
 use crate::state::AppState;
 
@@ -30,34 +31,54 @@ fn ids(path: &(String, String), second: &str) -> ApiResult<(Uuid, Uuid)> {
     Ok((parse_uuid("id", &path.0)?, parse_uuid(second, &path.1)?))
 }
 
+/// Where proceedings are held.
+pub type Venue = Line<300>;
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "kind": "misconduct_hearing",
+    "subject_ids": ["5f0c6d1e-8a3b-4c2d-9e1f-7a6b5c4d3e2f"],
+    "scheduled_for": "2027-02-15T10:00:00Z",
+    "venue": "Wessex Police HQ, Conference Room 2",
+    "chair": "Deputy Chief Constable R. Patel",
+    "panel": ["Ms J. Okafor (independent member)", "Mr T. Lewis (independent member)"]
+}))]
 pub struct ProceedingsBody {
     pub kind: ProceedingsKind,
+    /// At least one.
+    #[schema(min_items = 1)]
     pub subject_ids: Vec<Uuid>,
     pub scheduled_for: DateTime<Utc>,
-    pub venue: String,
+    pub venue: Venue,
     /// The chair (since May 2024 the chief officer or a delegate, for hearings).
-    pub chair: String,
+    pub chair: Line<200>,
     /// Panel members (for hearings: two independent members and a legally qualified adviser).
     #[serde(default)]
-    pub panel: Vec<String>,
+    pub panel: Vec<Line<200>>,
     /// Default: true for hearings, false for meetings.
     pub public: Option<bool>,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "scheduled_for": "2027-03-01T10:00:00Z",
+    "venue": "Wessex Police HQ, Conference Room 1",
+    "reason": "The legally qualified adviser is unavailable on the first date."
+}))]
 pub struct RescheduleBody {
     pub scheduled_for: DateTime<Utc>,
-    pub venue: Option<String>,
-    pub reason: String,
+    /// The new venue (default: the same).
+    pub venue: Option<Venue>,
+    pub reason: Reason,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "The officer has resigned; the matter goes to the advisory list."}))]
 pub struct ReasonBody {
-    pub reason: String,
+    pub reason: Reason,
 }
 
 /// Schedule proceedings. The kind must fit each subject's case to answer; a public hearing
@@ -84,22 +105,17 @@ pub async fn schedule(
 ) -> ApiResult<HttpResponse> {
     let case_id = parse_uuid("id", &path)?;
     let mut checks = Checks::default();
-    let venue = checks.take("venue", text::line(&body.venue, 300));
-    let chair = checks.take("chair", text::line(&body.chair, 200));
     if body.subject_ids.is_empty() {
         checks.push("subject_ids", "required", "name at least one subject");
-    }
-    for (i, member) in body.panel.iter().enumerate() {
-        checks.take(&format!("panel[{i}]"), text::line(member, 200));
     }
     checks.finish()?;
     let input = NewProceedings {
         kind: body.kind,
         subject_ids: body.subject_ids,
         scheduled_for: body.scheduled_for,
-        venue: venue.unwrap_or_default(),
-        chair: chair.unwrap_or_default(),
-        panel: body.panel,
+        venue: body.venue.into_string(),
+        chair: body.chair.into_string(),
+        panel: body.panel.into_iter().map(Line::into_string).collect(),
         public: body.public,
     };
     let caller = caller(&user, &meta);
@@ -162,12 +178,8 @@ pub async fn reschedule(
     ApiJson(body): ApiJson<RescheduleBody>,
 ) -> ApiResult<HttpResponse> {
     let (case_id, id) = ids(&path, "proceeding_id")?;
-    let mut checks = Checks::default();
-    let reason = checks.take("reason", text::paragraph(&body.reason, 5000));
-    let venue = body
-        .venue
-        .and_then(|v| checks.take("venue", text::line(&v, 300)));
-    checks.finish()?;
+    let reason = body.reason.into_string();
+    let venue = body.venue.map(Venue::into_string);
     let caller = caller(&user, &meta);
     let settings = state.settings.casework.clone();
     let at = body.scheduled_for;
@@ -182,7 +194,7 @@ pub async fn reschedule(
                 id,
                 Some((at, venue)),
                 None,
-                &reason.unwrap_or_default(),
+                &reason,
                 |v| if_match.require(v),
             )
         })
@@ -215,11 +227,7 @@ pub async fn cancel(
     ApiJson(body): ApiJson<ReasonBody>,
 ) -> ApiResult<HttpResponse> {
     let (case_id, id) = ids(&path, "proceeding_id")?;
-    let mut checks = Checks::default();
-    let reason = checks
-        .take("reason", text::paragraph(&body.reason, 5000))
-        .unwrap_or_default();
-    checks.finish()?;
+    let reason = body.reason.into_string();
     let caller = caller(&user, &meta);
     let settings = state.settings.casework.clone();
     let view = state
@@ -243,12 +251,20 @@ pub async fn cancel(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "proceeding_id": "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+    "subject_id": "5f0c6d1e-8a3b-4c2d-9e1f-7a6b5c4d3e2f",
+    "finding": "gross_misconduct_proven",
+    "action": "dismissal_without_notice",
+    "rationale": "The panel found that the officer pursued a relationship with a vulnerable victim.",
+    "decided_on": "2027-02-16"
+}))]
 pub struct OutcomeBody {
     pub proceeding_id: Uuid,
     pub subject_id: Uuid,
     pub finding: Finding,
     pub action: OutcomeAction,
-    pub rationale: String,
+    pub rationale: Paragraph<20_000>,
     /// The day of the decision (default: today); the barred-list report is due within
     /// working days of it.
     pub decided_on: Option<NaiveDate>,
@@ -278,15 +294,12 @@ pub async fn record_outcome(
     ApiJson(body): ApiJson<OutcomeBody>,
 ) -> ApiResult<HttpResponse> {
     let case_id = parse_uuid("id", &path)?;
-    let mut checks = Checks::default();
-    let rationale = checks.take("rationale", text::paragraph(&body.rationale, 20_000));
-    checks.finish()?;
     let input = NewOutcome {
         proceeding_id: body.proceeding_id,
         subject_id: body.subject_id,
         finding: body.finding,
         action: body.action,
-        rationale: rationale.unwrap_or_default(),
+        rationale: body.rationale.into_string(),
         decided_on: body
             .decided_on
             .unwrap_or_else(|| crate::audit::now().date_naive()),
@@ -329,6 +342,11 @@ pub async fn list_outcomes(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "subject_id": "5f0c6d1e-8a3b-4c2d-9e1f-7a6b5c4d3e2f",
+    "list": "barred",
+    "reported_on": "2027-02-18"
+}))]
 pub struct ListReportBody {
     pub subject_id: Uuid,
     pub list: ListKind,
@@ -381,43 +399,64 @@ pub async fn record_list_report(
 /// A public text, written for the public: never assembled from case fields.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "kind": "hearing_notice",
+    "proceeding_id": "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+    "officer_name": "Alex Brown",
+    "officer_rank": "PC",
+    "force": "Wessex Police",
+    "hearing_date": "2027-02-15T10:00:00Z",
+    "venue": "Wessex Police HQ, Conference Room 2",
+    "allegation_summary": "It is alleged that the officer used their position to pursue a relationship with a member of the public.",
+    "publish_from": "2027-01-20T09:00:00Z"
+}))]
 pub struct PublicationBody {
     pub kind: PublicationKind,
     /// The hearing a notice announces (required for `hearing_notice`).
     pub proceeding_id: Option<Uuid>,
-    pub officer_name: String,
-    pub officer_rank: Option<String>,
-    pub force: String,
+    pub officer_name: PublicLine<200>,
+    pub officer_rank: Option<PublicLine<100>>,
+    pub force: PublicLine<100>,
     /// Required for `hearing_notice`.
     pub hearing_date: Option<DateTime<Utc>>,
     /// Required for `hearing_notice`.
-    pub venue: Option<String>,
-    pub allegation_summary: String,
+    pub venue: Option<PublicLine<300>>,
+    pub allegation_summary: PublicParagraph<5000>,
     /// Required for `outcome`.
-    pub outcome: Option<String>,
+    pub outcome: Option<PublicParagraph<5000>>,
     pub publish_from: DateTime<Utc>,
     /// Default: for outcomes, `publish_from` plus the outcome publication days (at least that);
     /// for notices, the day after the hearing.
     pub publish_until: Option<DateTime<Utc>>,
 }
 
+/// What each kind needs (checked in [`publication_from`]): a hearing notice names its
+/// hearing, date and venue; an outcome states the outcome.
+impl BodyRules for PublicationBody {
+    fn rules() -> serde_json::Map<String, serde_json::Value> {
+        let rules = serde_json::json!({"anyOf": [
+            {
+                "properties": {
+                    "kind": {"const": "hearing_notice"},
+                    "proceeding_id": {"type": "string"},
+                    "hearing_date": {"type": "string"},
+                    "venue": {"type": "string"},
+                },
+                "required": ["proceeding_id", "hearing_date", "venue"],
+            },
+            {
+                "properties": {"kind": {"const": "outcome"}, "outcome": {"type": "string"}},
+                "required": ["outcome"],
+            },
+        ]});
+        rules.as_object().cloned().unwrap_or_default()
+    }
+}
+
 fn publication_from(body: PublicationBody) -> ApiResult<NewPublication> {
     let mut checks = Checks::default();
-    let name = checks.take("officer_name", text::public_line(&body.officer_name, 200));
-    let rank = body
-        .officer_rank
-        .and_then(|r| checks.take("officer_rank", text::public_line(&r, 100)));
-    let force = checks.take("force", text::public_line(&body.force, 100));
-    let summary = checks.take(
-        "allegation_summary",
-        text::public_paragraph(&body.allegation_summary, 5000),
-    );
-    let venue = body
-        .venue
-        .and_then(|v| checks.take("venue", text::public_line(&v, 300)));
-    let outcome = body
-        .outcome
-        .and_then(|o| checks.take("outcome", text::public_paragraph(&o, 5000)));
+    let venue = body.venue.map(PublicLine::into_string);
+    let outcome = body.outcome.map(PublicParagraph::into_string);
     let kind = match body.kind {
         PublicationKind::HearingNotice => {
             if body.proceeding_id.is_none() {
@@ -461,12 +500,12 @@ fn publication_from(body: PublicationBody) -> ApiResult<NewPublication> {
     Ok(NewPublication {
         kind: kind.to_owned(),
         proceeding_id: body.proceeding_id,
-        officer_name: name.unwrap_or_default(),
-        officer_rank: rank,
-        force: force.unwrap_or_default(),
+        officer_name: body.officer_name.into_string(),
+        officer_rank: body.officer_rank.map(PublicLine::into_string),
+        force: body.force.into_string(),
         hearing_date: body.hearing_date,
         venue,
-        allegation_summary: summary.unwrap_or_default(),
+        allegation_summary: body.allegation_summary.into_string(),
         outcome,
         publish_from: body.publish_from,
         publish_until: body.publish_until,
@@ -589,11 +628,7 @@ pub async fn withdraw(
     ApiJson(body): ApiJson<ReasonBody>,
 ) -> ApiResult<HttpResponse> {
     let (case_id, id) = ids(&path, "publication_id")?;
-    let mut checks = Checks::default();
-    let reason = checks
-        .take("reason", text::paragraph(&body.reason, 5000))
-        .unwrap_or_default();
-    checks.finish()?;
+    let reason = body.reason.into_string();
     let caller = caller(&user, &meta);
     let view = state
         .db

@@ -17,7 +17,7 @@ use crate::db::proceedings as queries;
 use crate::domain::allegation::WarningSign;
 use crate::domain::intake::ReporterStatus;
 use crate::domain::proceedings::PublicationKind;
-use crate::domain::text;
+use crate::domain::text::{EmailOrBlank, LineOrBlank, Paragraph, ParagraphOrBlank};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::extract::{ApiJsonBytes, ApiQuery, RequestMeta};
 use crate::http::pagination::{self, Page};
@@ -31,6 +31,7 @@ const PROBLEM: &str = "application/problem+json";
 pub struct PublicList {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// The previous page's `next_cursor`; one this list did not issue is 400 `invalid_cursor`.
     pub cursor: Option<String>,
 }
 
@@ -308,59 +309,64 @@ mod page_tests {
     }
 }
 
-/// A report of abuse of position, from anyone; contact details are optional.
+/// A report of abuse of position, from anyone; contact details are optional. Optional text
+/// left blank is the same as absent (a form's empty fields).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "what_happened": "The officer who took my statement keeps messaging me late at night and asked to meet.",
+    "when": "Since March",
+    "where": "Northtown",
+    "officer_name": "PC Brown",
+    "officer_collar_number": "4521",
+    "officer_force": "Wessex Police",
+    "reporter_is_affected": true,
+    "warning_signs": ["visits_at_odd_times", "unnecessary_contact"],
+    "contact_email": "sam@example.org",
+    "consent_to_contact": true
+}))]
 pub struct ReportBody {
-    pub what_happened: String,
+    pub what_happened: Paragraph<10_000>,
     /// When it happened, in the reporter's words.
-    pub when: Option<String>,
+    pub when: Option<ParagraphOrBlank<200>>,
     /// Where it happened.
     #[serde(rename = "where")]
-    pub place: Option<String>,
-    pub officer_name: Option<String>,
-    pub officer_collar_number: Option<String>,
-    pub officer_force: Option<String>,
+    pub place: Option<ParagraphOrBlank<500>>,
+    pub officer_name: Option<LineOrBlank<200>>,
+    pub officer_collar_number: Option<LineOrBlank<40>>,
+    pub officer_force: Option<LineOrBlank<100>>,
     /// Whether the reporter is the person affected.
     pub reporter_is_affected: bool,
+    /// At most 13 entries (as many as there are signs).
     #[serde(default)]
+    #[schema(max_items = 13)]
     pub warning_signs: Vec<WarningSign>,
-    pub contact_name: Option<String>,
-    pub contact_email: Option<String>,
-    pub contact_phone: Option<String>,
+    pub contact_name: Option<LineOrBlank<200>>,
+    pub contact_email: Option<EmailOrBlank<254>>,
+    pub contact_phone: Option<LineOrBlank<40>>,
     #[serde(default)]
     pub consent_to_contact: bool,
 }
 
+// The schema's `max_items` of `warning_signs`.
+const _: () = assert!(WarningSign::ALL.len() == 13);
+
 fn submission(b: ReportBody) -> ApiResult<Submission> {
     let mut checks = Checks::default();
-    let opt = |checks: &mut Checks, field: &str, v: Option<String>, max: usize| {
-        v.filter(|x| !x.trim().is_empty())
-            .and_then(|x| checks.take(field, text::paragraph(&x, max)))
-    };
-    let what = checks.take("what_happened", text::paragraph(&b.what_happened, 10_000));
     let s = Submission {
-        what_happened: what.unwrap_or_default(),
-        happened_when: opt(&mut checks, "when", b.when, 200),
-        happened_where: opt(&mut checks, "where", b.place, 500),
-        officer_name: opt(&mut checks, "officer_name", b.officer_name, 200),
-        officer_collar_number: opt(
-            &mut checks,
-            "officer_collar_number",
-            b.officer_collar_number,
-            40,
-        ),
-        officer_force: opt(&mut checks, "officer_force", b.officer_force, 100),
+        what_happened: b.what_happened.into_string(),
+        happened_when: b.when.and_then(ParagraphOrBlank::into_option),
+        happened_where: b.place.and_then(ParagraphOrBlank::into_option),
+        officer_name: b.officer_name.and_then(LineOrBlank::into_option),
+        officer_collar_number: b.officer_collar_number.and_then(LineOrBlank::into_option),
+        officer_force: b.officer_force.and_then(LineOrBlank::into_option),
         reporter_is_affected: b.reporter_is_affected,
         warning_signs: b.warning_signs,
-        contact_name: opt(&mut checks, "contact_name", b.contact_name, 200),
-        contact_email: opt(&mut checks, "contact_email", b.contact_email, 254),
-        contact_phone: opt(&mut checks, "contact_phone", b.contact_phone, 40),
+        contact_name: b.contact_name.and_then(LineOrBlank::into_option),
+        contact_email: b.contact_email.and_then(EmailOrBlank::into_option),
+        contact_phone: b.contact_phone.and_then(LineOrBlank::into_option),
         consent_to_contact: b.consent_to_contact,
     };
-    if s.contact_email.as_ref().is_some_and(|e| !e.contains('@')) {
-        checks.push("contact_email", "invalid_value", "is not an email address");
-    }
     if s.warning_signs.len() > WarningSign::ALL.len() {
         checks.push("warning_signs", "too_long", "lists a sign more than once");
     }
@@ -368,16 +374,63 @@ fn submission(b: ReportBody) -> ApiResult<Submission> {
     Ok(s)
 }
 
+/// The `Idempotency-Key` of a public report: 1 to 200 visible ASCII characters (`!` to `~`,
+/// so no spaces), chosen by the client; a UUID is a good one.
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub const MAX_CHARS: usize = 200;
+    /// What a key may be (the document's `pattern`).
+    pub const PATTERN: &'static str = "^[!-~]{1,200}$";
+
+    /// The header's value, if sent; a malformed one is 400 `invalid_parameter`.
+    pub fn from_request(req: &HttpRequest) -> ApiResult<Option<Self>> {
+        let Some(value) = req.headers().get("idempotency-key") else {
+            return Ok(None);
+        };
+        let bytes = value.as_bytes();
+        if bytes.is_empty()
+            || bytes.len() > Self::MAX_CHARS
+            || !bytes.iter().all(u8::is_ascii_graphic)
+        {
+            return Err(ApiError::field(
+                ErrorCode::InvalidParameter,
+                "Idempotency-Key",
+                "invalid_value",
+                "must be 1 to 200 visible characters",
+            ));
+        }
+        Ok(Some(Self(String::from_utf8_lossy(bytes).into_owned())))
+    }
+}
+
+impl utoipa::PartialSchema for IdempotencyKey {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .min_length(Some(1))
+            .max_length(Some(Self::MAX_CHARS))
+            .pattern(Some(Self::PATTERN))
+            .description(Some(
+                "1 to 200 visible ASCII characters (`!` to `~`, no spaces); a UUID is a good one",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for IdempotencyKey {}
+
 /// Report abuse of position. No account needed. Answers a reference and a one-time receipt
 /// token. `Idempotency-Key`: the same key and body replay the first answer. Rate limited per
 /// client address.
 #[utoipa::path(
     operation_id = "public_reports_submit",
     tag = "public",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Up to 200 characters; makes a retry safe")),
+    params(("Idempotency-Key" = Option<IdempotencyKey>, Header, description = "Makes a retry safe: the same key and body within 24 hours replay the first answer; the key with another body is 422 (`key_reused`)")),
     request_body = ReportBody,
     responses(
         (status = 201, description = "Received", body = Receipt),
+        (status = 400, description = "`invalid_json`, or `invalid_parameter`: a malformed `Idempotency-Key`", body = crate::error::Problem, content_type = PROBLEM),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
@@ -388,24 +441,8 @@ pub async fn submit_report(
     req: HttpRequest,
     ApiJsonBytes(body, raw): ApiJsonBytes<ReportBody>,
 ) -> ApiResult<HttpResponse> {
-    let key = match req.headers().get("idempotency-key") {
-        None => None,
-        Some(v) => {
-            let k = v
-                .to_str()
-                .ok()
-                .filter(|k| !k.is_empty() && k.len() <= 200)
-                .ok_or_else(|| {
-                    ApiError::field(
-                        ErrorCode::InvalidParameter,
-                        "Idempotency-Key",
-                        "invalid_value",
-                        "must be 1 to 200 visible characters",
-                    )
-                })?;
-            Some((k.to_owned(), Sha256::digest(&raw).to_vec()))
-        }
-    };
+    let key = IdempotencyKey::from_request(&req)?
+        .map(|IdempotencyKey(k)| (k, Sha256::digest(&raw).to_vec()));
     let submission = submission(body)?;
     let client = meta.client_addr.clone().unwrap_or_else(|| "unknown".into());
     let key = key.map(|(k, hash)| service::Idempotency::new(&client, k, hash));

@@ -23,7 +23,8 @@ pub struct StatsQuery {
     /// month (UTC).
     pub from: DateTime<Utc>,
     /// End of the period (RFC 3339, exclusive); widened to the end of its calendar month
-    /// (UTC) unless it is a month's first instant. At most 1200 months after `from`.
+    /// (UTC) unless it is a month's first instant. After `from`, and at most 1200 months
+    /// after it (else 400).
     pub to: DateTime<Utc>,
 }
 

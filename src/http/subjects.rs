@@ -7,11 +7,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::permissions::marker::{ReadSubjects, RecordSubjects};
-use crate::casework::Checks;
 use crate::casework::subjects::{self as service, NewSubject};
 use crate::casework::views::{SubjectHistory, SubjectView};
 use crate::db::subjects::SubjectFilter;
-use crate::domain::text;
+use crate::domain::text::{Line, LineOrBlank};
+use crate::domain::user_fields::{CollarNumber, Force};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::cases::caller;
 use crate::http::extract::{ApiJson, ApiQuery, RequestMeta, Require, etag, parse_uuid, versioned};
@@ -22,13 +22,20 @@ const PROBLEM: &str = "application/problem+json";
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "force": "Wessex Police",
+    "collar_number": "4521",
+    "name": "Alex Brown",
+    "rank": "PC"
+}))]
 pub struct CreateSubject {
     /// The force, e.g. `Metropolitan Police Service`.
-    pub force: String,
+    pub force: Force,
     /// Collar or payroll number: with the force, identifies the person across cases.
-    pub collar_number: String,
-    pub name: String,
-    pub rank: Option<String>,
+    pub collar_number: CollarNumber,
+    pub name: Line<200>,
+    /// Blank is the same as absent.
+    pub rank: Option<LineOrBlank<100>>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -43,6 +50,7 @@ pub struct ListSubjects {
     pub flagged: Option<bool>,
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// The previous page's `next_cursor`; one this list did not issue is 400 `invalid_cursor`.
     pub cursor: Option<String>,
 }
 
@@ -65,20 +73,11 @@ pub async fn create_subject(
     state: web::Data<AppState>,
     ApiJson(body): ApiJson<CreateSubject>,
 ) -> ApiResult<HttpResponse> {
-    let mut checks = Checks::default();
-    let force = checks.take("force", text::line(&body.force, 100));
-    let collar = checks.take("collar_number", text::line(&body.collar_number, 40));
-    let name = checks.take("name", text::line(&body.name, 200));
-    let rank = body
-        .rank
-        .filter(|r| !r.trim().is_empty())
-        .and_then(|r| checks.take("rank", text::line(&r, 100)));
-    checks.finish()?;
     let input = NewSubject {
-        force: force.unwrap_or_default(),
-        collar_number: collar.unwrap_or_default(),
-        name: name.unwrap_or_default(),
-        rank,
+        force: body.force.into_string(),
+        collar_number: body.collar_number.into_string(),
+        name: body.name.into_string(),
+        rank: body.rank.and_then(LineOrBlank::into_option),
     };
     let caller = caller(&user, &meta);
     let view = state

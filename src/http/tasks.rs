@@ -7,15 +7,14 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::permissions::marker::{EditCases, ReadCases};
-use crate::casework::Checks;
 use crate::casework::sub_record;
 use crate::casework::tasks::{self as service, TaskFields, TaskView};
 use crate::db::models::TaskRow;
 use crate::domain::task::TaskStatus;
-use crate::domain::text;
+use crate::domain::text::{Line, ParagraphOrBlank};
 use crate::error::ApiResult;
 use crate::http::case_request::{CaseRequest, record_response};
-use crate::http::extract::{ApiJson, ApiQuery, Require, nullable};
+use crate::http::extract::{ApiJson, ApiQuery, Require, nullable, present};
 use crate::http::pagination::{self, Page};
 use crate::state::AppState;
 
@@ -23,10 +22,8 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"title": "Obtain the officer's duty rosters for September", "due_on": "2026-12-15"}))]
 pub struct NewTaskBody {
-    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
-    pub title: String,
-    #[schema(max_length = 10000)]
-    pub detail: Option<String>,
+    pub title: Line<300>,
+    pub detail: Option<ParagraphOrBlank<10_000>>,
     /// Someone who can see the case.
     pub assignee_id: Option<Uuid>,
     pub due_on: Option<NaiveDate>,
@@ -37,24 +34,20 @@ pub struct NewTaskBody {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"status": "done", "outcome_note": "Rosters obtained and exhibited."}))]
 pub struct TaskChangeBody {
-    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
-    pub title: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
+    pub title: Option<Line<300>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(max_length = 10000)]
-    pub detail: Option<Option<String>>,
+    #[schema(value_type = Option<ParagraphOrBlank<10_000>>)]
+    pub detail: Option<Option<ParagraphOrBlank<10_000>>>,
     #[serde(default, deserialize_with = "nullable")]
     pub assignee_id: Option<Option<Uuid>>,
     #[serde(default, deserialize_with = "nullable")]
     pub due_on: Option<Option<NaiveDate>>,
     pub status: Option<TaskStatus>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(max_length = 10000)]
-    pub outcome_note: Option<Option<String>>,
-}
-
-fn long(checks: &mut Checks, field: &str, v: Option<String>) -> Option<String> {
-    v.filter(|x| !x.trim().is_empty())
-        .and_then(|x| checks.take(field, text::paragraph(&x, 10_000)))
+    #[schema(value_type = Option<ParagraphOrBlank<10_000>>)]
+    pub outcome_note: Option<Option<ParagraphOrBlank<10_000>>>,
 }
 
 /// Add a task to the case's investigation plan.
@@ -74,13 +67,9 @@ pub async fn create(
     req: CaseRequest<EditCases>,
     ApiJson(body): ApiJson<NewTaskBody>,
 ) -> ApiResult<HttpResponse> {
-    let mut checks = Checks::default();
-    let title = checks.take("title", text::line(&body.title, 300));
-    let detail = long(&mut checks, "detail", body.detail);
-    checks.finish()?;
     let fields = TaskFields {
-        title,
-        detail: Some(detail),
+        title: Some(body.title.into_string()),
+        detail: Some(body.detail.and_then(ParagraphOrBlank::into_option)),
         assignee_id: Some(body.assignee_id),
         due_on: Some(body.due_on),
         ..Default::default()
@@ -116,23 +105,14 @@ pub async fn update(
     ApiJson(body): ApiJson<TaskChangeBody>,
 ) -> ApiResult<HttpResponse> {
     let id = req.record_id()?;
-    let mut checks = Checks::default();
-    let title = body
-        .title
-        .as_deref()
-        .and_then(|t| checks.take("title", text::line(t, 300)));
-    let detail = body.detail.map(|d| long(&mut checks, "detail", d));
-    let outcome_note = body
-        .outcome_note
-        .map(|n| long(&mut checks, "outcome_note", n));
-    checks.finish()?;
+    let blank_is_none = |v: Option<ParagraphOrBlank<10_000>>| v.and_then(|t| t.into_option());
     let fields = TaskFields {
-        title,
-        detail,
+        title: body.title.map(Line::into_string),
+        detail: body.detail.map(blank_is_none),
         assignee_id: body.assignee_id,
         due_on: body.due_on,
         status: body.status,
-        outcome_note,
+        outcome_note: body.outcome_note.map(blank_is_none),
     };
     let if_match = req.if_match.clone();
     let row = req

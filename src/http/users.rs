@@ -12,11 +12,13 @@ use crate::auth::accounts::{self, AccountChanges, NewAccount};
 use crate::auth::permissions::marker::ManageUsers;
 use crate::db::models::UserRow;
 use crate::db::users;
-use crate::domain::{DisplayName, Password, Role, StaffIdentity, Username};
+use crate::domain::user_fields::{CollarNumber, Force};
+use crate::domain::{DisplayName, NewPassword, Password, Role, StaffIdentity, Username};
 use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
 use crate::http::extract::{
-    ApiJson, ApiQuery, IfMatch, RequestMeta, Require, etag, nullable, parse_uuid,
+    ApiJson, ApiQuery, IfMatch, RequestMeta, Require, etag, nullable, parse_uuid, present,
 };
+use crate::http::openapi::BodyRules;
 use crate::http::pagination::{self, Page};
 use crate::state::AppState;
 
@@ -64,39 +66,88 @@ impl User {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "username": "j.smith",
+    "display_name": "DS Jane Smith",
+    "role": "investigator",
+    "password": "correct horse battery staple",
+    "force": "Wessex Police",
+    "collar_number": "4521"
+}))]
 pub struct CreateUser {
-    /// 3 to 64 letters, digits and `. _ - @`; unique regardless of case.
-    pub username: String,
-    pub display_name: String,
+    /// Unique regardless of case.
+    pub username: Username,
+    pub display_name: DisplayName,
     pub role: Role,
-    /// 12 to 128 characters, not a commonly used password, not the username.
-    pub password: String,
+    pub password: NewPassword,
     /// The staff identity's force (with `collar_number`, or neither).
-    pub force: Option<String>,
-    /// The staff identity's collar or payroll number; unique within the force.
-    pub collar_number: Option<String>,
+    pub force: Option<Force>,
+    /// The staff identity's collar or payroll number; unique within the force (with
+    /// `force`, or neither).
+    pub collar_number: Option<CollarNumber>,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(min_properties = 1, example = json!({"display_name": "DS Jane Smith", "active": false}))]
 pub struct UpdateUser {
-    pub display_name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
+    pub display_name: Option<DisplayName>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub role: Option<Role>,
     /// `false` deactivates the account: its tokens stop working on the next request.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub active: Option<bool>,
     /// With `collar_number`: sets the staff identity; both `null` clear it.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
-    pub force: Option<Option<String>>,
+    #[schema(value_type = Option<Force>)]
+    pub force: Option<Option<Force>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
-    pub collar_number: Option<Option<String>>,
+    #[schema(value_type = Option<CollarNumber>)]
+    pub collar_number: Option<Option<CollarNumber>>,
+}
+
+/// A staff identity is both parts or neither (checked in [`staff_identity`]); `null` is as
+/// absent.
+impl BodyRules for CreateUser {
+    fn rules() -> serde_json::Map<String, serde_json::Value> {
+        let rules = serde_json::json!({"anyOf": [
+            {
+                "properties": {"force": {"type": "string"}, "collar_number": {"type": "string"}},
+                "required": ["force", "collar_number"],
+            },
+            {"properties": {"force": {"type": "null"}, "collar_number": {"type": "null"}}},
+        ]});
+        rules.as_object().cloned().unwrap_or_default()
+    }
+}
+
+/// A staff identity is set (both parts) or cleared (both `null`) together, or left out
+/// (checked in [`update_user`]).
+impl BodyRules for UpdateUser {
+    fn rules() -> serde_json::Map<String, serde_json::Value> {
+        let rules = serde_json::json!({"anyOf": [
+            {
+                "properties": {"force": {"type": "string"}, "collar_number": {"type": "string"}},
+                "required": ["force", "collar_number"],
+            },
+            {
+                "properties": {"force": {"type": "null"}, "collar_number": {"type": "null"}},
+                "required": ["force", "collar_number"],
+            },
+            {"not": {"anyOf": [{"required": ["force"]}, {"required": ["collar_number"]}]}},
+        ]});
+        rules.as_object().cloned().unwrap_or_default()
+    }
 }
 
 /// The staff identity a body names: both parts, or neither (`None`).
 fn staff_identity(
-    force: Option<&str>,
-    collar_number: Option<&str>,
+    force: Option<Force>,
+    collar_number: Option<CollarNumber>,
     errors: &mut Vec<FieldError>,
 ) -> Option<StaffIdentity> {
     match (force, collar_number) {
@@ -117,13 +168,7 @@ fn staff_identity(
             ));
             None
         }
-        (Some(f), Some(c)) => StaffIdentity::parse(f, c)
-            .map_err(|es| {
-                for (field, code, message) in es {
-                    errors.push(FieldError::new(field, code, message));
-                }
-            })
-            .ok(),
+        (Some(f), Some(c)) => Some(StaffIdentity::new(f, c)),
     }
 }
 
@@ -136,17 +181,8 @@ pub struct ListUsers {
     /// 1 to 500, default 50.
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// The previous page's `next_cursor`; one this list did not issue is 400 `invalid_cursor`.
     pub cursor: Option<String>,
-}
-
-fn field<T>(
-    name: &str,
-    parsed: Result<T, (&'static str, &'static str)>,
-    errors: &mut Vec<FieldError>,
-) -> Option<T> {
-    parsed
-        .map_err(|(code, message)| errors.push(FieldError::new(name, code, message)))
-        .ok()
 }
 
 fn with_etag(mut builder: actix_web::HttpResponseBuilder, user: User) -> HttpResponse {
@@ -214,22 +250,11 @@ pub async fn create_user(
     ApiJson(body): ApiJson<CreateUser>,
 ) -> ApiResult<HttpResponse> {
     let mut errors = Vec::new();
-    let username = field("username", Username::parse(&body.username), &mut errors);
-    let display_name = field(
-        "display_name",
-        DisplayName::parse(&body.display_name),
-        &mut errors,
-    );
-    let staff = staff_identity(
-        body.force.as_deref(),
-        body.collar_number.as_deref(),
-        &mut errors,
-    );
-    let password = Password::new(body.password, Some(&body.username))
+    let staff = staff_identity(body.force, body.collar_number, &mut errors);
+    let password = Password::new(body.password.0, Some(body.username.as_str()))
         .map_err(|e| errors.push(FieldError::new("password", e.code(), e.message())))
         .ok();
-    let (Some(username), Some(display_name), Some(password)) = (username, display_name, password)
-    else {
+    let Some(password) = password.filter(|_| errors.is_empty()) else {
         let weak = errors.iter().all(|e| e.field == "password");
         let mut err = ApiError::validation(errors);
         if weak {
@@ -240,8 +265,8 @@ pub async fn create_user(
     let password_hash = state.hasher.hash(password).await?;
     let ctx = meta.audit(Actor::User(admin.id));
     let account = NewAccount {
-        username,
-        display_name,
+        username: body.username,
+        display_name: body.display_name,
         role: body.role,
         password_hash,
         staff,
@@ -314,14 +339,10 @@ pub async fn update_user(
 ) -> ApiResult<HttpResponse> {
     let id = parse_uuid("id", &path)?;
     let mut errors = Vec::new();
-    let display_name = match &body.display_name {
-        Some(raw) => field("display_name", DisplayName::parse(raw), &mut errors),
-        None => None,
-    };
-    let staff = match (&body.force, &body.collar_number) {
+    let staff = match (body.force, body.collar_number) {
         (None, None) => None,
         (Some(None), Some(None)) => Some(None),
-        (Some(Some(f)), Some(Some(c))) => staff_identity(Some(f), Some(c), &mut errors).map(Some),
+        (Some(Some(f)), Some(Some(c))) => Some(Some(StaffIdentity::new(f, c))),
         (force, _) => {
             let field = if force.is_some() {
                 "collar_number"
@@ -351,7 +372,7 @@ pub async fn update_user(
         )]));
     }
     let changes = AccountChanges {
-        display_name,
+        display_name: body.display_name,
         role: body.role,
         active: body.active,
         staff,

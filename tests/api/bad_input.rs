@@ -77,19 +77,28 @@ async fn malformed_and_misshapen_bodies() {
     problem(&resp, 422, "validation_failed");
     assert_eq!(field(&resp), "role");
 
+    // Every refused field at once, each with its own code, in the order the body has them.
     let resp = post()
-        .json(&json!({"username": "a b", "display_name": " ", "role": "intake", "password": PASSWORD}))
+        .raw(
+            "application/json",
+            format!(
+                r#"{{"username": "a b", "display_name": " ", "role": "intake", "password": "{PASSWORD}"}}"#
+            ),
+        )
         .send()
         .await;
     problem(&resp, 422, "validation_failed");
     let body = resp.json();
-    let fields: Vec<&str> = body["errors"]
+    let fields: Vec<(&str, &str)> = body["errors"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| e["field"].as_str().unwrap())
+        .map(|e| (e["field"].as_str().unwrap(), e["code"].as_str().unwrap()))
         .collect();
-    assert_eq!(fields, ["username", "display_name"]);
+    assert_eq!(
+        fields,
+        [("username", "invalid_value"), ("display_name", "required")]
+    );
 
     let resp = post().raw("text/plain", "username=abc").send().await;
     problem(&resp, 415, "unsupported_media_type");

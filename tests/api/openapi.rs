@@ -346,3 +346,172 @@ fn decision_bodies_are_one_of_with_kind_as_discriminator() {
         assert!(variant["examples"][0]["kind"] == *kind, "{kind}");
     }
 }
+
+/// Whether the server's reading of a JSON body (`parse_json`, what `ApiJson` does) takes
+/// `example` as a `name` (a request body schema of the document), or `None` for a schema this
+/// test does not know yet.
+fn server_reads_body(name: &str, example: &serde_json::Value) -> Option<Result<(), String>> {
+    use probity::http::allegations::{AllegationBody, NewAllegationBody};
+    use probity::http::auth::{LoginRequest, RefreshRequest};
+    use probity::http::cases::{
+        AssignmentBody, CreateCase, MembersBody, TransitionBody, UpdateCase,
+    };
+    use probity::http::decisions::DecisionBody;
+    use probity::http::documents::WithdrawBody;
+    use probity::http::intake::{AcceptBody, RejectBody};
+    use probity::http::me::ChangePassword;
+    use probity::http::notes::NoteBody;
+    use probity::http::parties::PartyBody;
+    use probity::http::proceedings::{
+        ListReportBody, OutcomeBody, ProceedingsBody, PublicationBody, ReasonBody, RescheduleBody,
+    };
+    use probity::http::public::ReportBody;
+    use probity::http::subjects::CreateSubject;
+    use probity::http::tasks::{NewTaskBody, TaskChangeBody};
+    use probity::http::users::{CreateUser, UpdateUser};
+    let bytes = serde_json::to_vec(example).unwrap();
+    macro_rules! reads {
+        ($($t:ident),+ $(,)?) => {
+            match name {
+                $(stringify!($t) => Some(
+                    probity::http::extract::parse_json::<$t>(&bytes)
+                        .map(|_| ())
+                        .map_err(|e| format!("{} {:?}", e.detail, e.errors)),
+                ),)+
+                _ => None,
+            }
+        };
+    }
+    reads!(
+        AcceptBody,
+        AllegationBody,
+        AssignmentBody,
+        ChangePassword,
+        CreateCase,
+        CreateSubject,
+        CreateUser,
+        DecisionBody,
+        ListReportBody,
+        LoginRequest,
+        MembersBody,
+        NewAllegationBody,
+        NewTaskBody,
+        NoteBody,
+        OutcomeBody,
+        PartyBody,
+        ProceedingsBody,
+        PublicationBody,
+        ReasonBody,
+        RefreshRequest,
+        RejectBody,
+        ReportBody,
+        RescheduleBody,
+        TaskChangeBody,
+        TransitionBody,
+        UpdateCase,
+        UpdateUser,
+        WithdrawBody,
+    )
+}
+
+/// The example of a request body: the media type's own, or its schema's.
+fn body_example<'a>(
+    api: &'a serde_json::Value,
+    content: &'a serde_json::Value,
+) -> (String, Option<&'a serde_json::Value>) {
+    let schema = &content["schema"];
+    let name = schema["$ref"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        .unwrap_or("(inline)")
+        .to_owned();
+    let resolved = if schema["$ref"].is_string() {
+        &api["components"]["schemas"][&name]
+    } else {
+        schema
+    };
+    let example = [
+        &content["example"],
+        &content["examples"][0],
+        &resolved["example"],
+        &resolved["examples"][0],
+    ]
+    .into_iter()
+    .find(|e| !e.is_null());
+    (name, example)
+}
+
+/// Every request body of the document has an example (client generators and API explorers
+/// show it; schemathesis sends it), and the server reads each JSON one as that body.
+#[test]
+fn every_request_body_has_an_example_the_server_reads() {
+    let api = serde_json::to_value(probity::http::openapi()).unwrap();
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    for (path, item) in api["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Some(content) = op["requestBody"]["content"].as_object() else {
+                continue;
+            };
+            for (media_type, content) in content {
+                let (name, example) = body_example(&api, content);
+                let Some(example) = example else {
+                    missing.push(format!("{method} {path} ({name})"));
+                    continue;
+                };
+                if media_type == "application/json" {
+                    let read = server_reads_body(&name, example).unwrap_or_else(|| {
+                        panic!("{method} {path}: add {name} to server_reads_body")
+                    });
+                    assert!(
+                        read.is_ok(),
+                        "{method} {path}: the server refuses the example of {name}: {read:?}"
+                    );
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "request bodies without an example: {missing:?}"
+    );
+    assert!(checked >= 24, "only {checked} examples checked");
+}
+
+/// The upload form's example, sent as a form (its `file` as the file), is a document.
+#[actix_web::test]
+async fn the_upload_forms_example_is_accepted() {
+    use crate::support::{CaseBuilder, Stage, staff, upload};
+    let api = serde_json::to_value(probity::http::openapi()).unwrap();
+    let content = &api["paths"]["/api/v1/cases/{id}/documents"]["post"]["requestBody"]["content"]["multipart/form-data"];
+    let (_, example) = body_example(&api, content);
+    let example = example.expect("the upload form has an example");
+    let mut fields = Vec::new();
+    let mut file = None;
+    for (name, value) in example.as_object().unwrap() {
+        let value = match value {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        if name == "file" {
+            file = Some(value);
+        } else {
+            fields.push((name.as_str(), value));
+        }
+    }
+    let app = TestApp::new().await;
+    let s = staff(&app).await;
+    let case = CaseBuilder::new(&app, &s).at(Stage::Intake).await;
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let file = file.expect("the example has a file");
+    upload(
+        &app,
+        &s.supervisor,
+        &case.id,
+        &fields,
+        Some(("statement.txt", file.as_bytes())),
+    )
+    .await
+    .expect(201);
+}
