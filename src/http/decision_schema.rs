@@ -18,6 +18,7 @@ use crate::domain::decision::{
     CaseToAnswer, DecisionKind, FinalReport, IopcReferral, Reg17Notice, SeverityAssessment,
     TwelveMonthReport,
 };
+use crate::domain::text::Paragraph;
 use crate::http::decisions::DecisionBody;
 
 /// The longest rationale the server takes (`text::paragraph`).
@@ -25,15 +26,14 @@ pub const RATIONALE_MAX: usize = 20_000;
 /// The longest final report summary the server takes.
 pub const SUMMARY_MAX: usize = 50_000;
 
-/// Required free text as the server checks it: not blank, at most `max` characters.
-fn text(max: usize, description: &str) -> Object {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .min_length(Some(1))
-        .max_length(Some(max))
-        .pattern(Some(r"\S"))
-        .description(Some(description))
-        .build()
+/// Required free text as the server checks it (`domain::text`'s own schema: its length,
+/// non-blank and character rules), with a description.
+fn text<const MAX: usize>(description: &str) -> RefOr<Schema> {
+    let mut schema = Paragraph::<MAX>::schema();
+    if let RefOr::T(Schema::Object(object)) = &mut schema {
+        object.description = Some(description.to_owned());
+    }
+    schema
 }
 
 fn variant_name(kind: DecisionKind) -> String {
@@ -96,7 +96,7 @@ fn variant(kind: DecisionKind) -> Object {
         .required("kind")
         .property(
             "rationale",
-            text(RATIONALE_MAX, "Why: every decision records its reasons."),
+            text::<RATIONALE_MAX>("Why: every decision records its reasons."),
         )
         .required("rationale")
         .additional_properties(Some(AdditionalProperties::FreeForm(false)))
@@ -119,7 +119,7 @@ fn variant(kind: DecisionKind) -> Object {
         for (name, schema) in own.properties {
             let schema = match (kind, name.as_str()) {
                 (DecisionKind::FinalReport, "summary") => {
-                    text(SUMMARY_MAX, "The report's findings.").into()
+                    text::<SUMMARY_MAX>("The report's findings.")
                 }
                 _ => schema,
             };
