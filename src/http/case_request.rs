@@ -127,6 +127,22 @@ impl<P: PermissionMarker> CaseRequest<P> {
             .await
     }
 
+    /// Runs `f` in the caller's transaction, for a use case that proves its own access to the
+    /// case from its id (a transition reads the case with all it holds, under the lock, to
+    /// check the workflow's rules): the access module's `lock_record` and its kin, 404 if the
+    /// caller may not see the case.
+    pub async fn within<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut PgConnection, &Caller) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let caller = self.caller.clone();
+        self.state
+            .db
+            .transaction_as(caller.viewer, move |c| f(c, &caller))
+            .await
+    }
+
     /// Runs `f` with the case locked and read with what it holds, if the caller may see it.
     pub async fn write_record<T, F>(&self, f: F) -> ApiResult<T>
     where

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::audit::Actor;
 use crate::auth::access::{self, LockedCase};
+use crate::auth::permissions::PermissionMarker;
 use crate::auth::permissions::marker::{
     CreateCases, EditCases, ManageCases, ReadCaseAudit, ReadCases, TransitionCases,
 };
@@ -24,8 +25,9 @@ use crate::domain::decision::Severity;
 use crate::domain::text::{Line, Paragraph};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::audit::AuditEvent;
+use crate::http::case_request::CaseRequest;
 use crate::http::extract::{
-    ApiJson, ApiQuery, AuthUser, IfMatch, RequestMeta, Require, etag, parse_uuid, present,
+    ApiJson, ApiQuery, AuthUser, RequestMeta, Require, etag, parse_uuid, present,
 };
 use crate::http::openapi::BodyRules;
 use crate::http::pagination::{self, Page};
@@ -72,16 +74,16 @@ fn view_after(
 }
 
 /// Runs a change to a case in one transaction and answers with the case as it then stands.
-async fn change_case<F>(state: &AppState, viewer: Viewer, change: F) -> ApiResult<HttpResponse>
+async fn change_case<P, F>(req: &CaseRequest<P>, change: F) -> ApiResult<HttpResponse>
 where
-    F: FnOnce(&mut diesel::PgConnection) -> ApiResult<LockedCase> + Send + 'static,
+    P: PermissionMarker,
+    F: FnOnce(&mut diesel::PgConnection, &Caller) -> ApiResult<LockedCase> + Send + 'static,
 {
-    let settings = state.settings.casework.clone();
-    let view = state
-        .db
-        .transaction_as(viewer, move |c| {
-            let row = change(c)?;
-            view_after(c, &viewer, row, &settings)
+    let settings = req.state().settings.casework.clone();
+    let view = req
+        .within(move |c, caller| {
+            let row = change(c, caller)?;
+            view_after(c, &caller.viewer, row, &settings)
         })
         .await?;
     Ok(case_response(HttpResponse::Ok(), view))
@@ -292,20 +294,11 @@ pub async fn create_case(
     )
 )]
 #[get("/cases/{id}")]
-pub async fn get_case(
-    user: Require<ReadCases>,
-    meta: RequestMeta,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let id = parse_uuid("id", &path)?;
-    let caller = caller(&user, &meta);
-    let settings = state.settings.casework.clone();
-    let view = state
-        .db
-        .transaction_as(caller.viewer, move |c| {
-            service::view(c, &caller, &settings, id)
-        })
+pub async fn get_case(req: CaseRequest<ReadCases>) -> ApiResult<HttpResponse> {
+    let id = req.case_id;
+    let settings = req.state().settings.casework.clone();
+    let view = req
+        .within(move |c, caller| service::view(c, caller, &settings, id))
         .await?;
     Ok(case_response(HttpResponse::Ok(), view))
 }
@@ -327,14 +320,11 @@ pub async fn get_case(
 )]
 #[patch("/cases/{id}")]
 pub async fn update_case(
-    user: Require<EditCases>,
-    meta: RequestMeta,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    if_match: IfMatch,
+    req: CaseRequest<EditCases>,
     ApiJson(body): ApiJson<UpdateCase>,
 ) -> ApiResult<HttpResponse> {
-    let id = parse_uuid("id", &path)?;
+    let if_match = req.if_match.clone();
+    let id = req.case_id;
     let mut checks = Checks::default();
     let nothing = body.title.is_none()
         && body.summary.is_none()
@@ -356,9 +346,8 @@ pub async fn update_case(
         came_to_attention_at: body.came_to_attention_at,
         restricted: body.restricted,
     };
-    let caller = caller(&user, &meta);
-    change_case(&state, caller.viewer, move |c| {
-        service::update(c, &caller, id, edit, |v| if_match.require(v))
+    change_case(&req, move |c, caller| {
+        service::update(c, caller, id, edit, |v| if_match.require(v))
     })
     .await
 }
@@ -467,14 +456,11 @@ pub async fn list_cases(
 )]
 #[post("/cases/{id}/transitions")]
 pub async fn transition(
-    user: Require<TransitionCases>,
-    meta: RequestMeta,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    if_match: IfMatch,
+    req: CaseRequest<TransitionCases>,
     ApiJson(body): ApiJson<TransitionBody>,
 ) -> ApiResult<HttpResponse> {
-    let id = parse_uuid("id", &path)?;
+    let if_match = req.if_match.clone();
+    let id = req.case_id;
     let mut checks = Checks::default();
     if body.closure_reason.is_some() && body.to != CaseState::Closed {
         checks.push(
@@ -489,12 +475,10 @@ pub async fn transition(
         reason: body.reason.into_string(),
         closure_reason: body.closure_reason,
     };
-    let caller = caller(&user, &meta);
-    let settings = state.settings.casework.clone();
-    let view = state
-        .db
-        .transaction_as(caller.viewer, move |c| {
-            let record = service::transition(c, &caller, id, request, |v| if_match.require(v))?;
+    let settings = req.state().settings.casework.clone();
+    let view = req
+        .within(move |c, caller| {
+            let record = service::transition(c, caller, id, request, |v| if_match.require(v))?;
             service::build_view(c, &caller.viewer, record, &settings)
         })
         .await?;
@@ -518,19 +502,13 @@ pub async fn transition(
 )]
 #[put("/cases/{id}/assignment")]
 pub async fn assign(
-    user: Require<ManageCases>,
-    meta: RequestMeta,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    if_match: IfMatch,
+    req: CaseRequest<ManageCases>,
     ApiJson(body): ApiJson<AssignmentBody>,
 ) -> ApiResult<HttpResponse> {
-    let id = parse_uuid("id", &path)?;
-    let caller = caller(&user, &meta);
-    change_case(&state, caller.viewer, move |c| {
-        service::assign(c, &caller, id, body.investigator_id, |v| {
-            if_match.require(v)
-        })
+    let if_match = req.if_match.clone();
+    let id = req.case_id;
+    change_case(&req, move |c, caller| {
+        service::assign(c, caller, id, body.investigator_id, |v| if_match.require(v))
     })
     .await
 }
@@ -552,14 +530,11 @@ pub async fn assign(
 )]
 #[put("/cases/{id}/members")]
 pub async fn set_members(
-    user: Require<ManageCases>,
-    meta: RequestMeta,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    if_match: IfMatch,
+    req: CaseRequest<ManageCases>,
     ApiJson(body): ApiJson<MembersBody>,
 ) -> ApiResult<HttpResponse> {
-    let id = parse_uuid("id", &path)?;
+    let if_match = req.if_match.clone();
+    let id = req.case_id;
     if body.user_ids.len() > MEMBERS_MAX {
         return Err(ApiError::field(
             ErrorCode::ValidationFailed,
@@ -568,9 +543,8 @@ pub async fn set_members(
             "at most 100 members",
         ));
     }
-    let caller = caller(&user, &meta);
-    change_case(&state, caller.viewer, move |c| {
-        service::set_members(c, &caller, id, body.user_ids, |v| if_match.require(v))
+    change_case(&req, move |c, caller| {
+        service::set_members(c, caller, id, body.user_ids, |v| if_match.require(v))
     })
     .await
 }

@@ -615,20 +615,13 @@ pub struct WithdrawBody {
 )]
 #[post("/cases/{id}/documents/{doc_id}/withdraw")]
 pub async fn withdraw(
-    user: Require<EditCases>,
-    meta: RequestMeta,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
+    req: CaseRequest<EditCases>,
     ApiJson(body): ApiJson<WithdrawBody>,
 ) -> ApiResult<HttpResponse> {
-    let (case_id, id) = ids(&path)?;
+    let (case_id, id) = (req.case_id, req.record_id()?);
     let reason = body.reason.into_string();
-    let caller = caller(&user, &meta);
-    let view = state
-        .db
-        .transaction_as(caller.viewer, move |c| {
-            service::withdraw(c, &caller, case_id, id, &reason)
-        })
+    let view = req
+        .within(move |c, caller| service::withdraw(c, caller, case_id, id, &reason))
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }
@@ -652,19 +645,10 @@ pub struct Custody {
     )
 )]
 #[get("/cases/{id}/documents/{doc_id}/custody")]
-pub async fn custody(
-    user: Require<ReadCases>,
-    meta: RequestMeta,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-) -> ApiResult<HttpResponse> {
-    let (case_id, id) = ids(&path)?;
-    let caller = caller(&user, &meta);
-    let (doc, events) = state
-        .db
-        .run_as(caller.viewer, move |c| {
-            service::custody(c, &caller, case_id, id)
-        })
+pub async fn custody(req: CaseRequest<ReadCases>) -> ApiResult<HttpResponse> {
+    let (case_id, id) = (req.case_id, req.record_id()?);
+    let (doc, events) = req
+        .within(move |c, caller| service::custody(c, caller, case_id, id))
         .await?;
     Ok(HttpResponse::Ok().json(Custody {
         document: doc.into(),

@@ -1,6 +1,6 @@
 //! Proceedings, outcomes, barred/advisory list reports and publications of a case.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -18,18 +18,13 @@ use crate::domain::proceedings::{
 use crate::domain::text::{Line, Paragraph, PublicLine, PublicParagraph};
 use crate::error::ApiResult;
 use crate::http::case_request::{CaseRequest, PageQuery, page};
-use crate::http::cases::{Reason, caller};
-use crate::http::extract::{ApiJson, IfMatch, RequestMeta, Require, parse_uuid, versioned};
+use crate::http::cases::Reason;
+use crate::http::extract::{ApiJson, versioned};
 use crate::http::extract::{ApiQuery, created};
 use crate::http::openapi::BodyRules;
 use crate::http::pagination::Page;
-use crate::state::AppState;
 
 const PROBLEM: &str = "application/problem+json";
-
-fn ids(path: &(String, String), second: &str) -> ApiResult<(Uuid, Uuid)> {
-    Ok((parse_uuid("id", &path.0)?, parse_uuid(second, &path.1)?))
-}
 
 /// Where proceedings are held.
 pub type Venue = Line<300>;
@@ -97,13 +92,10 @@ pub struct ReasonBody {
 )]
 #[post("/cases/{id}/proceedings")]
 pub async fn schedule(
-    user: Require<ConductProceedings>,
-    meta: RequestMeta,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
+    req: CaseRequest<ConductProceedings>,
     ApiJson(body): ApiJson<ProceedingsBody>,
 ) -> ApiResult<HttpResponse> {
-    let case_id = parse_uuid("id", &path)?;
+    let case_id = req.case_id;
     let mut checks = Checks::default();
     if body.subject_ids.is_empty() {
         checks.push("subject_ids", "required", "name at least one subject");
@@ -118,13 +110,9 @@ pub async fn schedule(
         panel: body.panel.into_iter().map(Line::into_string).collect(),
         public: body.public,
     };
-    let caller = caller(&user, &meta);
-    let settings = state.settings.casework.clone();
-    let view = state
-        .db
-        .transaction_as(caller.viewer, move |c| {
-            service::schedule(c, &caller, &settings, case_id, input)
-        })
+    let settings = req.state().settings.casework.clone();
+    let view = req
+        .within(move |c, caller| service::schedule(c, caller, &settings, case_id, input))
         .await?;
     let location = format!("/api/v1/cases/{case_id}/proceedings/{}", view.id);
     Ok(created(location, Some(view.version), &view))
@@ -170,25 +158,20 @@ pub async fn list(
 )]
 #[post("/cases/{id}/proceedings/{proceeding_id}/reschedule")]
 pub async fn reschedule(
-    user: Require<ConductProceedings>,
-    meta: RequestMeta,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    if_match: IfMatch,
+    req: CaseRequest<ConductProceedings>,
     ApiJson(body): ApiJson<RescheduleBody>,
 ) -> ApiResult<HttpResponse> {
-    let (case_id, id) = ids(&path, "proceeding_id")?;
+    let if_match = req.if_match.clone();
+    let (case_id, id) = (req.case_id, req.record_id()?);
     let reason = body.reason.into_string();
     let venue = body.venue.map(Venue::into_string);
-    let caller = caller(&user, &meta);
-    let settings = state.settings.casework.clone();
+    let settings = req.state().settings.casework.clone();
     let at = body.scheduled_for;
-    let view = state
-        .db
-        .transaction_as(caller.viewer, move |c| {
+    let view = req
+        .within(move |c, caller| {
             service::change(
                 c,
-                &caller,
+                caller,
                 &settings,
                 case_id,
                 id,
@@ -219,23 +202,18 @@ pub async fn reschedule(
 )]
 #[post("/cases/{id}/proceedings/{proceeding_id}/cancel")]
 pub async fn cancel(
-    user: Require<ConductProceedings>,
-    meta: RequestMeta,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    if_match: IfMatch,
+    req: CaseRequest<ConductProceedings>,
     ApiJson(body): ApiJson<ReasonBody>,
 ) -> ApiResult<HttpResponse> {
-    let (case_id, id) = ids(&path, "proceeding_id")?;
+    let if_match = req.if_match.clone();
+    let (case_id, id) = (req.case_id, req.record_id()?);
     let reason = body.reason.into_string();
-    let caller = caller(&user, &meta);
-    let settings = state.settings.casework.clone();
-    let view = state
-        .db
-        .transaction_as(caller.viewer, move |c| {
+    let settings = req.state().settings.casework.clone();
+    let view = req
+        .within(move |c, caller| {
             service::change(
                 c,
-                &caller,
+                caller,
                 &settings,
                 case_id,
                 id,
@@ -287,13 +265,10 @@ pub struct OutcomeBody {
 )]
 #[post("/cases/{id}/outcomes")]
 pub async fn record_outcome(
-    user: Require<ConductProceedings>,
-    meta: RequestMeta,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
+    req: CaseRequest<ConductProceedings>,
     ApiJson(body): ApiJson<OutcomeBody>,
 ) -> ApiResult<HttpResponse> {
-    let case_id = parse_uuid("id", &path)?;
+    let case_id = req.case_id;
     let input = NewOutcome {
         proceeding_id: body.proceeding_id,
         subject_id: body.subject_id,
@@ -304,13 +279,9 @@ pub async fn record_outcome(
             .decided_on
             .unwrap_or_else(|| crate::audit::now().date_naive()),
     };
-    let caller = caller(&user, &meta);
-    let settings = state.settings.casework.clone();
-    let view = state
-        .db
-        .transaction_as(caller.viewer, move |c| {
-            service::record_outcome(c, &caller, &settings, case_id, input)
-        })
+    let settings = req.state().settings.casework.clone();
+    let view = req
+        .within(move |c, caller| service::record_outcome(c, caller, &settings, case_id, input))
         .await?;
     let location = format!("/api/v1/cases/{case_id}/outcomes/{}", view.id);
     Ok(created(location, None, &view))
@@ -368,22 +339,17 @@ pub struct ListReportBody {
 )]
 #[post("/cases/{id}/list-reports")]
 pub async fn record_list_report(
-    user: Require<ConductProceedings>,
-    meta: RequestMeta,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
+    req: CaseRequest<ConductProceedings>,
     ApiJson(body): ApiJson<ListReportBody>,
 ) -> ApiResult<HttpResponse> {
-    let case_id = parse_uuid("id", &path)?;
+    let case_id = req.case_id;
     let which = body.list;
-    let caller = caller(&user, &meta);
-    let settings = state.settings.casework.clone();
-    let view = state
-        .db
-        .transaction_as(caller.viewer, move |c| {
+    let settings = req.state().settings.casework.clone();
+    let view = req
+        .within(move |c, caller| {
             service::record_list_report(
                 c,
-                &caller,
+                caller,
                 &settings,
                 case_id,
                 body.subject_id,
@@ -526,21 +492,14 @@ fn publication_from(body: PublicationBody) -> ApiResult<NewPublication> {
 )]
 #[post("/cases/{id}/publications")]
 pub async fn draft(
-    user: Require<ManagePublications>,
-    meta: RequestMeta,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
+    req: CaseRequest<ManagePublications>,
     ApiJson(body): ApiJson<PublicationBody>,
 ) -> ApiResult<HttpResponse> {
-    let case_id = parse_uuid("id", &path)?;
+    let case_id = req.case_id;
     let input = publication_from(body)?;
-    let caller = caller(&user, &meta);
-    let settings = state.settings.casework.clone();
-    let view = state
-        .db
-        .transaction_as(caller.viewer, move |c| {
-            service::draft(c, &caller, &settings, case_id, input)
-        })
+    let settings = req.state().settings.casework.clone();
+    let view = req
+        .within(move |c, caller| service::draft(c, caller, &settings, case_id, input))
         .await?;
     let location = format!("/api/v1/cases/{case_id}/publications/{}", view.id);
     Ok(created(location, Some(view.version), &view))
@@ -584,20 +543,13 @@ pub async fn list_publications(
     )
 )]
 #[post("/cases/{id}/publications/{publication_id}/approve")]
-pub async fn approve(
-    user: Require<ManagePublications>,
-    meta: RequestMeta,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    if_match: IfMatch,
-) -> ApiResult<HttpResponse> {
-    let (case_id, id) = ids(&path, "publication_id")?;
-    let caller = caller(&user, &meta);
-    let settings = state.settings.casework.clone();
-    let view = state
-        .db
-        .transaction_as(caller.viewer, move |c| {
-            service::approve(c, &caller, &settings, case_id, id, |v| if_match.require(v))
+pub async fn approve(req: CaseRequest<ManagePublications>) -> ApiResult<HttpResponse> {
+    let if_match = req.if_match.clone();
+    let (case_id, id) = (req.case_id, req.record_id()?);
+    let settings = req.state().settings.casework.clone();
+    let view = req
+        .within(move |c, caller| {
+            service::approve(c, caller, &settings, case_id, id, |v| if_match.require(v))
         })
         .await?;
     Ok(versioned(HttpResponse::Ok(), view.version, &view))
@@ -620,20 +572,15 @@ pub async fn approve(
 )]
 #[post("/cases/{id}/publications/{publication_id}/withdraw")]
 pub async fn withdraw(
-    user: Require<ManagePublications>,
-    meta: RequestMeta,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    if_match: IfMatch,
+    req: CaseRequest<ManagePublications>,
     ApiJson(body): ApiJson<ReasonBody>,
 ) -> ApiResult<HttpResponse> {
-    let (case_id, id) = ids(&path, "publication_id")?;
+    let if_match = req.if_match.clone();
+    let (case_id, id) = (req.case_id, req.record_id()?);
     let reason = body.reason.into_string();
-    let caller = caller(&user, &meta);
-    let view = state
-        .db
-        .transaction_as(caller.viewer, move |c| {
-            service::withdraw(c, &caller, case_id, id, &reason, |v| if_match.require(v))
+    let view = req
+        .within(move |c, caller| {
+            service::withdraw(c, caller, case_id, id, &reason, |v| if_match.require(v))
         })
         .await?;
     Ok(versioned(HttpResponse::Ok(), view.version, &view))
