@@ -147,18 +147,29 @@ pub fn get<R: SubRecord>(
     id: Uuid,
 ) -> ApiResult<R> {
     let row = R::find(conn, case, id)?.ok_or_else(ApiError::not_found)?;
+    record_read::<R>(conn, caller, case, json!({ "count": 1, "id": id }))?;
+    Ok(row)
+}
+
+/// Records who read a sensitive record (`R::READ`), on the case: the record's own trail is
+/// its versions.
+fn record_read<R: SubRecord>(
+    conn: &mut PgConnection,
+    caller: &Caller,
+    case: &VisibleCase,
+    what: serde_json::Value,
+) -> ApiResult<()> {
     if let Some(action) = R::READ {
         audit::append(
             conn,
             &caller.audit,
-            // On the case, as a list read is: the record's own trail is its versions.
             Event::new(action)
                 .entity("case", case.id())
                 .case(case.id())
-                .after(json!({ "count": 1, "id": id })),
+                .after(what),
         )?;
     }
-    Ok(row)
+    Ok(())
 }
 
 /// A page of a case's rows, oldest first, and the key the next page starts after (if there
@@ -187,16 +198,7 @@ pub fn list<R: SubRecord>(
     paging: Paging,
 ) -> ApiResult<Listed<R::View>> {
     let (rows, next) = page_rows::<R>(conn, case, paging)?;
-    if let Some(action) = R::READ {
-        audit::append(
-            conn,
-            &caller.audit,
-            Event::new(action)
-                .entity("case", case.id())
-                .case(case.id())
-                .after(json!({ "count": rows.len() })),
-        )?;
-    }
+    record_read::<R>(conn, caller, case, json!({ "count": rows.len() }))?;
     Ok(Listed {
         items: rows.into_iter().map(R::view).collect::<ApiResult<_>>()?,
         next,
