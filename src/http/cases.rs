@@ -248,7 +248,6 @@ const PROBLEM: &str = "application/problem+json";
     request_body = CreateCase,
     responses(
         (status = 201, description = "Recorded, in `intake`", body = CaseView, headers(("ETag" = String, description = "The version"), ("Location" = String, description = "The case"))),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[post("/cases")]
@@ -290,7 +289,6 @@ pub async fn create_case(
     params(("id" = Uuid, Path, description = "The case")),
     responses(
         (status = 200, description = "The case", body = CaseView, headers(("ETag" = String, description = "The version"))),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[get("/cases/{id}")]
@@ -314,8 +312,6 @@ pub async fn get_case(req: CaseRequest<ReadCases>) -> ApiResult<HttpResponse> {
         (status = 200, description = "Changed", body = CaseView, headers(("ETag" = String, description = "The new version"))),
         (status = 403, description = "`forbidden` (only supervisors restrict cases)", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "`case_closed`", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 412, description = "`precondition_failed`", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 428, description = "`precondition_required`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[patch("/cases/{id}")]
@@ -361,7 +357,6 @@ pub async fn update_case(
     params(ListCases),
     responses(
         (status = 200, description = "One page of cases", body = Page<CaseSummary>),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[get("/cases")]
@@ -450,8 +445,6 @@ pub async fn list_cases(
         (status = 200, description = "Moved", body = CaseView, headers(("ETag" = String, description = "The new version"))),
         (status = 403, description = "`forbidden`: not yours to move", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "`transition_not_allowed`, or `preconditions_unmet` with `unmet`", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 412, description = "`precondition_failed`", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 428, description = "`precondition_required`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[post("/cases/{id}/transitions")]
@@ -494,10 +487,7 @@ pub async fn transition(
     request_body = AssignmentBody,
     responses(
         (status = 200, description = "Assigned", body = CaseView, headers(("ETag" = String, description = "The new version"))),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "`conflict_of_interest` (linked to a subject), `investigator_unavailable` or `case_closed`", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 412, description = "`precondition_failed`", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 428, description = "`precondition_required`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[put("/cases/{id}/assignment")]
@@ -522,10 +512,7 @@ pub async fn assign(
     request_body = MembersBody,
     responses(
         (status = 200, description = "Members named", body = CaseView, headers(("ETag" = String, description = "The new version"))),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "`conflict_of_interest` or `investigator_unavailable`", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 412, description = "`precondition_failed`", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 428, description = "`precondition_required`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[put("/cases/{id}/members")]
@@ -558,7 +545,6 @@ pub async fn set_members(
     params(("id" = Uuid, Path, description = "The case"), CaseAuditQuery),
     responses(
         (status = 200, description = "One page of the case's events", body = Page<AuditEvent>),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[get("/cases/{id}/audit")]

@@ -184,7 +184,6 @@ fn meta_from(
     responses(
         (status = 201, description = "Stored", body = DocumentView),
         (status = 400, description = "`invalid_multipart`", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "`case_closed`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
@@ -364,7 +363,6 @@ pub struct ListDocuments {
     params(("id" = Uuid, Path, description = "The case"), ListDocuments),
     responses(
         (status = 200, description = "The documents", body = Page<DocumentView>),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[get("/cases/{id}/documents")]
@@ -396,7 +394,6 @@ fn ids(path: &(String, String)) -> ApiResult<(Uuid, Uuid)> {
     params(("id" = Uuid, Path, description = "The case"), ("doc_id" = Uuid, Path, description = "The document")),
     responses(
         (status = 200, description = "The document", body = DocumentView),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[get("/cases/{id}/documents/{doc_id}")]
@@ -506,7 +503,6 @@ fn parse_range(header: Option<&str>, size: u64) -> Result<Option<(u64, u64)>, ()
                     ("Content-Disposition" = String, description = "`attachment` with the stored filename"),
                     ("Accept-Ranges" = String, description = "`bytes`"),
                     ("ETag" = String, description = "The content's SHA-256"))),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
         (status = 416, description = "`range_not_satisfiable`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
@@ -609,7 +605,6 @@ pub struct WithdrawBody {
     request_body = WithdrawBody,
     responses(
         (status = 200, description = "Withdrawn", body = DocumentView),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "`wrong_state`: already withdrawn", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
@@ -641,7 +636,6 @@ pub struct Custody {
     params(("id" = Uuid, Path, description = "The case"), ("doc_id" = Uuid, Path, description = "The document")),
     responses(
         (status = 200, description = "The custody record", body = Custody),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[get("/cases/{id}/documents/{doc_id}/custody")]

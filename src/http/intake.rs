@@ -41,7 +41,6 @@ pub struct QueueQuery {
     params(QueueQuery),
     responses(
         (status = 200, description = "One page of reports", body = Page<QueuedReport>),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[get("/intake/reports")]
@@ -98,7 +97,6 @@ pub struct Accepted {
     request_body = AcceptBody,
     responses(
         (status = 201, description = "The new case", body = Accepted),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
         (status = 404, description = "`not_found`: no such report, one that names the caller, or one accepted into a case they may not see", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "`wrong_state`: already accepted or rejected", body = crate::error::Problem, content_type = PROBLEM),
     )
@@ -146,7 +144,6 @@ pub struct RejectBody {
     request_body = RejectBody,
     responses(
         (status = 204, description = "Rejected"),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
         (status = 404, description = "`not_found`: no such report, one that names the caller, or one accepted into a case they may not see", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "`wrong_state`", body = crate::error::Problem, content_type = PROBLEM),
     )

@@ -86,7 +86,6 @@ pub struct ReasonBody {
     request_body = ProceedingsBody,
     responses(
         (status = 201, description = "Scheduled", body = ProceedingView, headers(("ETag" = String, description = "The version"))),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "`wrong_state`, `rules_broken` (with `unmet`), `notice_period_too_short`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
@@ -126,7 +125,6 @@ pub async fn schedule(
     params(("id" = Uuid, Path, description = "The case"), PageQuery),
     responses(
         (status = 200, description = "The proceedings", body = Page<ProceedingView>),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[get("/cases/{id}/proceedings")]
@@ -150,10 +148,7 @@ pub async fn list(
     request_body = RescheduleBody,
     responses(
         (status = 200, description = "Moved", body = ProceedingView, headers(("ETag" = String, description = "The new version"))),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "`wrong_state`, `notice_period_too_short`", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 412, description = "`precondition_failed`", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 428, description = "`precondition_required`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[post("/cases/{id}/proceedings/{proceeding_id}/reschedule")]
@@ -194,10 +189,7 @@ pub async fn reschedule(
     request_body = ReasonBody,
     responses(
         (status = 200, description = "Cancelled", body = ProceedingView),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "`wrong_state`", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 412, description = "`precondition_failed`", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 428, description = "`precondition_required`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[post("/cases/{id}/proceedings/{proceeding_id}/cancel")]
@@ -259,7 +251,6 @@ pub struct OutcomeBody {
     request_body = OutcomeBody,
     responses(
         (status = 201, description = "Recorded", body = OutcomeView),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "`wrong_state`, `rules_broken` (with `unmet`), `already_recorded`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
@@ -295,7 +286,6 @@ pub async fn record_outcome(
     params(("id" = Uuid, Path, description = "The case"), PageQuery),
     responses(
         (status = 200, description = "The outcomes", body = Page<OutcomeView>),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[get("/cases/{id}/outcomes")]
@@ -333,7 +323,6 @@ pub struct ListReportBody {
     request_body = ListReportBody,
     responses(
         (status = 201, description = "Recorded", body = ListReportView),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "`already_recorded`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
@@ -487,7 +476,6 @@ fn publication_from(body: PublicationBody) -> ApiResult<NewPublication> {
     request_body = PublicationBody,
     responses(
         (status = 201, description = "Drafted", body = PublicationView, headers(("ETag" = String, description = "The version"))),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[post("/cases/{id}/publications")]
@@ -513,7 +501,6 @@ pub async fn draft(
     params(("id" = Uuid, Path, description = "The case"), PageQuery),
     responses(
         (status = 200, description = "The publications", body = Page<PublicationView>),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[get("/cases/{id}/publications")]
@@ -536,10 +523,7 @@ pub async fn list_publications(
     params(("id" = Uuid, Path, description = "The case"), ("publication_id" = Uuid, Path, description = "The publication"), ("If-Match" = String, Header, description = "The publication's ETag")),
     responses(
         (status = 200, description = "Published", body = PublicationView),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "`author_cannot_approve`, `notice_period_too_short`, `wrong_state`", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 412, description = "`precondition_failed`", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 428, description = "`precondition_required`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[post("/cases/{id}/publications/{publication_id}/approve")]
@@ -564,10 +548,7 @@ pub async fn approve(req: CaseRequest<ManagePublications>) -> ApiResult<HttpResp
     request_body = ReasonBody,
     responses(
         (status = 200, description = "Withdrawn", body = PublicationView),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "`wrong_state`", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 412, description = "`precondition_failed`", body = crate::error::Problem, content_type = PROBLEM),
-        (status = 428, description = "`precondition_required`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[post("/cases/{id}/publications/{publication_id}/withdraw")]

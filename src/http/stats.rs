@@ -117,7 +117,6 @@ fn csv(s: &Statistics) -> String {
             (String = "text/csv", example = "metric,key,value\nperiod,from,2026-01-01T00:00:00Z\n"),
         )),
         (status = 400, description = "`invalid_parameter`: `from` or `to` malformed, `to` not after `from`, or more than 1200 months after it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/stats")]

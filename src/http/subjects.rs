@@ -62,7 +62,6 @@ pub struct ListSubjects {
     request_body = CreateSubject,
     responses(
         (status = 201, description = "Registered", body = SubjectView, headers(("ETag" = String, description = "The version"))),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
         (status = 409, description = "`subject_exists` (the same answer whoever the subject is), or `conflict_of_interest`: the caller's own staff identity", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
@@ -100,7 +99,6 @@ pub async fn create_subject(
     params(ListSubjects),
     responses(
         (status = 200, description = "One page of subjects, by name", body = Page<SubjectView>),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[get("/subjects")]
@@ -155,7 +153,6 @@ pub async fn list_subjects(
     params(("id" = Uuid, Path, description = "The subject")),
     responses(
         (status = 200, description = "The subject", body = SubjectView, headers(("ETag" = String, description = "The version"))),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[get("/subjects/{id}")]
@@ -187,7 +184,6 @@ pub async fn get_subject(
     params(("id" = Uuid, Path, description = "The subject")),
     responses(
         (status = 200, description = "The history", body = SubjectHistory),
-        (status = 403, description = "`forbidden`", body = crate::error::Problem, content_type = PROBLEM),
     )
 )]
 #[get("/subjects/{id}/history")]
